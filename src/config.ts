@@ -1,0 +1,108 @@
+/**
+ * Typed configuration read once from the environment. Every value is checked here so a wrong
+ * setting stops the process at start with one line naming the variable, not a stack trace later.
+ */
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+export type DatabaseTls = 'off' | 'rds' | 'system';
+
+export type DatabaseConfig =
+  | { engine: 'sqlite'; path: string }
+  | {
+      engine: 'mysql';
+      url: string;
+      poolSize: number;
+      queueLimit: number;
+      acquireTimeoutMs: number;
+      tls: DatabaseTls;
+    };
+
+export interface Config {
+  port: number;
+  host: string;
+  database: DatabaseConfig;
+  logLevel: LogLevel;
+  shutdownTimeoutMs: number;
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    problem: string,
+  ) {
+    super(`${variable} ${problem}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+export const DEFAULT_SQLITE_PATH = './data/tasks.db';
+
+export function loadConfig(env: Env): Config {
+  return {
+    port: readInteger(env, 'PORT', 3000, 0, 65535),
+    host: readHost(env),
+    database: readDatabase(env),
+    logLevel: readChoice(env, 'LOG_LEVEL', ['debug', 'info', 'warn', 'error'], 'info'),
+    shutdownTimeoutMs: readInteger(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
+  };
+}
+
+function readDatabase(env: Env): DatabaseConfig {
+  const url = env.DATABASE_URL?.trim();
+  if (!url) return { engine: 'sqlite', path: DEFAULT_SQLITE_PATH };
+  if (url.startsWith('sqlite:')) {
+    const path = url.slice('sqlite:'.length);
+    if (!path) throw new ConfigError('DATABASE_URL', 'names no SQLite file (use sqlite:<path> or sqlite::memory:)');
+    return { engine: 'sqlite', path };
+  }
+  if (url.startsWith('mysql://')) {
+    checkMysqlUrl(url);
+    return {
+      engine: 'mysql',
+      url,
+      poolSize: readInteger(env, 'DB_POOL_SIZE', 5, 1, 1000),
+      queueLimit: readInteger(env, 'DB_QUEUE_LIMIT', 100, 0, 100_000),
+      acquireTimeoutMs: readInteger(env, 'DB_ACQUIRE_TIMEOUT_MS', 5_000, 1, 600_000),
+      tls: readChoice(env, 'DB_TLS', ['off', 'rds', 'system'], 'off'),
+    };
+  }
+  throw new ConfigError('DATABASE_URL', 'must start with sqlite: or mysql:// (got an unknown scheme)');
+}
+
+function checkMysqlUrl(url: string): void {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new ConfigError('DATABASE_URL', 'is not a valid URL (expected mysql://user:pass@host:port/db)');
+  }
+  if (!parsed.hostname) throw new ConfigError('DATABASE_URL', 'names no host');
+  if (parsed.pathname.length < 2)
+    throw new ConfigError('DATABASE_URL', 'names no database (mysql://user:pass@host:port/db)');
+}
+
+function readHost(env: Env): string {
+  const host = env.HOST?.trim() || '127.0.0.1';
+  if (!/^[A-Za-z0-9.:-]+$/.test(host)) throw new ConfigError('HOST', `is not a host name or address: "${host}"`);
+  return host;
+}
+
+function readInteger(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(name, `must be a whole number, got "${raw}"`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${raw}`);
+  return value;
+}
+
+function readChoice<T extends string>(env: Env, name: string, choices: readonly T[], fallback: T): T {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  if (!(choices as readonly string[]).includes(raw)) {
+    throw new ConfigError(name, `must be one of ${choices.join(', ')}, got "${raw}"`);
+  }
+  return raw as T;
+}

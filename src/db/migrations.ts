@@ -1,0 +1,102 @@
+import { type Engine, type SqlClient, toSqlTimestamp } from './sql-client';
+
+/**
+ * Versioned schema changes, applied in order at start and recorded in schema_migrations.
+ * Append new entries; never edit one that has shipped.
+ */
+interface Migration {
+  version: number;
+  name: string;
+  statements: Record<Engine, string[]>;
+}
+
+// Priority is stored as a rank (1 low, 2 normal, 3 high) so "sort by priority" is an index scan.
+// The list indexes end in id: every list query orders by (key, id) and pages by keyset on it.
+const LIST_INDEXES = [
+  'CREATE INDEX tasks_status_id ON tasks (status, id)',
+  'CREATE INDEX tasks_status_priority_id ON tasks (status, priority, id)',
+  'CREATE INDEX tasks_status_due_id ON tasks (status, due_date, id)',
+  'CREATE INDEX tasks_priority_id ON tasks (priority, id)',
+  'CREATE INDEX tasks_due_id ON tasks (due_date, id)',
+];
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'create tasks',
+    statements: {
+      mysql: [
+        `CREATE TABLE tasks (
+          id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
+          title VARCHAR(200) NOT NULL,
+          notes TEXT NOT NULL,
+          status VARCHAR(4) NOT NULL DEFAULT 'open',
+          priority TINYINT UNSIGNED NOT NULL DEFAULT 2,
+          due_date DATE NULL,
+          created_at DATETIME(3) NOT NULL,
+          updated_at DATETIME(3) NOT NULL,
+          completed_at DATETIME(3) NULL,
+          version INT UNSIGNED NOT NULL DEFAULT 1,
+          CONSTRAINT tasks_status_valid CHECK (status IN ('open', 'done')),
+          CONSTRAINT tasks_priority_valid CHECK (priority BETWEEN 1 AND 3)
+        ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`,
+        ...LIST_INDEXES,
+      ],
+      sqlite: [
+        `CREATE TABLE tasks (
+          id INTEGER PRIMARY KEY AUTOINCREMENT,
+          title TEXT NOT NULL CHECK (length(title) BETWEEN 1 AND 200),
+          notes TEXT NOT NULL DEFAULT '' CHECK (length(notes) <= 5000),
+          status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'done')),
+          priority INTEGER NOT NULL DEFAULT 2 CHECK (priority BETWEEN 1 AND 3),
+          due_date TEXT NULL,
+          created_at TEXT NOT NULL,
+          updated_at TEXT NOT NULL,
+          completed_at TEXT NULL,
+          version INTEGER NOT NULL DEFAULT 1
+        )`,
+        ...LIST_INDEXES,
+      ],
+    },
+  },
+];
+
+const CREATE_LEDGER: Record<Engine, string> = {
+  mysql: `CREATE TABLE IF NOT EXISTS schema_migrations (
+    version INT UNSIGNED NOT NULL PRIMARY KEY,
+    name VARCHAR(200) NOT NULL,
+    applied_at DATETIME(3) NOT NULL
+  ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`,
+  sqlite: `CREATE TABLE IF NOT EXISTS schema_migrations (
+    version INTEGER NOT NULL PRIMARY KEY,
+    name TEXT NOT NULL,
+    applied_at TEXT NOT NULL
+  )`,
+};
+
+const LOCK_NAME = 'task-manager:migrations';
+
+/**
+ * Applies every migration not yet recorded. Instances starting together serialise on a database
+ * lock (GET_LOCK on MySQL, a write transaction on SQLite), so each migration runs exactly once.
+ * Returns the versions this call applied.
+ */
+export async function migrate(client: SqlClient, migrations: readonly Migration[] = MIGRATIONS): Promise<number[]> {
+  return client.exclusive(LOCK_NAME, async (locked) => {
+    await locked.execute(CREATE_LEDGER[locked.engine]);
+    const rows = await locked.query<{ version: number }>('SELECT version FROM schema_migrations');
+    const done = new Set(rows.map((row) => Number(row.version)));
+    const applied: number[] = [];
+    for (const migration of migrations) {
+      if (done.has(migration.version)) continue;
+      for (const statement of migration.statements[locked.engine]) await locked.execute(statement);
+      await locked.execute('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)', [
+        migration.version,
+        migration.name,
+        toSqlTimestamp(new Date()),
+      ]);
+      applied.push(migration.version);
+    }
+    return applied;
+  });
+}

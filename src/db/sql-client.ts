@@ -1,0 +1,49 @@
+/**
+ * The small SQL surface the stores need, implemented once per engine. Stores write portable SQL
+ * (positional `?` parameters, no RETURNING) so one store serves SQLite, MySQL 8.4 and MariaDB.
+ */
+
+export type SqlValue = string | number | null;
+export type Engine = 'sqlite' | 'mysql';
+
+export interface WriteResult {
+  affectedRows: number;
+  insertId: number;
+}
+
+export interface PoolStats {
+  size: number;
+  busy: number;
+  idle: number;
+  waiting: number;
+  queueLimit: number;
+  acquireTimeouts: number;
+}
+
+export interface SqlClient {
+  readonly engine: Engine;
+  query<Row>(sql: string, params?: readonly SqlValue[]): Promise<Row[]>;
+  execute(sql: string, params?: readonly SqlValue[]): Promise<WriteResult>;
+  /** Runs `work` while holding a named lock that every instance sharing the database respects. */
+  exclusive<T>(lockName: string, work: (client: SqlClient) => Promise<T>): Promise<T>;
+  /** Pool figures for the MySQL engine; null where there is no pool. */
+  poolStats(): PoolStats | null;
+  close(): Promise<void>;
+}
+
+/** The database could not serve the request right now (pool exhausted, server down): a 503, not a 500. */
+export class DatabaseUnavailableError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'DatabaseUnavailableError';
+  }
+}
+
+/** Timestamps are stored as UTC text 'YYYY-MM-DD HH:MM:SS.mmm', which both engines sort and compare. */
+export function toSqlTimestamp(date: Date): string {
+  return date.toISOString().replace('T', ' ').replace('Z', '');
+}
+
+export function fromSqlTimestamp(value: string): string {
+  return `${value.replace(' ', 'T')}Z`;
+}

@@ -1,0 +1,101 @@
+import { Elysia, ParseError, ValidationError } from 'elysia';
+import { DatabaseUnavailableError } from '../db/sql-client';
+import { AppError, type ErrorDetail } from './app-error';
+import type { Logger } from './logger';
+import { declaresOversizedBody, PayloadTooLargeError } from './request-body';
+
+/**
+ * Turns every failure into a clear answer: the client's mistakes into 4xx with field details,
+ * an unreachable database into 503, and our own bugs into a bare 500 that is logged, never shown.
+ */
+
+type ErrorBody = { error: string; message: string; details: ErrorDetail[] };
+
+const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
+  new Response(JSON.stringify(body), {
+    status,
+    headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
+  });
+
+/** TypeBox paths look like "/title" or "/items/0"; people read "title" and "items.0". */
+const fieldOf = (path: string) => path.replace(/^\//, '').replaceAll('/', '.') || 'body';
+
+function validationDetails(error: ValidationError): ErrorDetail[] {
+  const details = new Map<string, ErrorDetail>();
+  for (const issue of error.all) {
+    const path = 'path' in issue ? String(issue.path) : '';
+    // Coerced numbers (ids, limits) are re-checked on their own, without a path: their schema names the field.
+    const field = path ? fieldOf(path) : (namedError(error.customError)?.field ?? error.type);
+    details.set(field, { field, message: issueMessage(issue) });
+  }
+  return [...details.values()];
+}
+
+const namedError = (value: unknown) =>
+  typeof value === 'object' && value !== null && 'field' in value && 'message' in value ? (value as ErrorDetail) : null;
+
+function issueMessage(issue: ValidationError['all'][number]): string {
+  const schema = ('schema' in issue ? issue.schema : {}) as { error?: unknown };
+  if ('message' in issue && issue.message === 'Unexpected property') return 'is not a known field';
+  if ('value' in issue && issue.value === undefined) return 'is required';
+  if (typeof schema.error === 'string') return schema.error;
+  if (namedError(schema.error)) return (schema.error as ErrorDetail).message;
+  return 'message' in issue ? String(issue.message).replace(/^Expected/, 'expected') : 'is invalid';
+}
+
+export function describeError(
+  error: unknown,
+  elysiaCode: string | number,
+): { status: number; body: ErrorBody; headers?: Record<string, string> } | null {
+  // Errors thrown while reading the body reach us wrapped in Elysia's ParseError.
+  if (error instanceof ParseError && error.cause instanceof AppError) return describeError(error.cause, 'UNKNOWN');
+  if (error instanceof AppError) return { status: error.status, body: error.toJSON(), headers: error.headers };
+  if (error instanceof ValidationError && error.type !== 'response') {
+    return {
+      status: 422,
+      body: {
+        error: 'validation_failed',
+        message: 'The request has invalid fields',
+        details: validationDetails(error),
+      },
+    };
+  }
+  if (elysiaCode === 'PARSE') {
+    return {
+      status: 400,
+      body: { error: 'malformed_body', message: 'The request body could not be read', details: [] },
+    };
+  }
+  if (elysiaCode === 'NOT_FOUND') {
+    return { status: 404, body: { error: 'not_found', message: 'There is nothing at this address', details: [] } };
+  }
+  if (error instanceof DatabaseUnavailableError) {
+    return {
+      status: 503,
+      body: {
+        error: 'database_unavailable',
+        message: 'The database is busy or unreachable; try again shortly',
+        details: [],
+      },
+      headers: { 'retry-after': '5' },
+    };
+  }
+  return null;
+}
+
+export function errorHandling(logger: Logger) {
+  return new Elysia({ name: 'error-handling' })
+    .onRequest(({ request }) => {
+      if (declaresOversizedBody(request))
+        return json(413, new PayloadTooLargeError().toJSON(), { connection: 'close' });
+    })
+    .onError({ as: 'global' }, ({ error, code, request }) => {
+      const known = describeError(error, code);
+      if (known) {
+        if (known.status >= 500) logger.warn('request failed', { path: new URL(request.url).pathname, error });
+        return json(known.status, known.body, known.headers);
+      }
+      logger.error('unhandled error', { method: request.method, path: new URL(request.url).pathname, error });
+      return json(500, { error: 'internal_error', message: 'Something went wrong on our side', details: [] });
+    });
+}

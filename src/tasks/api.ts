@@ -1,0 +1,114 @@
+import { Elysia, t } from 'elysia';
+import { readJsonBody } from '../http/request-body';
+import {
+  ConflictSchema,
+  ErrorSchema,
+  TaskCreateSchema,
+  TaskIdParams,
+  TaskListQuery,
+  TaskPageSchema,
+  TaskPatchSchema,
+  TaskSchema,
+} from './model';
+import type { TaskService } from './service';
+
+/** The JSON REST API for tasks. Reads and writes through the same service as the HTML pages. */
+
+const etagOf = (version: number) => `"${version}"`;
+
+/**
+ * The version an If-Match header demands: null when absent or `*` (any version will do). A header
+ * naming no version of ours can never match, so it demands version 0, which no task has.
+ */
+export function expectedVersion(ifMatch: string | undefined): number | null {
+  if (ifMatch === undefined || ifMatch.trim() === '*') return null;
+  const match = /^\s*(?:W\/)?"(\d{1,10})"\s*$/.exec(ifMatch);
+  return match ? Number(match[1]) : 0;
+}
+
+const IfMatchHeaders = t.Object({
+  'if-match': t.Optional(
+    t.String({
+      description: 'The ETag you last read; the change is refused with 412 if the task changed since',
+      examples: ['"3"'],
+    }),
+  ),
+});
+
+const errors = (...codes: number[]) => Object.fromEntries(codes.map((code) => [code, ErrorSchema]));
+
+const TAG = ['Tasks'];
+
+export function createTaskApi(service: TaskService) {
+  return new Elysia({ name: 'task-api', prefix: '/api', normalize: false })
+    .get('/tasks', ({ query }) => service.listTasks(query), {
+      query: TaskListQuery,
+      response: { 200: TaskPageSchema, ...errors(422, 503) },
+      detail: {
+        summary: 'List tasks',
+        description: 'Filter, search and sort tasks. Pages by keyset: pass next_cursor back as cursor.',
+        tags: TAG,
+      },
+    })
+    .post(
+      '/tasks',
+      async ({ body, set, status }) => {
+        const task = await service.createTask(body);
+        set.headers.location = `/api/tasks/${task.id}`;
+        set.headers.etag = etagOf(task.version);
+        return status(201, task);
+      },
+      {
+        parse: ({ request }) => readJsonBody(request),
+        body: TaskCreateSchema,
+        response: { 201: TaskSchema, ...errors(400, 413, 415, 422, 503) },
+        detail: { summary: 'Create a task', description: 'Answers 201 with the task and its Location.', tags: TAG },
+      },
+    )
+    .get(
+      '/tasks/:id',
+      async ({ params, set }) => {
+        const task = await service.getTask(params.id);
+        set.headers.etag = etagOf(task.version);
+        return task;
+      },
+      {
+        params: TaskIdParams,
+        response: { 200: TaskSchema, ...errors(404, 422, 503) },
+        detail: { summary: 'Get a task', description: 'The ETag header carries the version.', tags: TAG },
+      },
+    )
+    .patch(
+      '/tasks/:id',
+      async ({ params, body, headers, set }) => {
+        const task = await service.updateTask(params.id, body, expectedVersion(headers['if-match']));
+        set.headers.etag = etagOf(task.version);
+        return task;
+      },
+      {
+        params: TaskIdParams,
+        headers: IfMatchHeaders,
+        parse: ({ request }) => readJsonBody(request),
+        body: TaskPatchSchema,
+        response: { 200: TaskSchema, 412: ConflictSchema, ...errors(400, 404, 413, 415, 422, 503) },
+        detail: {
+          summary: 'Change a task',
+          description: 'Send any of the fields. With If-Match, a stale version answers 412 and the current task.',
+          tags: TAG,
+        },
+      },
+    )
+    .delete(
+      '/tasks/:id',
+      async ({ params, headers, status }) => {
+        await service.deleteTask(params.id, expectedVersion(headers['if-match']));
+        return status(204, undefined);
+      },
+      {
+        params: TaskIdParams,
+        headers: IfMatchHeaders,
+        response: { 204: t.Void({ description: 'Deleted' }), 412: ConflictSchema, ...errors(404, 422, 503) },
+        detail: { summary: 'Delete a task', description: 'With If-Match, a stale version answers 412.', tags: TAG },
+      },
+    );
+}

@@ -1,0 +1,213 @@
+import type { TLiteral, TUnion } from '@sinclair/typebox';
+import { type Static, t } from 'elysia';
+
+/**
+ * The task's types and schemas: the single source for validation and the OpenAPI document.
+ * Length rules that count characters after trimming live in the service (see limits below),
+ * because JSON Schema's maxLength counts UTF-16 units before any trimming.
+ */
+
+export const TITLE_MAX = 200;
+export const NOTES_MAX = 5_000;
+export const SEARCH_MAX = 200;
+export const PAGE_DEFAULT = 50;
+export const PAGE_MAX = 100;
+
+export const STATUSES = ['open', 'done'] as const;
+export const PRIORITIES = ['low', 'normal', 'high'] as const;
+export const SORTS = ['created', 'due', 'priority'] as const;
+
+export type TaskStatus = (typeof STATUSES)[number];
+export type TaskPriority = (typeof PRIORITIES)[number];
+export type TaskSort = (typeof SORTS)[number];
+
+const example = {
+  id: 42,
+  title: 'Renew the TLS certificate',
+  notes: 'The ALB listener uses it; check the expiry alarm afterwards.',
+  status: 'open',
+  priority: 'high',
+  due_date: '2026-12-01',
+  created_at: '2026-11-20T09:15:00.000Z',
+  updated_at: '2026-11-21T16:02:11.250Z',
+  completed_at: null,
+  version: 3,
+} as const;
+
+/**
+ * Elysia re-checks a coerced number (an id or limit from the URL) on its own, without its path; the
+ * field's name travels inside the error instead, and http/errors.ts reads it back.
+ */
+const fieldError = (field: string, message: string) => ({ field, message }) as unknown as string;
+
+/**
+ * An enum as a union of literals. Not t.UnionEnum: Elysia fills a missing optional UnionEnum with
+ * its first member, which would silently turn an omitted priority into "low".
+ */
+function oneOf<const T extends readonly [string, ...string[]]>(
+  values: T,
+  options: { description?: string; default?: T[number] } = {},
+) {
+  return t.Union(
+    values.map((value) => t.Literal(value)),
+    { ...options, error: `must be one of: ${values.join(', ')}` },
+  ) as unknown as TUnion<{ -readonly [K in keyof T]: TLiteral<T[K]> }>;
+}
+
+const Status = oneOf(STATUSES, { description: 'open or done' });
+const Priority = oneOf(PRIORITIES, { description: 'low, normal or high' });
+const DueDate = t.Union([t.String({ format: 'date', examples: ['2026-12-01'] }), t.Null()], {
+  description: 'A calendar date (YYYY-MM-DD) or null for none',
+  error: 'must be a real date as YYYY-MM-DD, or null',
+});
+const Title = t.String({
+  error: 'must be a string',
+  description: `1–${TITLE_MAX} characters after trimming`,
+  examples: ['Renew the TLS certificate'],
+});
+const Notes = t.String({
+  error: 'must be a string',
+  description: `Up to ${NOTES_MAX} characters`,
+  examples: ['Check the expiry alarm.'],
+});
+
+export const TaskSchema = t.Object(
+  {
+    id: t.Integer({ minimum: 1 }),
+    title: t.String(),
+    notes: t.String(),
+    status: Status,
+    priority: Priority,
+    due_date: t.Union([t.String({ format: 'date' }), t.Null()]),
+    created_at: t.String({ format: 'date-time' }),
+    updated_at: t.String({ format: 'date-time' }),
+    completed_at: t.Union([t.String({ format: 'date-time' }), t.Null()]),
+    version: t.Integer({ minimum: 1, description: 'Starts at 1 and grows by 1 on every change; the ETag' }),
+  },
+  { title: 'Task', examples: [example] },
+);
+export type Task = Static<typeof TaskSchema>;
+
+export const TaskCreateSchema = t.Object(
+  {
+    title: Title,
+    notes: t.Optional(Notes),
+    priority: t.Optional(Priority),
+    due_date: t.Optional(DueDate),
+  },
+  {
+    additionalProperties: false,
+    title: 'TaskCreate',
+    examples: [{ title: 'Renew the TLS certificate', priority: 'high', due_date: '2026-12-01' }],
+  },
+);
+export type TaskCreate = Static<typeof TaskCreateSchema>;
+
+export const TaskPatchSchema = t.Object(
+  {
+    title: t.Optional(Title),
+    notes: t.Optional(Notes),
+    status: t.Optional(Status),
+    priority: t.Optional(Priority),
+    due_date: t.Optional(DueDate),
+  },
+  {
+    additionalProperties: false,
+    minProperties: 1,
+    error: 'send at least one of: title, notes, status, priority, due_date',
+    title: 'TaskPatch',
+    description: 'Any of the fields to change; at least one',
+    examples: [{ status: 'done' }],
+  },
+);
+export type TaskPatch = Static<typeof TaskPatchSchema>;
+
+export const TaskIdParams = t.Object({
+  id: t.Integer({
+    minimum: 1,
+    maximum: Number.MAX_SAFE_INTEGER,
+    description: 'Task id',
+    examples: [42],
+    error: fieldError('id', 'must be a task id (a whole number from 1)'),
+  }),
+});
+
+export const TaskListQuery = t.Object(
+  {
+    status: t.Optional(oneOf(['open', 'done', 'all'], { default: 'all', description: 'Filter by status' })),
+    q: t.Optional(
+      t.String({
+        maxLength: SEARCH_MAX,
+        description: 'Search in title and notes',
+        examples: ['tls'],
+        error: `must be at most ${SEARCH_MAX} characters`,
+      }),
+    ),
+    priority: t.Optional(oneOf(PRIORITIES, { description: 'Filter by priority' })),
+    sort: t.Optional(
+      oneOf(SORTS, {
+        default: 'created',
+        description: 'created: newest first; due: earliest due date first, undated last; priority: highest first',
+      }),
+    ),
+    limit: t.Optional(
+      t.Integer({
+        minimum: 1,
+        maximum: PAGE_MAX,
+        default: PAGE_DEFAULT,
+        description: 'Page size',
+        error: fieldError('limit', `must be a whole number from 1 to ${PAGE_MAX}`),
+      }),
+    ),
+    cursor: t.Optional(
+      t.String({ maxLength: 512, description: 'Opaque next_cursor from the previous page; keep the same filters' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type TaskListQuery = Static<typeof TaskListQuery>;
+
+export const TaskPageSchema = t.Object(
+  {
+    items: t.Array(TaskSchema),
+    next_cursor: t.Union([t.String(), t.Null()], { description: 'Pass as cursor for the next page; null at the end' }),
+  },
+  { title: 'TaskPage', examples: [{ items: [example], next_cursor: null }] },
+);
+
+export const ErrorDetailSchema = t.Object({
+  field: t.String({ examples: ['title'] }),
+  message: t.String({ examples: ['must not be empty'] }),
+});
+
+export const ErrorSchema = t.Object(
+  {
+    error: t.String({ description: 'Machine-readable code', examples: ['validation_failed'] }),
+    message: t.String({ description: 'What went wrong, for people' }),
+    details: t.Array(ErrorDetailSchema),
+  },
+  {
+    title: 'Error',
+    examples: [
+      {
+        error: 'validation_failed',
+        message: 'The request has invalid fields',
+        details: [{ field: 'title', message: 'must not be empty' }],
+      },
+    ],
+  },
+);
+export type ErrorBody = Static<typeof ErrorSchema>;
+
+export const ConflictSchema = t.Composite([ErrorSchema, t.Object({ current: TaskSchema })], {
+  title: 'VersionConflict',
+  description: 'The task changed since the version in If-Match; nothing was written. current is the task now.',
+  examples: [
+    {
+      error: 'version_conflict',
+      message: 'This task was changed elsewhere',
+      details: [],
+      current: example,
+    },
+  ],
+});

@@ -1,0 +1,167 @@
+import { AppError, type ErrorDetail, InvalidInputError, NotFoundError } from '../http/app-error';
+import {
+  NOTES_MAX,
+  PAGE_DEFAULT,
+  PRIORITIES,
+  type Task,
+  type TaskCreate,
+  type TaskListQuery,
+  type TaskPatch,
+  type TaskSort,
+  TITLE_MAX,
+} from './model';
+import type { ListPosition, TaskChanges, TaskStore } from './store';
+
+/**
+ * The rules for tasks, shared by the JSON API and the HTML pages: one code path per action.
+ * Input arrives shape-checked by the route schema; this module checks meaning (trimmed lengths,
+ * real calendar dates, versions) and reports every bad field at once.
+ */
+
+export class VersionConflictError extends AppError {
+  constructor(readonly current: Task) {
+    super(412, 'version_conflict', 'This task was changed elsewhere');
+  }
+
+  override get headers() {
+    return { etag: `"${this.current.version}"` };
+  }
+
+  override toJSON() {
+    return { ...super.toJSON(), current: this.current };
+  }
+}
+
+export interface TaskPage {
+  items: Task[];
+  next_cursor: string | null;
+}
+
+export type TaskService = ReturnType<typeof createTaskService>;
+
+export function createTaskService(store: TaskStore, clock: () => Date = () => new Date()) {
+  async function requireTask(id: number): Promise<Task> {
+    const task = await store.findById(id);
+    if (!task) throw new NotFoundError(`Task ${id}`);
+    return task;
+  }
+
+  return {
+    async listTasks(query: TaskListQuery): Promise<TaskPage> {
+      const sort = query.sort ?? 'created';
+      const limit = query.limit ?? PAGE_DEFAULT;
+      const after = query.cursor ? decodeCursor(query.cursor, sort) : null;
+      const filter = { status: query.status ?? 'all', priority: query.priority, search: query.q?.trim() || undefined };
+      const rows = await store.list(filter, sort, after, limit + 1);
+      const items = rows.slice(0, limit);
+      const last = items.at(-1);
+      return { items, next_cursor: rows.length > limit && last ? encodeCursor(sort, last) : null };
+    },
+
+    getTask: requireTask,
+
+    async createTask(input: TaskCreate): Promise<Task> {
+      const errors: ErrorDetail[] = [];
+      const title = checkTitle(input.title, errors);
+      const notes = checkNotes(input.notes ?? '', errors);
+      const dueDate = checkDueDate(input.due_date ?? null, errors);
+      if (errors.length) throw new InvalidInputError(errors);
+      return store.insert({ title, notes, priority: input.priority ?? 'normal', due_date: dueDate }, clock());
+    },
+
+    async updateTask(id: number, patch: TaskPatch, expectedVersion: number | null = null): Promise<Task> {
+      const changes = checkPatch(patch);
+      const outcome = await store.update(id, changes, expectedVersion, clock());
+      if (outcome.kind === 'missing') throw new NotFoundError(`Task ${id}`);
+      if (outcome.kind === 'conflict') throw new VersionConflictError(outcome.current);
+      return outcome.task;
+    },
+
+    async deleteTask(id: number, expectedVersion: number | null = null): Promise<void> {
+      const outcome = await store.remove(id, expectedVersion);
+      if (outcome.kind === 'missing') throw new NotFoundError(`Task ${id}`);
+      if (outcome.kind === 'conflict') throw new VersionConflictError(outcome.current);
+    },
+  };
+}
+
+function checkPatch(patch: TaskPatch): TaskChanges {
+  const errors: ErrorDetail[] = [];
+  const changes: TaskChanges = { status: patch.status, priority: patch.priority };
+  if (patch.title !== undefined) changes.title = checkTitle(patch.title, errors);
+  if (patch.notes !== undefined) changes.notes = checkNotes(patch.notes, errors);
+  if (patch.due_date !== undefined) changes.due_date = checkDueDate(patch.due_date, errors);
+  if (errors.length) throw new InvalidInputError(errors);
+  return changes;
+}
+
+/** Characters as people count them (code points), which is also how MySQL's VARCHAR counts. */
+const characterCount = (text: string) => [...text].length;
+
+function checkTitle(raw: string, errors: ErrorDetail[]): string {
+  const title = raw.trim();
+  if (!title) errors.push({ field: 'title', message: 'must not be empty' });
+  else if (characterCount(title) > TITLE_MAX) {
+    errors.push({ field: 'title', message: `must be at most ${TITLE_MAX} characters (got ${characterCount(title)})` });
+  }
+  return title;
+}
+
+function checkNotes(notes: string, errors: ErrorDetail[]): string {
+  if (characterCount(notes) > NOTES_MAX) {
+    errors.push({ field: 'notes', message: `must be at most ${NOTES_MAX} characters (got ${characterCount(notes)})` });
+  }
+  return notes;
+}
+
+/** Accepts only real calendar dates in YYYY-MM-DD within MySQL's DATE range. */
+export function isCalendarDate(value: string): boolean {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
+  if (!match) return false;
+  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  const date = new Date(Date.UTC(year, month - 1, day));
+  return year >= 1000 && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+}
+
+function checkDueDate(value: string | null, errors: ErrorDetail[]): string | null {
+  if (value === null || value === '') return null;
+  if (!isCalendarDate(value)) errors.push({ field: 'due_date', message: 'must be a real date as YYYY-MM-DD' });
+  return value;
+}
+
+// The cursor is opaque to clients but plain to us: base64url JSON of the last row's sort key.
+// Everything in it is type-checked on the way back in, so a forged cursor can only move the page.
+function encodeCursor(sort: TaskSort, task: Task): string {
+  const key = sort === 'priority' ? [task.priority, task.id] : sort === 'due' ? [task.due_date, task.id] : [task.id];
+  return Buffer.from(JSON.stringify({ s: sort, k: key })).toString('base64url');
+}
+
+function decodeCursor(cursor: string, sort: TaskSort): ListPosition {
+  const position = parseCursor(cursor, sort);
+  if (!position)
+    throw new InvalidInputError([
+      { field: 'cursor', message: 'is not a cursor from this list; start again without it' },
+    ]);
+  return position;
+}
+
+function parseCursor(cursor: string, sort: TaskSort): ListPosition | null {
+  let decoded: unknown;
+  try {
+    decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    return null;
+  }
+  const { s, k } = (decoded ?? {}) as { s?: unknown; k?: unknown };
+  if (s !== sort || !Array.isArray(k)) return null;
+  const id = k.at(-1);
+  if (!Number.isSafeInteger(id) || (id as number) < 1) return null;
+  if (sort === 'created' && k.length === 1) return { sort, id: id as number };
+  if (sort === 'priority' && k.length === 2 && PRIORITIES.includes(k[0])) {
+    return { sort, priority: k[0], id: id as number };
+  }
+  if (sort === 'due' && k.length === 2 && (k[0] === null || (typeof k[0] === 'string' && isCalendarDate(k[0])))) {
+    return { sort, due_date: k[0], id: id as number };
+  }
+  return null;
+}

@@ -1,0 +1,214 @@
+import { fromSqlTimestamp, type SqlClient, type SqlValue, toSqlTimestamp } from '../db/sql-client';
+import { PRIORITIES, type Task, type TaskPriority, type TaskSort, type TaskStatus } from './model';
+
+/**
+ * All SQL for tasks. Portable across SQLite, MySQL 8.4 and MariaDB 10.11: positional parameters,
+ * no RETURNING, no engine-specific functions. Every list query walks an index in its ORDER BY and
+ * pages by keyset, so a page costs the same at row 10 or row 10 million.
+ */
+
+export interface NewTask {
+  title: string;
+  notes: string;
+  priority: TaskPriority;
+  due_date: string | null;
+}
+
+export interface TaskChanges {
+  title?: string;
+  notes?: string;
+  status?: TaskStatus;
+  priority?: TaskPriority;
+  due_date?: string | null;
+}
+
+export interface ListFilter {
+  status: TaskStatus | 'all';
+  priority?: TaskPriority;
+  search?: string;
+}
+
+/** Where the previous page ended, per sort order. */
+export type ListPosition =
+  | { sort: 'created'; id: number }
+  | { sort: 'priority'; priority: TaskPriority; id: number }
+  | { sort: 'due'; due_date: string | null; id: number };
+
+export type UpdateOutcome = { kind: 'updated'; task: Task } | { kind: 'missing' } | { kind: 'conflict'; current: Task };
+
+export type DeleteOutcome = { kind: 'deleted' } | { kind: 'missing' } | { kind: 'conflict'; current: Task };
+
+export interface TaskStore {
+  insert(task: NewTask, now: Date): Promise<Task>;
+  findById(id: number): Promise<Task | null>;
+  list(filter: ListFilter, sort: TaskSort, after: ListPosition | null, limit: number): Promise<Task[]>;
+  update(id: number, changes: TaskChanges, expectedVersion: number | null, now: Date): Promise<UpdateOutcome>;
+  remove(id: number, expectedVersion: number | null): Promise<DeleteOutcome>;
+}
+
+interface TaskRow {
+  id: number | string;
+  title: string;
+  notes: string;
+  status: TaskStatus;
+  priority: number;
+  due_date: string | null;
+  created_at: string;
+  updated_at: string;
+  completed_at: string | null;
+  version: number | string;
+}
+
+const COLUMNS = 'id, title, notes, status, priority, due_date, created_at, updated_at, completed_at, version';
+
+const rankOf = (priority: TaskPriority): number => PRIORITIES.indexOf(priority) + 1;
+const priorityOf = (rank: number): TaskPriority => PRIORITIES[rank - 1] ?? 'normal';
+
+function toTask(row: TaskRow): Task {
+  return {
+    id: Number(row.id),
+    title: row.title,
+    notes: row.notes,
+    status: row.status,
+    priority: priorityOf(Number(row.priority)),
+    due_date: row.due_date,
+    created_at: fromSqlTimestamp(row.created_at),
+    updated_at: fromSqlTimestamp(row.updated_at),
+    completed_at: row.completed_at === null ? null : fromSqlTimestamp(row.completed_at),
+    version: Number(row.version),
+  };
+}
+
+/** `!` escapes LIKE wildcards; chosen over backslash, which MySQL also treats as a string escape. */
+const likePattern = (text: string) => `%${text.replace(/[!%_]/g, (char) => `!${char}`)}%`;
+
+class SqlWhere {
+  readonly clauses: string[] = [];
+  readonly params: SqlValue[] = [];
+
+  add(clause: string, ...params: SqlValue[]): this {
+    this.clauses.push(clause);
+    this.params.push(...params);
+    return this;
+  }
+
+  toSql(): string {
+    return this.clauses.length ? `WHERE ${this.clauses.join(' AND ')}` : '';
+  }
+}
+
+function filterWhere(filter: ListFilter): SqlWhere {
+  const where = new SqlWhere();
+  if (filter.status !== 'all') where.add('status = ?', filter.status);
+  if (filter.priority) where.add('priority = ?', rankOf(filter.priority));
+  if (filter.search) {
+    const pattern = likePattern(filter.search);
+    where.add("(title LIKE ? ESCAPE '!' OR notes LIKE ? ESCAPE '!')", pattern, pattern);
+  }
+  return where;
+}
+
+export function createTaskStore(client: SqlClient): TaskStore {
+  async function select(where: SqlWhere, orderBy: string, limit: number): Promise<Task[]> {
+    // LIMIT travels as a string: MySQL 8's prepared statements reject a JS number sent as DOUBLE.
+    const sql = `SELECT ${COLUMNS} FROM tasks ${where.toSql()} ORDER BY ${orderBy} LIMIT ?`;
+    const rows = await client.query<TaskRow>(sql, [...where.params, String(limit)]);
+    return rows.map(toTask);
+  }
+
+  async function findById(id: number): Promise<Task | null> {
+    const rows = await client.query<TaskRow>(`SELECT ${COLUMNS} FROM tasks WHERE id = ?`, [id]);
+    return rows[0] ? toTask(rows[0]) : null;
+  }
+
+  // Undated tasks come after dated ones. Two index range scans instead of ORDER BY (due_date IS NULL),
+  // which no index can serve: first the dated tasks, then, if the page has room, the undated ones.
+  async function listByDue(filter: ListFilter, after: ListPosition | null, limit: number): Promise<Task[]> {
+    const position = after?.sort === 'due' ? after : null;
+    const page: Task[] = [];
+    if (position?.due_date !== null) {
+      const dated = filterWhere(filter).add('due_date IS NOT NULL');
+      if (position)
+        dated.add('(due_date > ? OR (due_date = ? AND id > ?))', position.due_date, position.due_date, position.id);
+      page.push(...(await select(dated, 'due_date ASC, id ASC', limit)));
+    }
+    if (page.length < limit) {
+      const undated = filterWhere(filter).add('due_date IS NULL');
+      if (position?.due_date === null) undated.add('id > ?', position.id);
+      page.push(...(await select(undated, 'id ASC', limit - page.length)));
+    }
+    return page;
+  }
+
+  return {
+    async insert(task, now) {
+      const stamp = toSqlTimestamp(now);
+      const { insertId } = await client.execute(
+        `INSERT INTO tasks (title, notes, status, priority, due_date, created_at, updated_at, completed_at, version)
+         VALUES (?, ?, 'open', ?, ?, ?, ?, NULL, 1)`,
+        [task.title, task.notes, rankOf(task.priority), task.due_date, stamp, stamp],
+      );
+      const created = await findById(insertId);
+      if (!created) throw new Error(`task ${insertId} vanished right after insert`);
+      return created;
+    },
+
+    findById,
+
+    async list(filter, sort, after, limit) {
+      if (sort === 'due') return listByDue(filter, after, limit);
+      const where = filterWhere(filter);
+      if (sort === 'priority') {
+        if (after?.sort === 'priority') {
+          const rank = rankOf(after.priority);
+          where.add('(priority < ? OR (priority = ? AND id < ?))', rank, rank, after.id);
+        }
+        return select(where, 'priority DESC, id DESC', limit);
+      }
+      if (after?.sort === 'created') where.add('id < ?', after.id);
+      return select(where, 'id DESC', limit);
+    },
+
+    async update(id, changes, expectedVersion, now) {
+      const stamp = toSqlTimestamp(now);
+      const assignments: string[] = [];
+      const params: SqlValue[] = [];
+      const assign = (column: string, value: SqlValue) => {
+        assignments.push(`${column} = ?`);
+        params.push(value);
+      };
+      // completed_at is set before status: MySQL evaluates SET left to right, and this reads no
+      // column that the same statement changes, so both engines agree.
+      if (changes.status !== undefined) {
+        assignments.push("completed_at = CASE WHEN ? = 'done' THEN COALESCE(completed_at, ?) ELSE NULL END");
+        params.push(changes.status, stamp);
+        assign('status', changes.status);
+      }
+      if (changes.title !== undefined) assign('title', changes.title);
+      if (changes.notes !== undefined) assign('notes', changes.notes);
+      if (changes.priority !== undefined) assign('priority', rankOf(changes.priority));
+      if (changes.due_date !== undefined) assign('due_date', changes.due_date);
+      assign('updated_at', stamp);
+      assignments.push('version = version + 1');
+
+      const where = new SqlWhere().add('id = ?', id);
+      if (expectedVersion !== null) where.add('version = ?', expectedVersion);
+      const { affectedRows } = await client.execute(`UPDATE tasks SET ${assignments.join(', ')} ${where.toSql()}`, [
+        ...params,
+        ...where.params,
+      ]);
+      const current = await findById(id);
+      if (!current) return { kind: 'missing' };
+      return affectedRows === 0 ? { kind: 'conflict', current } : { kind: 'updated', task: current };
+    },
+
+    async remove(id, expectedVersion) {
+      const where = new SqlWhere().add('id = ?', id);
+      if (expectedVersion !== null) where.add('version = ?', expectedVersion);
+      const { affectedRows } = await client.execute(`DELETE FROM tasks ${where.toSql()}`, where.params);
+      if (affectedRows > 0) return { kind: 'deleted' };
+      const current = await findById(id);
+      return current ? { kind: 'conflict', current } : { kind: 'missing' };
+    },
+  };
+}

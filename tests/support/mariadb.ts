@@ -1,0 +1,121 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Subprocess, spawn } from 'bun';
+import mysql from 'mysql2/promise';
+
+/**
+ * A MariaDB/MySQL server for tests. Uses TEST_MYSQL_URL, else the local server on 127.0.0.1:3306
+ * when one answers, else starts a throwaway mariadbd in a temp folder. Each caller gets a database
+ * of its own, created here and dropped by its cleanup, so no run depends on leftover state.
+ */
+
+export interface TestMysqlDatabase {
+  url: string;
+  drop(): Promise<void>;
+}
+
+const LOCAL_SERVER = 'mysql://root@127.0.0.1:3306';
+
+let server: Promise<string> | undefined;
+
+export async function createTestMysqlDatabase(): Promise<TestMysqlDatabase> {
+  server ??= findServer();
+  const base = await server;
+  const name = `tm_test_${process.pid}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
+  const admin = await mysql.createConnection({ uri: base });
+  try {
+    await admin.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+  } finally {
+    await admin.end();
+  }
+  return {
+    url: `${base}/${name}`,
+    async drop() {
+      const connection = await mysql.createConnection({ uri: base });
+      await connection.query(`DROP DATABASE IF EXISTS \`${name}\``).finally(() => connection.end());
+    },
+  };
+}
+
+async function findServer(): Promise<string> {
+  const configured = process.env.TEST_MYSQL_URL;
+  if (configured) return configured.replace(/\/$/, '');
+  if (process.env.TEST_MYSQL_THROWAWAY !== '1' && (await answers(LOCAL_SERVER))) return LOCAL_SERVER;
+  const throwaway = await startThrowawayMariadb();
+  process.once('exit', () => throwaway.stop());
+  return throwaway.url;
+}
+
+async function answers(url: string): Promise<boolean> {
+  try {
+    const connection = await mysql.createConnection({ uri: url, connectTimeout: 2_000 });
+    await connection.end();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export interface ThrowawayMariadb {
+  url: string;
+  stop(): void;
+}
+
+/** Initialises a data directory in a temp folder and runs mariadbd on a free port until stop(). */
+export async function startThrowawayMariadb(): Promise<ThrowawayMariadb> {
+  const dir = mkdtempSync(join(tmpdir(), 'tm-mariadb-'));
+  const user = process.getuid?.() === 0 ? ['--user=root'] : [];
+  const install = spawn(
+    [
+      'mariadb-install-db',
+      '--no-defaults',
+      `--datadir=${dir}/data`,
+      '--auth-root-authentication-method=normal',
+      '--skip-test-db',
+      ...user,
+    ],
+    { stdout: 'ignore', stderr: 'pipe' },
+  );
+  if ((await install.exited) !== 0) {
+    rmSync(dir, { recursive: true, force: true });
+    throw new Error(
+      `mariadb-install-db failed (is mariadb-server installed?): ${await new Response(install.stderr).text()}`,
+    );
+  }
+  const port = await freePort();
+  const daemon: Subprocess = spawn(
+    [
+      'mariadbd',
+      '--no-defaults',
+      `--datadir=${dir}/data`,
+      `--socket=${dir}/mariadb.sock`,
+      `--pid-file=${dir}/mariadb.pid`,
+      `--port=${port}`,
+      '--bind-address=127.0.0.1',
+      '--skip-log-bin',
+      '--innodb-buffer-pool-size=64M',
+      ...user,
+    ],
+    { stdout: 'ignore', stderr: 'ignore' },
+  );
+  const url = `mysql://root@127.0.0.1:${port}`;
+  const stop = () => {
+    daemon.kill();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  for (let attempt = 0; attempt < 150; attempt++) {
+    if (daemon.exitCode !== null) break;
+    if (await answers(url)) return { url, stop };
+    await Bun.sleep(200);
+  }
+  stop();
+  throw new Error('the throwaway mariadbd did not start within 30 s');
+}
+
+async function freePort(): Promise<number> {
+  const probe = Bun.listen({ hostname: '127.0.0.1', port: 0, socket: { data() {} } });
+  const { port } = probe;
+  probe.stop(true);
+  return port;
+}
