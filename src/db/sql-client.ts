@@ -44,6 +44,7 @@ export function toSqlTimestamp(date: Date): string {
   return date.toISOString().replace('T', ' ').replace('Z', '');
 }
 
+/** Back to ISO 8601 with milliseconds; MySQL drops a zero fraction (".000") when it reads one out. */
 export function fromSqlTimestamp(value: string): string {
-  return `${value.replace(' ', 'T')}Z`;
+  return new Date(`${value.replace(' ', 'T')}Z`).toISOString();
 }

@@ -158,14 +158,15 @@ export function createTaskStore(client: SqlClient): TaskStore {
     async list(filter, sort, after, limit) {
       if (sort === 'due') return listByDue(filter, after, limit);
       const where = filterWhere(filter);
-      if (sort === 'priority') {
+      // Under a priority filter every row has the same priority, so the priority order is the id order.
+      if (sort === 'priority' && !filter.priority) {
         if (after?.sort === 'priority') {
           const rank = rankOf(after.priority);
           where.add('(priority < ? OR (priority = ? AND id < ?))', rank, rank, after.id);
         }
         return select(where, 'priority DESC, id DESC', limit);
       }
-      if (after?.sort === 'created') where.add('id < ?', after.id);
+      if (after) where.add('id < ?', after.id);
       return select(where, 'id DESC', limit);
     },
 

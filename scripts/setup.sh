@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Brings a bare machine to the point where the app runs (`setup.sh app`) or the whole test suite
+# runs (`setup.sh test`). Installs only what is missing, so it is quick when nothing is.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+purpose=${1:-app}
+
+bun_version=$(sed -n 's/.*"packageManager": *"bun@\([0-9.]*\)".*/\1/p' package.json)
+if [ "$(bun --version 2>/dev/null || true)" != "$bun_version" ]; then
+  echo "setup: installing bun@$bun_version from npm" >&2
+  npm install --global --no-fund --no-audit --loglevel=error "bun@$bun_version" >&2
+fi
+bun install --frozen-lockfile --silent
+
+[ "$purpose" = test ] || exit 0
+
+# The tests start a throwaway MariaDB when no server answers on 127.0.0.1:3306, and shellcheck
+# the shell scripts. Both come from Debian's packages.
+export PATH="$PATH:/usr/sbin"
+missing=()
+command -v mariadbd >/dev/null || missing+=(mariadb-server)
+command -v shellcheck >/dev/null || missing+=(shellcheck)
+[ ${#missing[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then
+  echo "setup: the tests need these Debian packages: ${missing[*]} (apt-get install ${missing[*]})" >&2
+  exit 1
+fi
+echo "setup: installing ${missing[*]} from Debian" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq >&2
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,209 @@
+import { afterAll, describe, expect, test } from 'bun:test';
+import { createApp } from '../../src/app';
+import { loadConfig } from '../../src/config';
+import { migrate } from '../../src/db/migrations';
+import { openMysql, tlsOptions } from '../../src/db/mysql';
+import { openDatabase } from '../../src/db/open-database';
+import { DatabaseUnavailableError, type SqlClient, type SqlValue } from '../../src/db/sql-client';
+import { openSqlite } from '../../src/db/sqlite';
+import { createLogger } from '../../src/http/logger';
+import { createTaskStore } from '../../src/tasks/store';
+import { databaseConfig, ENGINES } from '../support/databases';
+import { createTestMysqlDatabase } from '../support/mariadb';
+
+const cleanups: (() => Promise<void>)[] = [];
+afterAll(async () => {
+  for (const cleanup of cleanups.reverse()) await cleanup();
+});
+
+const openRaw = (url: string): SqlClient => {
+  const config = databaseConfig(url);
+  return config.engine === 'sqlite' ? openSqlite(config.path) : openMysql(config);
+};
+
+for (const engine of ENGINES) {
+  describe(`migrations on ${engine.name}`, () => {
+    test('apply once, record themselves, and do nothing the second time', async () => {
+      const { url, drop } = await engine.createUrl();
+      const client = openRaw(url);
+      cleanups.push(async () => {
+        await client.close();
+        await drop();
+      });
+      expect(await migrate(client)).toEqual([1]);
+      expect(await migrate(client)).toEqual([]);
+      const ledger = await client.query<{ version: number; name: string }>(
+        'SELECT version, name FROM schema_migrations',
+      );
+      expect(ledger.map((row) => [Number(row.version), row.name])).toEqual([[1, 'create tasks']]);
+    });
+
+    test('two instances starting at the same moment apply each migration exactly once', async () => {
+      const { url, drop } = await engine.createUrl();
+      cleanups.push(drop);
+      const start = () =>
+        Bun.spawn(['bun', `${import.meta.dir}/../support/migrate-process.ts`], {
+          env: { ...process.env, DATABASE_URL: url },
+          stdout: 'pipe',
+          stderr: 'inherit',
+        });
+      const instances = [start(), start(), start()];
+      const outputs = await Promise.all(instances.map((instance) => new Response(instance.stdout).text()));
+      expect(await Promise.all(instances.map((instance) => instance.exited))).toEqual([0, 0, 0]);
+      expect(outputs.flatMap((output) => JSON.parse(output))).toEqual([1]);
+      const client = openRaw(url);
+      cleanups.push(() => client.close());
+      expect(await migrate(client)).toEqual([]);
+    });
+  });
+}
+
+/** Records every statement a client runs, so the query plans of the real list queries can be read. */
+function recording(client: SqlClient, log: { sql: string; params: readonly SqlValue[] }[]): SqlClient {
+  return {
+    ...client,
+    query: (sql, params = []) => {
+      log.push({ sql, params });
+      return client.query(sql, params);
+    },
+  };
+}
+
+const LIST_QUERIES = [
+  { status: 'all', sort: 'created' },
+  { status: 'open', sort: 'created' },
+  { status: 'done', sort: 'priority' },
+  { status: 'all', sort: 'priority' },
+  { status: 'open', sort: 'due' },
+  { status: 'all', sort: 'due' },
+  { status: 'all', sort: 'created', priority: 'high' },
+  { status: 'open', sort: 'priority', priority: 'low' },
+] as const;
+
+describe('list queries are served by an index, never a sort of the whole table', () => {
+  test('on sqlite (EXPLAIN QUERY PLAN uses no temp b-tree for ORDER BY)', async () => {
+    const client = await openDatabase({ engine: 'sqlite', path: ':memory:' });
+    cleanups.push(() => client.close());
+    const log: { sql: string; params: readonly SqlValue[] }[] = [];
+    const store = createTaskStore(recording(client, log));
+    for (const query of LIST_QUERIES) {
+      const filter = { status: query.status, ...('priority' in query ? { priority: query.priority } : {}) };
+      await store.list(filter, query.sort, null, 51);
+    }
+    expect(log.length).toBeGreaterThanOrEqual(LIST_QUERIES.length);
+    const sorted = [];
+    for (const { sql, params } of log) {
+      const plan = await client.query<{ detail: string }>(`EXPLAIN QUERY PLAN ${sql}`, params);
+      const details = plan.map((step) => step.detail).join(' | ');
+      // "SCAN tasks" alone walks the rowid (the id order) and stops at LIMIT; a sort would need a temp b-tree.
+      if (details.includes('TEMP B-TREE')) sorted.push({ sql, details });
+    }
+    expect(sorted).toEqual([]);
+  });
+
+  test('on mysql with 20,000 tasks (EXPLAIN shows an index and no filesort)', async () => {
+    const { url, drop } = await createTestMysqlDatabase();
+    const client = await openDatabase(databaseConfig(url));
+    cleanups.push(async () => {
+      await client.close();
+      await drop();
+    });
+    // Enough rows that the optimiser prefers an index over reading a small table whole (it does below ~10k).
+    const values = Array.from({ length: 20_000 }, (_, i) => {
+      const due = i % 3 ? `'2027-0${(i % 9) + 1}-1${i % 10}'` : 'NULL';
+      return `('Task ${i}', '', '${i % 4 ? 'open' : 'done'}', ${(i % 3) + 1}, ${due}, NOW(3), NOW(3))`;
+    });
+    await client.execute(
+      `INSERT INTO tasks (title, notes, status, priority, due_date, created_at, updated_at) VALUES ${values.join(', ')}`,
+    );
+    await client.query('ANALYZE TABLE tasks');
+    const log: { sql: string; params: readonly SqlValue[] }[] = [];
+    const store = createTaskStore(recording(client, log));
+    for (const query of LIST_QUERIES) {
+      const filter = { status: query.status, ...('priority' in query ? { priority: query.priority } : {}) };
+      await store.list(filter, query.sort, null, 51);
+    }
+    const unserved = [];
+    for (const { sql, params } of log) {
+      const [plan] = await client.query<{ Extra: string | null; key: string | null }>(`EXPLAIN ${sql}`, params);
+      if (!plan?.key || plan.Extra?.includes('filesort')) unserved.push({ sql, params, plan });
+    }
+    expect(unserved).toEqual([]);
+  });
+});
+
+describe('the mysql pool', () => {
+  async function poolOf(size: number, queueLimit: number, acquireTimeoutMs: number) {
+    const { url, drop } = await createTestMysqlDatabase();
+    const base = databaseConfig(url);
+    if (base.engine !== 'mysql') throw new Error('expected mysql');
+    const client = openMysql({ ...base, poolSize: size, queueLimit, acquireTimeoutMs });
+    await migrate(client);
+    cleanups.push(async () => {
+      await client.close();
+      await drop();
+    });
+    return client;
+  }
+
+  test('is shared: many concurrent requests never open more than the pool size', async () => {
+    const client = await poolOf(3, 100, 5_000);
+    const ids = await Promise.all(
+      Array.from({ length: 40 }, () => client.query<{ id: number }>('SELECT CONNECTION_ID() AS id')),
+    );
+    expect(new Set(ids.map((rows) => rows[0]?.id)).size).toBeLessThanOrEqual(3);
+    expect(client.poolStats()).toMatchObject({ size: 3, busy: 0, idle: 3, waiting: 0 });
+  });
+
+  test('a request that waits longer than the acquire timeout fails as unavailable, and is counted', async () => {
+    const client = await poolOf(1, 10, 150);
+    let release!: () => void;
+    const held = client.exclusive('test-hold', () => new Promise<void>((resolve) => (release = resolve)));
+    await Bun.sleep(50);
+    const started = performance.now();
+    const waiting = client.query('SELECT 1');
+    await Bun.sleep(20);
+    expect(client.poolStats()).toMatchObject({ size: 1, busy: 1, waiting: 1 });
+    await expect(waiting).rejects.toBeInstanceOf(DatabaseUnavailableError);
+    expect(performance.now() - started).toBeLessThan(2_000);
+    release();
+    await held;
+    expect(client.poolStats()?.acquireTimeouts).toBe(1);
+    expect(await client.query<{ one: number }>('SELECT 1 AS one')).toEqual([{ one: 1 }]);
+  });
+
+  test('a full queue refuses at once instead of piling up', async () => {
+    const client = await poolOf(1, 1, 5_000);
+    let release!: () => void;
+    const held = client.exclusive('test-hold', () => new Promise<void>((resolve) => (release = resolve)));
+    await Bun.sleep(50);
+    const queued = client.query('SELECT 1');
+    await expect(client.query('SELECT 1')).rejects.toBeInstanceOf(DatabaseUnavailableError);
+    release();
+    await held;
+    await queued;
+  });
+
+  test('an unreachable server answers 503 with Retry-After, not 500', async () => {
+    const config = loadConfig({ DATABASE_URL: 'mysql://root@127.0.0.1:1/nowhere', DB_ACQUIRE_TIMEOUT_MS: '2000' });
+    if (config.database.engine !== 'mysql') throw new Error('expected mysql');
+    const client = openMysql(config.database);
+    cleanups.push(() => client.close());
+    const app = createApp({ db: client, logger: createLogger('error', () => {}) });
+    const response = await app.handle(new Request('http://localhost/api/tasks'));
+    expect(response.status).toBe(503);
+    expect(response.headers.get('retry-after')).toBe('5');
+    expect(await response.json()).toMatchObject({ error: 'database_unavailable' });
+  });
+
+  test('TLS verifies the server: rds trusts Amazon RDS CAs, and never switches verification off', async () => {
+    expect(tlsOptions('off')).toBeUndefined();
+    expect(tlsOptions('rds')).toMatchObject({ rejectUnauthorized: true, ca: expect.any(Array) });
+    expect(tlsOptions('system')).toEqual({ rejectUnauthorized: true });
+    const { url, drop } = await createTestMysqlDatabase();
+    cleanups.push(drop);
+    // The local test server speaks no TLS: a TLS-configured client must refuse it, not fall back.
+    const config = loadConfig({ DATABASE_URL: url, DB_TLS: 'rds' });
+    await expect(openDatabase(config.database)).rejects.toThrow();
+  });
+});

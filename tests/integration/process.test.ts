@@ -1,0 +1,73 @@
+import { afterAll, describe, expect, test } from 'bun:test';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** The real entry point as an operator runs it: `bun src/main.ts` with environment variables. */
+
+const MAIN = join(import.meta.dir, '../../src/main.ts');
+const dir = mkdtempSync(join(tmpdir(), 'tm-process-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function start(env: Record<string, string>) {
+  return Bun.spawn(['bun', MAIN], { env: { PATH: process.env.PATH ?? '', ...env }, stdout: 'pipe', stderr: 'pipe' });
+}
+
+async function freePort(): Promise<number> {
+  const probe = Bun.listen({ hostname: '127.0.0.1', port: 0, socket: { data() {} } });
+  const { port } = probe;
+  probe.stop(true);
+  return port;
+}
+
+describe('starting the server', () => {
+  for (const [variable, value] of [
+    ['PORT', 'abc'],
+    ['DATABASE_URL', 'postgres://db/tasks'],
+    ['DB_TLS', 'maybe'],
+    ['LOG_LEVEL', 'chatty'],
+  ] as const) {
+    test(`a wrong ${variable} stops it with exit 1 and one line naming the variable`, async () => {
+      const env: Record<string, string> = { DATABASE_URL: 'mysql://u@db/x', [variable]: value };
+      const server = start(env);
+      expect(await server.exited).toBe(1);
+      const stderr = await new Response(server.stderr).text();
+      expect(stderr.trim().split('\n')).toHaveLength(1);
+      expect(stderr).toContain(variable);
+      expect(stderr).not.toMatch(/\n\s+at /);
+    });
+  }
+
+  test('an unreachable MySQL stops it with exit 1 and one clear line', async () => {
+    const server = start({ DATABASE_URL: 'mysql://root@127.0.0.1:1/tasks' });
+    expect(await server.exited).toBe(1);
+    const stderr = await new Response(server.stderr).text();
+    expect(stderr.trim().split('\n')).toHaveLength(1);
+    expect(stderr).toMatch(/cannot open the mysql database/);
+  });
+
+  test('with no configuration but a port it serves the API on SQLite and stops cleanly on SIGTERM', async () => {
+    const port = await freePort();
+    const server = Bun.spawn(['bun', MAIN], {
+      cwd: dir,
+      env: { PATH: process.env.PATH ?? '', PORT: String(port) },
+      stdout: 'pipe',
+      stderr: 'pipe',
+    });
+    let response: Response | undefined;
+    for (let attempt = 0; attempt < 100 && !response; attempt++) {
+      response = await fetch(`http://127.0.0.1:${port}/api/tasks`).catch(() => undefined);
+      if (!response) await Bun.sleep(50);
+    }
+    expect(response?.status).toBe(200);
+    expect(await response?.json()).toEqual({ items: [], next_cursor: null });
+    expect(await Bun.file(join(dir, 'data/tasks.db')).exists()).toBe(true);
+    server.kill('SIGTERM');
+    expect(await server.exited).toBe(0);
+    const logs = (await new Response(server.stdout).text())
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(logs.map((line) => line.message)).toEqual(['listening', 'shutting down', 'stopped']);
+  });
+});

@@ -1,0 +1,265 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'bun:test';
+import type { Task, TaskSort } from '../../src/tasks/model';
+import {
+  createTaskStore,
+  type ListFilter,
+  type ListPosition,
+  type NewTask,
+  type TaskStore,
+} from '../../src/tasks/store';
+import { ENGINES, openTestDatabase, type TestDatabase } from '../support/databases';
+
+/** One store contract, run unchanged against every engine. */
+
+const NOW = new Date('2026-11-20T10:00:00.000Z');
+const LATER = new Date('2026-11-21T11:30:00.500Z');
+const ALL: ListFilter = { status: 'all' };
+
+const newTask = (overrides: Partial<NewTask> = {}): NewTask => ({
+  title: 'Write the report',
+  notes: '',
+  priority: 'normal',
+  due_date: null,
+  ...overrides,
+});
+
+function positionAfter(sort: TaskSort, task: Task): ListPosition {
+  if (sort === 'priority') return { sort, priority: task.priority, id: task.id };
+  if (sort === 'due') return { sort, due_date: task.due_date, id: task.id };
+  return { sort, id: task.id };
+}
+
+async function walkAllPages(store: TaskStore, filter: ListFilter, sort: TaskSort, pageSize: number) {
+  const seen: Task[] = [];
+  let after: ListPosition | null = null;
+  for (let page = 0; page < 100; page++) {
+    const rows = await store.list(filter, sort, after, pageSize);
+    seen.push(...rows);
+    const last = rows.at(-1);
+    if (rows.length < pageSize || !last) return seen;
+    after = positionAfter(sort, last);
+  }
+  throw new Error('paging did not end');
+}
+
+for (const engine of ENGINES) {
+  describe(`task store on ${engine.name}`, () => {
+    let database: TestDatabase;
+    let store: TaskStore;
+
+    beforeAll(async () => {
+      database = await openTestDatabase(engine);
+      store = createTaskStore(database.client);
+    });
+    afterAll(() => database.cleanup());
+    beforeEach(() => database.client.execute('DELETE FROM tasks'));
+
+    test('insert returns the stored task with version 1 and its timestamps', async () => {
+      const task = await store.insert(newTask({ notes: 'n', priority: 'high', due_date: '2026-12-31' }), NOW);
+      expect(task).toEqual({
+        id: expect.any(Number),
+        title: 'Write the report',
+        notes: 'n',
+        status: 'open',
+        priority: 'high',
+        due_date: '2026-12-31',
+        created_at: '2026-11-20T10:00:00.000Z',
+        updated_at: '2026-11-20T10:00:00.000Z',
+        completed_at: null,
+        version: 1,
+      });
+      expect(await store.findById(task.id)).toEqual(task);
+    });
+
+    test('findById answers null for an id that does not exist', async () => {
+      expect(await store.findById(987654321)).toBeNull();
+    });
+
+    test('text is stored and returned byte for byte', async () => {
+      const titles = [
+        '👨‍👩‍👧 family emoji 🎉',
+        '中文标题と日本語のタイトル',
+        'مهمة باللغة العربية',
+        "'; DROP TABLE tasks; --",
+        '<script>alert(1)</script>',
+        '😀'.repeat(200),
+      ];
+      for (const title of titles) {
+        const task = await store.insert(newTask({ title, notes: `${title}\n\ttab "quotes" \\ back` }), NOW);
+        const read = await store.findById(task.id);
+        expect(read?.title).toBe(title);
+        expect(read?.notes).toBe(`${title}\n\ttab "quotes" \\ back`);
+      }
+      expect((await store.list(ALL, 'created', null, 100)).length).toBe(titles.length);
+    });
+
+    test('update changes the named fields, bumps the version and updated_at', async () => {
+      const task = await store.insert(newTask(), NOW);
+      const outcome = await store.update(
+        task.id,
+        { title: 'Renamed', priority: 'low', due_date: '2027-01-02' },
+        null,
+        LATER,
+      );
+      expect(outcome).toEqual({
+        kind: 'updated',
+        task: {
+          ...task,
+          title: 'Renamed',
+          priority: 'low',
+          due_date: '2027-01-02',
+          updated_at: '2026-11-21T11:30:00.500Z',
+          version: 2,
+        },
+      });
+    });
+
+    test('completing sets completed_at once; reopening clears it', async () => {
+      const task = await store.insert(newTask(), NOW);
+      const done = await store.update(task.id, { status: 'done' }, null, LATER);
+      expect(done.kind === 'updated' && done.task.completed_at).toBe('2026-11-21T11:30:00.500Z');
+      const doneAgain = await store.update(task.id, { status: 'done' }, null, new Date('2026-11-22T00:00:00Z'));
+      expect(doneAgain.kind === 'updated' && doneAgain.task.completed_at).toBe('2026-11-21T11:30:00.500Z');
+      const reopened = await store.update(task.id, { status: 'open' }, null, LATER);
+      expect(reopened.kind === 'updated' && reopened.task).toMatchObject({
+        status: 'open',
+        completed_at: null,
+        version: 4,
+      });
+    });
+
+    test('a stale expected version changes nothing and returns the current task', async () => {
+      const task = await store.insert(newTask(), NOW);
+      await store.update(task.id, { title: 'First edit' }, 1, LATER);
+      const outcome = await store.update(task.id, { title: 'Second edit' }, 1, LATER);
+      expect(outcome.kind).toBe('conflict');
+      expect(outcome.kind === 'conflict' && outcome.current).toMatchObject({ title: 'First edit', version: 2 });
+      expect(await store.findById(task.id)).toMatchObject({ title: 'First edit', version: 2 });
+    });
+
+    test('two writers holding the same version: exactly one wins', async () => {
+      const task = await store.insert(newTask(), NOW);
+      const outcomes = await Promise.all([
+        store.update(task.id, { title: 'Writer A' }, 1, LATER),
+        store.update(task.id, { title: 'Writer B' }, 1, LATER),
+      ]);
+      expect(outcomes.map((outcome) => outcome.kind).sort()).toEqual(['conflict', 'updated']);
+      const winner = outcomes.find((outcome) => outcome.kind === 'updated');
+      expect(await store.findById(task.id)).toMatchObject({
+        title: winner?.kind === 'updated' ? winner.task.title : 'none',
+        version: 2,
+      });
+    });
+
+    test('update and remove of a missing task say so', async () => {
+      expect(await store.update(424242, { title: 'x' }, null, NOW)).toEqual({ kind: 'missing' });
+      expect(await store.remove(424242, null)).toEqual({ kind: 'missing' });
+    });
+
+    test('remove deletes once; a stale version keeps the task', async () => {
+      const task = await store.insert(newTask(), NOW);
+      expect(await store.remove(task.id, 7)).toMatchObject({ kind: 'conflict', current: { id: task.id } });
+      expect(await store.findById(task.id)).not.toBeNull();
+      expect(await store.remove(task.id, 1)).toEqual({ kind: 'deleted' });
+      expect(await store.findById(task.id)).toBeNull();
+      expect(await store.remove(task.id, null)).toEqual({ kind: 'missing' });
+    });
+
+    describe('listing', () => {
+      let tasks: Task[];
+
+      beforeEach(async () => {
+        const specs: Partial<NewTask>[] = [
+          { title: 'Buy milk', priority: 'low', due_date: '2026-12-05' },
+          { title: 'File taxes', notes: 'Deadline is strict', priority: 'high', due_date: '2026-12-01' },
+          { title: 'Call Alice', priority: 'normal' },
+          { title: '100% done?', notes: 'literal percent', priority: 'high' },
+          { title: 'Plan a_b test', priority: 'normal', due_date: '2026-12-01' },
+          { title: 'Read MILK labels', priority: 'low' },
+        ];
+        tasks = [];
+        for (const spec of specs) tasks.push(await store.insert(newTask(spec), NOW));
+        const callAlice = tasks.find((task) => task.title === 'Call Alice');
+        await store.update(callAlice?.id ?? 0, { status: 'done' }, null, LATER);
+      });
+
+      const titles = (rows: Task[]) => rows.map((task) => task.title);
+
+      test('created: newest first', async () => {
+        expect(titles(await store.list(ALL, 'created', null, 10))).toEqual(titles([...tasks].reverse()));
+      });
+
+      test('priority: highest first, newest first within a priority', async () => {
+        expect(titles(await store.list(ALL, 'priority', null, 10))).toEqual([
+          '100% done?',
+          'File taxes',
+          'Plan a_b test',
+          'Call Alice',
+          'Read MILK labels',
+          'Buy milk',
+        ]);
+      });
+
+      test('due: earliest first, ties by age, undated last', async () => {
+        expect(titles(await store.list(ALL, 'due', null, 10))).toEqual([
+          'File taxes',
+          'Plan a_b test',
+          'Buy milk',
+          'Call Alice',
+          '100% done?',
+          'Read MILK labels',
+        ]);
+      });
+
+      test('filters by status and priority', async () => {
+        expect(titles(await store.list({ status: 'done' }, 'created', null, 10))).toEqual(['Call Alice']);
+        expect(titles(await store.list({ status: 'open', priority: 'low' }, 'created', null, 10))).toEqual([
+          'Read MILK labels',
+          'Buy milk',
+        ]);
+      });
+
+      test('search matches title or notes, ignores ASCII case, treats % and _ literally', async () => {
+        expect(titles(await store.list({ status: 'all', search: 'milk' }, 'created', null, 10))).toEqual([
+          'Read MILK labels',
+          'Buy milk',
+        ]);
+        expect(titles(await store.list({ status: 'all', search: 'STRICT' }, 'created', null, 10))).toEqual([
+          'File taxes',
+        ]);
+        expect(titles(await store.list({ status: 'all', search: '%' }, 'created', null, 10))).toEqual(['100% done?']);
+        expect(titles(await store.list({ status: 'all', search: 'a_b' }, 'created', null, 10))).toEqual([
+          'Plan a_b test',
+        ]);
+        expect(titles(await store.list({ status: 'all', search: '!' }, 'created', null, 10))).toEqual([]);
+      });
+
+      for (const sort of ['created', 'priority', 'due'] as const) {
+        test(`paging by ${sort} returns every task exactly once, in the one-page order`, async () => {
+          const onePage = await store.list(ALL, sort, null, 100);
+          for (const size of [1, 2, 4]) {
+            expect(titles(await walkAllPages(store, ALL, sort, size))).toEqual(titles(onePage));
+          }
+        });
+      }
+    });
+
+    test('tasks added while paging never cause duplicates or gaps', async () => {
+      const original = [];
+      for (let i = 0; i < 25; i++) original.push(await store.insert(newTask({ title: `Original ${i}` }), NOW));
+      const seen: Task[] = [];
+      let after: ListPosition | null = null;
+      for (;;) {
+        const rows = await store.list(ALL, 'created', after, 4);
+        seen.push(...rows);
+        await store.insert(newTask({ title: 'Added meanwhile' }), NOW);
+        const last = rows.at(-1);
+        if (rows.length < 4 || !last) break;
+        after = { sort: 'created', id: last.id };
+      }
+      const ids = seen.map((task) => task.id);
+      expect(new Set(ids).size).toBe(ids.length);
+      expect(ids).toEqual(original.map((task) => task.id).reverse());
+    });
+  });
+}
