@@ -1,4 +1,3 @@
-import { html } from '@elysiajs/html';
 import { Elysia } from 'elysia';
 import packageJson from '../package.json' with { type: 'json' };
 import type { SqlClient } from './db/sql-client';
@@ -6,6 +5,7 @@ import { apiDocs } from './http/api-docs';
 import { errorHandling } from './http/errors';
 import type { Logger } from './http/logger';
 import { securityHeaders } from './http/security-headers';
+import { staticFiles } from './http/static-files';
 import { createTaskApi } from './tasks/api';
 import { createTaskService } from './tasks/service';
 import { createTaskStore } from './tasks/store';
@@ -22,7 +22,7 @@ export function createApp({ db, logger }: AppDeps) {
   return new Elysia({ normalize: false })
     .use(securityHeaders())
     .use(errorHandling(logger))
-    .use(html())
+    .use(staticFiles())
     .use(apiDocs(packageJson.version))
     .use(createTaskApi(tasks));
 }

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { dirname } from 'node:path';
 import { openapi } from '@elysiajs/openapi';
 import { Elysia } from 'elysia';
 import swaggerUiPackage from 'swagger-ui-dist/package.json' with { type: 'json' };
@@ -11,7 +12,7 @@ import { CONTENT_SECURITY_POLICY } from './security-headers';
  */
 
 const ASSET_ROOT = `/static/swagger-ui-${swaggerUiPackage.version}`;
-const ASSET_DIR = `${import.meta.dir}/../../node_modules/swagger-ui-dist`;
+const ASSET_DIR = dirname(Bun.resolveSync('swagger-ui-dist/package.json', import.meta.dir));
 const ASSETS: Record<string, string> = {
   'swagger-ui-bundle.js': 'text/javascript; charset=utf-8',
   'swagger-ui.css': 'text/css; charset=utf-8',
@@ -41,6 +42,9 @@ export function apiDocs(version: string) {
   });
   let swaggerPolicy: Promise<string> | undefined;
   return new Elysia({ name: 'api-docs' })
+    .onAfterHandle({ as: 'global' }, ({ path, response }) => {
+      if (path === `${SWAGGER_PATH}/json`) return withBodilessResponses(response as OpenApiDocument);
+    })
     .use(docs)
     .onRequest(async ({ request, set }) => {
       if (new URL(request.url).pathname !== SWAGGER_PATH) return;
@@ -74,4 +78,28 @@ async function swaggerPagePolicy(docs: Elysia): Promise<string> {
         .digest('base64')}'`,
   );
   return CONTENT_SECURITY_POLICY.replace("script-src 'self'", ["script-src 'self'", ...hashes].join(' '));
+}
+
+type OpenApiDocument = { paths: Record<string, Record<string, { responses?: Record<string, ResponseObject> }>> };
+type ResponseObject = { description: string; content?: Record<string, unknown> };
+
+/**
+ * @elysiajs/openapi 1.4.16 writes a t.Void() response (our 204) as `content: { type, description }`,
+ * which is not valid OpenAPI. A response without a body has a description and no content.
+ */
+function withBodilessResponses(document: OpenApiDocument): OpenApiDocument {
+  for (const operations of Object.values(document.paths)) {
+    for (const operation of Object.values(operations)) {
+      for (const [status, response] of Object.entries(operation.responses ?? {})) {
+        const content = response.content as { type?: string; description?: string } | undefined;
+        if (content?.type === 'void') {
+          operation.responses = {
+            ...operation.responses,
+            [status]: { description: content.description ?? 'No content' },
+          };
+        }
+      }
+    }
+  }
+  return document;
 }

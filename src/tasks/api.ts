@@ -1,8 +1,10 @@
+import { withHeaders } from '@elysiajs/openapi';
 import { Elysia, t } from 'elysia';
 import { readJsonBody } from '../http/request-body';
 import {
   ConflictSchema,
-  ErrorSchema,
+  describedAs,
+  errorResponses,
   TaskCreateSchema,
   TaskIdParams,
   TaskListQuery,
@@ -35,7 +37,11 @@ const IfMatchHeaders = t.Object({
   ),
 });
 
-const errors = (...codes: number[]) => Object.fromEntries(codes.map((code) => [code, ErrorSchema]));
+const ETag = t.String({ description: 'The task version, for If-Match', examples: ['"3"'] });
+const TaskWithEtag = (description: string) => withHeaders(describedAs(TaskSchema, description), { ETag });
+
+// The JSON reader runs first and answers every body; 'json' only tells OpenAPI the media type.
+const jsonOnly = [({ request }: { request: Request }) => readJsonBody(request), 'json' as const];
 
 const TAG = ['Tasks'];
 
@@ -43,7 +49,7 @@ export function createTaskApi(service: TaskService) {
   return new Elysia({ name: 'task-api', prefix: '/api', normalize: false })
     .get('/tasks', ({ query }) => service.listTasks(query), {
       query: TaskListQuery,
-      response: { 200: TaskPageSchema, ...errors(422, 503) },
+      response: { 200: describedAs(TaskPageSchema, 'One page of tasks'), ...errorResponses(422, 503) },
       detail: {
         summary: 'List tasks',
         description: 'Filter, search and sort tasks. Pages by keyset: pass next_cursor back as cursor.',
@@ -59,9 +65,15 @@ export function createTaskApi(service: TaskService) {
         return status(201, task);
       },
       {
-        parse: ({ request }) => readJsonBody(request),
+        parse: jsonOnly,
         body: TaskCreateSchema,
-        response: { 201: TaskSchema, ...errors(400, 413, 415, 422, 503) },
+        response: {
+          201: withHeaders(describedAs(TaskSchema, 'Created'), {
+            Location: t.String({ description: 'The new task', examples: ['/api/tasks/42'] }),
+            ETag,
+          }),
+          ...errorResponses(400, 413, 415, 422, 503),
+        },
         detail: { summary: 'Create a task', description: 'Answers 201 with the task and its Location.', tags: TAG },
       },
     )
@@ -74,7 +86,7 @@ export function createTaskApi(service: TaskService) {
       },
       {
         params: TaskIdParams,
-        response: { 200: TaskSchema, ...errors(404, 422, 503) },
+        response: { 200: TaskWithEtag('The task'), ...errorResponses(404, 422, 503) },
         detail: { summary: 'Get a task', description: 'The ETag header carries the version.', tags: TAG },
       },
     )
@@ -88,9 +100,13 @@ export function createTaskApi(service: TaskService) {
       {
         params: TaskIdParams,
         headers: IfMatchHeaders,
-        parse: ({ request }) => readJsonBody(request),
+        parse: jsonOnly,
         body: TaskPatchSchema,
-        response: { 200: TaskSchema, 412: ConflictSchema, ...errors(400, 404, 413, 415, 422, 503) },
+        response: {
+          200: TaskWithEtag('The changed task'),
+          412: ConflictSchema,
+          ...errorResponses(400, 404, 413, 415, 422, 503),
+        },
         detail: {
           summary: 'Change a task',
           description: 'Send any of the fields. With If-Match, a stale version answers 412 and the current task.',
@@ -107,7 +123,7 @@ export function createTaskApi(service: TaskService) {
       {
         params: TaskIdParams,
         headers: IfMatchHeaders,
-        response: { 204: t.Void({ description: 'Deleted' }), 412: ConflictSchema, ...errors(404, 422, 503) },
+        response: { 204: t.Void({ description: 'Deleted' }), 412: ConflictSchema, ...errorResponses(404, 422, 503) },
         detail: { summary: 'Delete a task', description: 'With If-Match, a stale version answers 412.', tags: TAG },
       },
     );

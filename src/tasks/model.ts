@@ -1,4 +1,4 @@
-import type { TLiteral, TUnion } from '@sinclair/typebox';
+import { type TLiteral, type TSchema, type TUnion, Type } from '@sinclair/typebox';
 import { type Static, t } from 'elysia';
 
 /**
@@ -73,7 +73,8 @@ const Notes = t.String({
 
 export const TaskSchema = t.Object(
   {
-    id: t.Integer({ minimum: 1 }),
+    // Plain TypeBox integers: Elysia's t.Integer also admits numeric strings, right for a URL, wrong in a reply.
+    id: Type.Integer({ minimum: 1 }),
     title: t.String(),
     notes: t.String(),
     status: Status,
@@ -82,7 +83,7 @@ export const TaskSchema = t.Object(
     created_at: t.String({ format: 'date-time' }),
     updated_at: t.String({ format: 'date-time' }),
     completed_at: t.Union([t.String({ format: 'date-time' }), t.Null()]),
-    version: t.Integer({ minimum: 1, description: 'Starts at 1 and grows by 1 on every change; the ETag' }),
+    version: Type.Integer({ minimum: 1, description: 'Starts at 1 and grows by 1 on every change; the ETag' }),
   },
   { title: 'Task', examples: [example] },
 );
@@ -211,3 +212,20 @@ export const ConflictSchema = t.Composite([ErrorSchema, t.Object({ current: Task
     },
   ],
 });
+
+/** The same schema with the description OpenAPI shows for one response. */
+export const describedAs = <T extends TSchema>(schema: T, description: string): T => ({ ...schema, description });
+
+const ERROR_MEANINGS: Record<number, string> = {
+  400: 'The body is not valid JSON',
+  404: 'No task has this id',
+  413: 'The body is larger than 64 KB',
+  415: 'The body is not application/json',
+  422: 'Invalid or unknown fields, each named in details',
+  503: 'The database is busy or unreachable; retry after Retry-After seconds',
+};
+
+/** Error responses for the given status codes, each with its meaning, for a route's `response`. */
+export function errorResponses(...codes: (keyof typeof ERROR_MEANINGS)[]) {
+  return Object.fromEntries(codes.map((code) => [code, describedAs(ErrorSchema, ERROR_MEANINGS[code] ?? 'Error')]));
+}

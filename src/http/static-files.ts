@@ -1,0 +1,16 @@
+import { Elysia } from 'elysia';
+
+const STATIC_DIR = `${import.meta.dir}/../../static`;
+
+/** Files browsers ask for by fixed name. They cannot carry a content hash, so they are cached for a day. */
+export function staticFiles() {
+  return new Elysia({ name: 'static-files' }).get(
+    '/favicon.ico',
+    ({ set }) => {
+      set.headers['content-type'] = 'image/x-icon';
+      set.headers['cache-control'] = 'public, max-age=86400';
+      return Bun.file(`${STATIC_DIR}/favicon.ico`);
+    },
+    { detail: { hide: true } },
+  );
+}
