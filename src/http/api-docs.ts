@@ -54,7 +54,7 @@ export function apiDocs(version: string) {
     .get(
       `${ASSET_ROOT}/:file`,
       ({ params, set, status }) => {
-        const type = ASSETS[params.file];
+        const type = Object.hasOwn(ASSETS, params.file) ? ASSETS[params.file] : undefined;
         if (!type) return status(404, 'Not found');
         set.headers['content-type'] = type;
         set.headers['cache-control'] = 'public, max-age=31536000, immutable';

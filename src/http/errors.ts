@@ -24,22 +24,17 @@ function validationDetails(error: ValidationError): ErrorDetail[] {
   const details = new Map<string, ErrorDetail>();
   for (const issue of error.all) {
     const path = 'path' in issue ? String(issue.path) : '';
-    // Coerced numbers (ids, limits) are re-checked on their own, without a path: their schema names the field.
-    const field = path ? fieldOf(path) : (namedError(error.customError)?.field ?? error.type);
+    const field = path ? fieldOf(path) : error.type;
     details.set(field, { field, message: issueMessage(issue) });
   }
   return [...details.values()];
 }
-
-const namedError = (value: unknown) =>
-  typeof value === 'object' && value !== null && 'field' in value && 'message' in value ? (value as ErrorDetail) : null;
 
 function issueMessage(issue: ValidationError['all'][number]): string {
   const schema = ('schema' in issue ? issue.schema : {}) as { error?: unknown };
   if ('message' in issue && issue.message === 'Unexpected property') return 'is not a known field';
   if ('value' in issue && issue.value === undefined) return 'is required';
   if (typeof schema.error === 'string') return schema.error;
-  if (namedError(schema.error)) return (schema.error as ErrorDetail).message;
   return 'message' in issue ? String(issue.message).replace(/^Expected/, 'expected') : 'is invalid';
 }
 

@@ -35,10 +35,15 @@ const example = {
 } as const;
 
 /**
- * Elysia re-checks a coerced number (an id or limit from the URL) on its own, without its path; the
- * field's name travels inside the error instead, and http/errors.ts reads it back.
+ * A whole number written the one canonical way in a URL. Not t.Integer: Elysia converts with
+ * Number(), so "0x37", "55e0" and "+55" would all reach task 55.
  */
-const fieldError = (field: string, message: string) => ({ field, message }) as unknown as string;
+function urlInteger(pattern: string, options: { description: string; error: string; examples: string[] }) {
+  return t
+    .Transform(t.String({ pattern, ...options }))
+    .Decode((digits) => Number(digits))
+    .Encode((value) => String(value));
+}
 
 /**
  * An enum as a union of literals. Not t.UnionEnum: Elysia fills a missing optional UnionEnum with
@@ -73,7 +78,7 @@ const Notes = t.String({
 
 export const TaskSchema = t.Object(
   {
-    // Plain TypeBox integers: Elysia's t.Integer also admits numeric strings, right for a URL, wrong in a reply.
+    // Plain TypeBox integers: Elysia's t.Integer also admits numeric strings, and a reply holds real numbers.
     id: Type.Integer({ minimum: 1 }),
     title: t.String(),
     notes: t.String(),
@@ -124,12 +129,11 @@ export const TaskPatchSchema = t.Object(
 export type TaskPatch = Static<typeof TaskPatchSchema>;
 
 export const TaskIdParams = t.Object({
-  id: t.Integer({
-    minimum: 1,
-    maximum: Number.MAX_SAFE_INTEGER,
+  // Up to 15 digits keeps every id a safe JavaScript integer.
+  id: urlInteger('^[1-9][0-9]{0,14}$', {
     description: 'Task id',
-    examples: [42],
-    error: fieldError('id', 'must be a task id (a whole number from 1)'),
+    error: 'must be a task id (a whole number from 1)',
+    examples: ['42'],
   }),
 });
 
@@ -152,12 +156,10 @@ export const TaskListQuery = t.Object(
       }),
     ),
     limit: t.Optional(
-      t.Integer({
-        minimum: 1,
-        maximum: PAGE_MAX,
-        default: PAGE_DEFAULT,
-        description: 'Page size',
-        error: fieldError('limit', `must be a whole number from 1 to ${PAGE_MAX}`),
+      urlInteger(`^(${PAGE_MAX}|[1-9][0-9]?)$`, {
+        description: `Page size, 1 to ${PAGE_MAX} (default ${PAGE_DEFAULT})`,
+        error: `must be a whole number from 1 to ${PAGE_MAX}`,
+        examples: ['20'],
       }),
     ),
     cursor: t.Optional(

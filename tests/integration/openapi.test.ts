@@ -1,0 +1,378 @@
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { createHash } from 'node:crypto';
+import SwaggerParser from '@apidevtools/swagger-parser';
+import type { OpenAPI } from 'openapi-types';
+import swaggerUiPackage from 'swagger-ui-dist/package.json' with { type: 'json' };
+import { type App, createApp } from '../../src/app';
+import { createLogger } from '../../src/http/logger';
+import { ENGINES, openTestDatabase, type TestDatabase } from '../support/databases';
+import { ORIGIN } from '../support/http';
+
+/**
+ * The OpenAPI document at /swagger/json describes every API route fully, and Swagger UI at /swagger
+ * runs from our own origin under a CSP that allows exactly its one inline script.
+ */
+
+type Schema = {
+  type?: string | string[];
+  properties?: Record<string, Schema>;
+  required?: string[];
+  items?: Schema;
+  anyOf?: Schema[];
+  allOf?: Schema[];
+  oneOf?: Schema[];
+  examples?: unknown[];
+  example?: unknown;
+};
+type MediaTypes = Record<string, { schema?: Schema }>;
+interface Parameter {
+  name: string;
+  in: string;
+  required?: boolean;
+  schema?: Schema;
+}
+interface Operation {
+  summary?: string;
+  tags?: string[];
+  parameters?: Parameter[];
+  requestBody?: { required?: boolean; content?: MediaTypes };
+  responses?: Record<string, { description?: string; headers?: Record<string, unknown>; content?: MediaTypes }>;
+}
+interface OpenApiDocument {
+  openapi: string;
+  info: { title: string; version: string };
+  paths: Record<string, Record<string, Operation>>;
+}
+
+const SWAGGER_UI_ASSETS = `/static/swagger-ui-${swaggerUiPackage.version}/`;
+const SWAGGER_UI_DIST = `${import.meta.dir}/../../node_modules/swagger-ui-dist`;
+
+/** What a client must be able to read in the document for each operation, beyond what the routes declare. */
+const REQUIRED_STATUSES: Record<string, string[]> = {
+  'get /api/tasks': ['200', '422', '503'],
+  'post /api/tasks': ['201', '400', '413', '415', '422', '503'],
+  'get /api/tasks/{id}': ['200', '404', '422', '503'],
+  'patch /api/tasks/{id}': ['200', '400', '404', '412', '413', '415', '422', '503'],
+  'delete /api/tasks/{id}': ['204', '404', '412', '422', '503'],
+};
+
+const openApiPath = (elysiaPath: string) => elysiaPath.replace(/:(\w+)/g, '{$1}');
+
+function hasExample(schema: Schema | undefined): boolean {
+  if (!schema) return false;
+  if ((schema.examples?.length ?? 0) > 0 || schema.example !== undefined) return true;
+  const children = [
+    ...Object.values(schema.properties ?? {}),
+    ...(schema.items ? [schema.items] : []),
+    ...(schema.anyOf ?? []),
+    ...(schema.allOf ?? []),
+    ...(schema.oneOf ?? []),
+  ];
+  return children.some(hasExample);
+}
+
+describe('OpenAPI document and Swagger UI', () => {
+  let database: TestDatabase;
+  let app: App;
+  let doc: OpenApiDocument;
+  const get = (path: string) => app.handle(new Request(`${ORIGIN}${path}`));
+
+  beforeAll(async () => {
+    const sqlite = ENGINES.find((engine) => engine.name === 'sqlite');
+    if (!sqlite) throw new Error('the sqlite test engine is missing');
+    database = await openTestDatabase(sqlite);
+    app = createApp({ db: database.client, logger: createLogger('error', () => {}) });
+    doc = (await (await get('/swagger/json')).json()) as OpenApiDocument;
+  });
+  afterAll(() => database.cleanup());
+
+  const apiRoutes = () => app.routes.filter((route) => route.path.startsWith('/api'));
+  const operationOf = (method: string, path: string): Operation | undefined => doc.paths[path]?.[method.toLowerCase()];
+
+  describe('GET /swagger/json', () => {
+    test('answers a JSON OpenAPI 3 document that swagger-parser validates', async () => {
+      const response = await get('/swagger/json');
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-type')).toContain('application/json');
+      expect(doc.openapi).toMatch(/^3\./);
+      expect(doc.info.title).not.toBe('');
+
+      await SwaggerParser.validate(structuredClone(doc) as unknown as OpenAPI.Document);
+    });
+
+    test('documents every /api route with its method, and nothing else', () => {
+      const routes = apiRoutes().map((route) => `${route.method.toLowerCase()} ${openApiPath(route.path)}`);
+      expect(routes.length).toBeGreaterThanOrEqual(5);
+      const documented = Object.entries(doc.paths).flatMap(([path, operations]) =>
+        Object.keys(operations).map((method) => `${method} ${path}`),
+      );
+      expect(documented.toSorted()).toEqual(routes.toSorted());
+      expect(Object.keys(REQUIRED_STATUSES).toSorted()).toEqual(routes.toSorted());
+    });
+
+    test('every operation has a summary and a tag', () => {
+      for (const route of apiRoutes()) {
+        const operation = operationOf(route.method, openApiPath(route.path));
+        const key = `${route.method} ${route.path}`;
+        expect({ key, hasSummary: Boolean(operation?.summary?.trim()) }).toEqual({ key, hasSummary: true });
+        expect(operation?.tags ?? []).toContain('Tasks');
+      }
+    });
+
+    test('operations on one task take a required path parameter id', () => {
+      for (const route of apiRoutes().filter((route) => route.path.includes(':id'))) {
+        const operation = operationOf(route.method, openApiPath(route.path));
+        const id = operation?.parameters?.find((parameter) => parameter.name === 'id');
+        expect({ method: route.method, id: { in: id?.in, required: id?.required } }).toEqual({
+          method: route.method,
+          id: { in: 'path', required: true },
+        });
+      }
+    });
+
+    test('the list operation documents each of its query parameters', () => {
+      const parameters = operationOf('GET', '/api/tasks')?.parameters ?? [];
+      const query = parameters.filter((parameter) => parameter.in === 'query');
+      expect(query.map((parameter) => parameter.name).toSorted()).toEqual(
+        ['cursor', 'limit', 'priority', 'q', 'sort', 'status'].toSorted(),
+      );
+      for (const parameter of query) expect(parameter.required ?? false).toBe(false);
+    });
+
+    test('PATCH and DELETE document the If-Match header', () => {
+      for (const method of ['PATCH', 'DELETE']) {
+        const parameters = operationOf(method, '/api/tasks/{id}')?.parameters ?? [];
+        const ifMatch = parameters.find((parameter) => parameter.name.toLowerCase() === 'if-match');
+        expect({ method, in: ifMatch?.in }).toEqual({ method, in: 'header' });
+      }
+    });
+
+    // Known bug: the routes' custom `parse` function hides the body's media type from @elysiajs/openapi,
+    // which then renders `requestBody: { content: {} }` with no schema at all.
+    test('POST and PATCH document a required application/json request body with its fields and an example', () => {
+      const expectedFields: Record<string, string[]> = {
+        POST: ['due_date', 'notes', 'priority', 'title'],
+        PATCH: ['due_date', 'notes', 'priority', 'status', 'title'],
+      };
+      for (const [method, fields] of Object.entries(expectedFields)) {
+        const path = method === 'POST' ? '/api/tasks' : '/api/tasks/{id}';
+        const body = operationOf(method, path)?.requestBody;
+        const schema = body?.content?.['application/json']?.schema;
+        expect({ method, required: body?.required, mediaTypes: Object.keys(body?.content ?? {}) }).toEqual({
+          method,
+          required: true,
+          mediaTypes: ['application/json'],
+        });
+        expect({ method, fields: Object.keys(schema?.properties ?? {}).toSorted() }).toEqual({ method, fields });
+        expect({ method, hasExample: hasExample(schema) }).toEqual({ method, hasExample: true });
+      }
+      const createSchema = operationOf('POST', '/api/tasks')?.requestBody?.content?.['application/json']?.schema;
+      expect(createSchema?.required).toEqual(['title']);
+    });
+
+    test('every status code a route declares is documented, including the ones clients rely on', () => {
+      for (const route of apiRoutes()) {
+        const key = `${route.method.toLowerCase()} ${openApiPath(route.path)}`;
+        const documented = Object.keys(operationOf(route.method, openApiPath(route.path))?.responses ?? {});
+        const declared = Object.keys((route.hooks.response ?? {}) as Record<string, unknown>);
+        expect({ key, documented: documented.toSorted() }).toEqual({
+          key,
+          documented: [...new Set([...declared, ...(REQUIRED_STATUSES[key] ?? [])])].toSorted(),
+        });
+      }
+    });
+
+    test('every error response is described as JSON { error, message, details[] }; 412 adds the current task', () => {
+      for (const [path, operations] of Object.entries(doc.paths)) {
+        for (const [method, operation] of Object.entries(operations)) {
+          for (const [status, response] of Object.entries(operation.responses ?? {})) {
+            if (Number(status) < 400) continue;
+            const schema = response.content?.['application/json']?.schema;
+            const where = `${method} ${path} ${status}`;
+            for (const field of ['details', 'error', 'message']) {
+              expect({ where, field, present: schema?.required?.includes(field) }).toEqual({
+                where,
+                field,
+                present: true,
+              });
+            }
+            if (status === '412')
+              expect({ where, current: schema?.properties?.current !== undefined }).toEqual({ where, current: true });
+          }
+        }
+      }
+    });
+
+    test('every response has a description of its own, not the generated placeholder', () => {
+      for (const [path, operations] of Object.entries(doc.paths)) {
+        for (const [method, operation] of Object.entries(operations)) {
+          for (const [status, response] of Object.entries(operation.responses ?? {})) {
+            const where = `${method} ${path} ${status}`;
+            const description = response.description ?? '';
+            expect({
+              where,
+              described: description.trim() !== '' && !description.startsWith('Response for status'),
+            }).toEqual({
+              where,
+              described: true,
+            });
+          }
+        }
+      }
+    });
+
+    test('success responses document the headers the API sends: Location and ETag on 201, ETag on 200', () => {
+      const headersOf = (method: string, path: string, status: string) =>
+        Object.keys(operationOf(method, path)?.responses?.[status]?.headers ?? {}).map((name) => name.toLowerCase());
+      expect(headersOf('POST', '/api/tasks', '201').toSorted()).toEqual(['etag', 'location']);
+      expect(headersOf('GET', '/api/tasks/{id}', '200')).toEqual(['etag']);
+      expect(headersOf('PATCH', '/api/tasks/{id}', '200')).toEqual(['etag']);
+    });
+
+    test('DELETE 204 is documented without a body', () => {
+      const noContent = operationOf('DELETE', '/api/tasks/{id}')?.responses?.['204'];
+      expect(noContent?.description ?? '').not.toBe('');
+      expect(noContent?.content).toBeUndefined();
+    });
+
+    test('every success response with a body describes it as JSON with at least one example', () => {
+      for (const route of apiRoutes()) {
+        const operation = operationOf(route.method, openApiPath(route.path));
+        const successes = Object.entries(operation?.responses ?? {}).filter(([status]) => status.startsWith('2'));
+        expect(successes.length).toBeGreaterThan(0);
+        for (const [status, response] of successes) {
+          if (status === '204') continue;
+          const schema = response.content?.['application/json']?.schema;
+          const where = `${route.method} ${route.path} ${status}`;
+          expect({ where, hasExample: hasExample(schema) }).toEqual({ where, hasExample: true });
+        }
+      }
+    });
+
+    test('each top-level example carries every property its schema requires', () => {
+      for (const [path, operations] of Object.entries(doc.paths)) {
+        for (const [method, operation] of Object.entries(operations)) {
+          for (const [status, response] of Object.entries(operation.responses ?? {})) {
+            const schema = response.content?.['application/json']?.schema;
+            for (const example of schema?.examples ?? []) {
+              const where = `${method} ${path} ${status}`;
+              const missing = (schema?.required ?? []).filter((field) => !(field in (example as object)));
+              expect({ where, missing }).toEqual({ where, missing: [] });
+            }
+          }
+        }
+      }
+    });
+  });
+
+  describe('GET /swagger', () => {
+    let html: string;
+    let policy: string;
+
+    beforeAll(async () => {
+      const response = await get('/swagger');
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-type')).toContain('text/html');
+      html = await response.text();
+      policy = response.headers.get('content-security-policy') ?? '';
+    });
+
+    const attributeUrls = () =>
+      [...html.matchAll(/\s(?:src|href)\s*=\s*["']([^"']*)["']/gi)].map((match) => match[1] ?? '');
+    const inlineScripts = () =>
+      [...html.matchAll(/<script(\s[^>]*)?>([\s\S]*?)<\/script>/gi)]
+        .filter((match) => !/\ssrc\s*=/i.test(match[1] ?? ''))
+        .map((match) => match[2] ?? '');
+    const directive = (name: string) =>
+      policy
+        .split(';')
+        .map((part) => part.trim())
+        .find((part) => part.startsWith(`${name} `)) ?? '';
+    const sha256 = (text: string) => `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`;
+
+    test('loads Swagger UI only from our own versioned /static path, never from another origin', () => {
+      const urls = attributeUrls();
+      expect(urls.length).toBeGreaterThanOrEqual(2);
+      for (const url of urls) expect(url.startsWith(SWAGGER_UI_ASSETS)).toBe(true);
+      expect(html).not.toMatch(/(?:src|href)\s*=\s*["']\s*(?:https?:)?\/\//i);
+      expect(urls.some((url) => url.endsWith('.js'))).toBe(true);
+      expect(urls.some((url) => url.endsWith('.css'))).toBe(true);
+    });
+
+    test("the CSP allows scripts from 'self' plus exactly the SHA-256 of each inline script, nothing looser", () => {
+      const scripts = inlineScripts();
+      expect(scripts.length).toBeGreaterThan(0);
+      const scriptSrc = directive('script-src');
+      expect(scriptSrc).toStartWith("script-src 'self' 'sha256-");
+      const allowedHashes = scriptSrc.split(/\s+/).filter((token) => token.startsWith("'sha256-"));
+      expect(allowedHashes.toSorted()).toEqual(scripts.map(sha256).toSorted());
+      expect(policy).not.toMatch(/unsafe-inline|unsafe-eval|\*|https?:/);
+    });
+
+    test('any inline <style> block is allowed by hash, never by unsafe-inline', () => {
+      const styles = [...html.matchAll(/<style(\s[^>]*)?>([\s\S]*?)<\/style>/gi)].map((match) => match[2] ?? '');
+      const styleSrc = directive('style-src');
+      expect(styleSrc).toStartWith("style-src 'self'");
+      for (const style of styles) expect(styleSrc).toContain(sha256(style));
+    });
+
+    test('the inline script points Swagger UI at a document that loads from this page', async () => {
+      const url = /"url"\s*:\s*"([^"]+)"/.exec(inlineScripts().join('\n'))?.[1];
+      expect(url).toBeDefined();
+      const resolved = new URL(url ?? '', `${ORIGIN}/swagger`);
+      expect(resolved.origin).toBe(ORIGIN);
+      const response = await get(resolved.pathname);
+      expect(response.status).toBe(200);
+      expect(((await response.json()) as OpenApiDocument).openapi).toMatch(/^3\./);
+    });
+
+    test('other responses keep the strict CSP with no script hashes', async () => {
+      for (const path of ['/swagger/json', '/api/tasks', '/api/tasks/1', '/nowhere']) {
+        const scriptSrc = ((await get(path)).headers.get('content-security-policy') ?? '')
+          .split(';')
+          .map((part) => part.trim())
+          .find((part) => part.startsWith('script-src'));
+        expect({ path, scriptSrc }).toEqual({ path, scriptSrc: "script-src 'self'" });
+      }
+    });
+
+    test('each asset the page references answers 200, immutable, with its content type and the real file', async () => {
+      const contentTypes: Record<string, RegExp> = { js: /^(text|application)\/javascript/, css: /^text\/css/ };
+      for (const url of attributeUrls()) {
+        const response = await get(url);
+        const extension = url.split('.').at(-1) ?? '';
+        expect({ url, status: response.status }).toEqual({ url, status: 200 });
+        expect(response.headers.get('cache-control') ?? '').toContain('immutable');
+        expect(response.headers.get('content-type') ?? '').toMatch(contentTypes[extension] ?? /^$/);
+        const file = url.slice(SWAGGER_UI_ASSETS.length);
+        expect(await response.text()).toBe(await Bun.file(`${SWAGGER_UI_DIST}/${file}`).text());
+      }
+    });
+
+    test('an asset name that is not offered answers 404, even when the file exists on disk', async () => {
+      for (const name of [
+        'nope.js',
+        'index.html',
+        'package.json',
+        'swagger-ui.js',
+        '..%2Fpackage.json',
+        '..%2F..%2Fpackage.json',
+      ]) {
+        const response = await get(`${SWAGGER_UI_ASSETS}${name}`);
+        expect({ name, status: response.status }).toEqual({ name, status: 404 });
+      }
+      expect((await get('/static/swagger-ui-0.0.1/swagger-ui.css')).status).toBe(404);
+    });
+
+    // Known bug: the asset table is a plain object, so names inherited from Object.prototype pass the
+    // lookup; the answer is a 200 whose content type is a function's source and whose body fails with
+    // ENOENT (a 500 with Bun's error page, leaking the install path, when served over a real socket).
+    test('an asset named like an Object.prototype member (__proto__, constructor, toString) answers 404', async () => {
+      for (const name of ['__proto__', 'constructor', 'toString', 'hasOwnProperty']) {
+        const response = await get(`${SWAGGER_UI_ASSETS}${name}`);
+        expect({ name, status: response.status }).toEqual({ name, status: 404 });
+        await response.body?.cancel();
+      }
+    });
+  });
+});
