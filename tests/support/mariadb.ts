@@ -113,7 +113,8 @@ export async function startThrowawayMariadb(): Promise<ThrowawayMariadb> {
   throw new Error('the throwaway mariadbd did not start within 30 s');
 }
 
-async function freePort(): Promise<number> {
+/** A TCP port nothing listens on right now. */
+export async function freePort(): Promise<number> {
   const probe = Bun.listen({ hostname: '127.0.0.1', port: 0, socket: { data() {} } });
   const { port } = probe;
   probe.stop(true);
