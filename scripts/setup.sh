@@ -14,12 +14,13 @@ bun install --frozen-lockfile --silent
 
 [ "$purpose" = test ] || exit 0
 
-# The tests start a throwaway MariaDB when no server answers on 127.0.0.1:3306, and shellcheck
-# the shell scripts. Both come from Debian's packages.
+# The tests start a throwaway MariaDB when no server answers on 127.0.0.1:3306, drive Debian's
+# Chromium (never a downloaded browser) and shellcheck the shell scripts.
 export PATH="$PATH:/usr/sbin"
 missing=()
 command -v mariadbd >/dev/null || missing+=(mariadb-server)
 command -v shellcheck >/dev/null || missing+=(shellcheck)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then
   echo "setup: the tests need these Debian packages: ${missing[*]} (apt-get install ${missing[*]})" >&2

@@ -78,7 +78,23 @@ export function describeError(
   return null;
 }
 
-export function errorHandling(logger: Logger) {
+/** Renders an error for people: a whole page, or a message for the page's alert region (htmx). */
+export type HtmlErrorRenderer = (status: number, message: string, asFragment: boolean) => Response;
+
+/** API clients get JSON; browsers (asking for HTML) get a page or, under htmx, an alert. */
+function wantsHtml(request: Request): boolean {
+  const path = new URL(request.url).pathname;
+  if (path.startsWith('/api/') || path === '/api') return false;
+  return request.headers.get('hx-request') === 'true' || (request.headers.get('accept') ?? '').includes('text/html');
+}
+
+export function errorHandling(logger: Logger, renderHtml: HtmlErrorRenderer) {
+  const answer = (request: Request, status: number, body: ErrorBody, headers: Record<string, string> = {}) => {
+    if (!wantsHtml(request)) return json(status, body, headers);
+    const response = renderHtml(status, body.message, request.headers.get('hx-request') === 'true');
+    for (const [name, value] of Object.entries(headers)) response.headers.set(name, value);
+    return response;
+  };
   return new Elysia({ name: 'error-handling' })
     .onRequest(({ request }) => {
       if (declaresOversizedBody(request))
@@ -88,9 +104,13 @@ export function errorHandling(logger: Logger) {
       const known = describeError(error, code);
       if (known) {
         if (known.status >= 500) logger.warn('request failed', { path: new URL(request.url).pathname, error });
-        return json(known.status, known.body, known.headers);
+        return answer(request, known.status, known.body, known.headers);
       }
       logger.error('unhandled error', { method: request.method, path: new URL(request.url).pathname, error });
-      return json(500, { error: 'internal_error', message: 'Something went wrong on our side', details: [] });
+      return answer(request, 500, {
+        error: 'internal_error',
+        message: 'Something went wrong on our side',
+        details: [],
+      });
     });
 }

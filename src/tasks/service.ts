@@ -10,7 +10,7 @@ import {
   type TaskSort,
   TITLE_MAX,
 } from './model';
-import type { ListPosition, TaskChanges, TaskStore } from './store';
+import type { ListPosition, StatusCounts, TaskChanges, TaskStore } from './store';
 
 /**
  * The rules for tasks, shared by the JSON API and the HTML pages: one code path per action.
@@ -59,6 +59,11 @@ export function createTaskService(store: TaskStore, clock: () => Date = () => ne
     },
 
     getTask: requireTask,
+
+    /** Open and done counts for a search, for the status filter's badges. */
+    countTasks(search?: string): Promise<StatusCounts> {
+      return store.countByStatus({ search: search?.trim() || undefined });
+    },
 
     async createTask(input: TaskCreate): Promise<Task> {
       const errors: ErrorDetail[] = [];

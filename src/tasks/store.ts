@@ -38,7 +38,10 @@ export type UpdateOutcome = { kind: 'updated'; task: Task } | { kind: 'missing' 
 
 export type DeleteOutcome = { kind: 'deleted' } | { kind: 'missing' } | { kind: 'conflict'; current: Task };
 
+export type StatusCounts = Record<TaskStatus, number>;
+
 export interface TaskStore {
+  countByStatus(filter: Omit<ListFilter, 'status'>): Promise<StatusCounts>;
   insert(task: NewTask, now: Date): Promise<Task>;
   findById(id: number): Promise<Task | null>;
   list(filter: ListFilter, sort: TaskSort, after: ListPosition | null, limit: number): Promise<Task[]>;
@@ -141,6 +144,17 @@ export function createTaskStore(client: SqlClient): TaskStore {
   }
 
   return {
+    async countByStatus(filter) {
+      const where = filterWhere({ ...filter, status: 'all' });
+      const rows = await client.query<{ status: TaskStatus; total: number | string }>(
+        `SELECT status, COUNT(*) AS total FROM tasks ${where.toSql()} GROUP BY status`,
+        where.params,
+      );
+      const counts: StatusCounts = { open: 0, done: 0 };
+      for (const row of rows) counts[row.status] = Number(row.total);
+      return counts;
+    },
+
     async insert(task, now) {
       const stamp = toSqlTimestamp(now);
       const { insertId } = await client.execute(

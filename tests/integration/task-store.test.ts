@@ -211,6 +211,13 @@ for (const engine of ENGINES) {
         ]);
       });
 
+      test('counts open and done tasks, within a search', async () => {
+        expect(await store.countByStatus({})).toEqual({ open: 5, done: 1 });
+        expect(await store.countByStatus({ search: 'milk' })).toEqual({ open: 2, done: 0 });
+        expect(await store.countByStatus({ search: 'alice' })).toEqual({ open: 0, done: 1 });
+        expect(await store.countByStatus({ search: 'nothing like this' })).toEqual({ open: 0, done: 0 });
+      });
+
       test('filters by status and priority', async () => {
         expect(titles(await store.list({ status: 'done' }, 'created', null, 10))).toEqual(['Call Alice']);
         expect(titles(await store.list({ status: 'open', priority: 'low' }, 'created', null, 10))).toEqual([

@@ -1,12 +1,17 @@
+/** @jsxImportSource @kitajs/html */
 import { Elysia } from 'elysia';
+import { ErrorPage } from '../components/pages';
 import packageJson from '../package.json' with { type: 'json' };
 import type { SqlClient } from './db/sql-client';
 import { apiDocs } from './http/api-docs';
+import { loadAssets } from './http/assets';
 import { errorHandling } from './http/errors';
+import { fragment, page } from './http/html';
 import type { Logger } from './http/logger';
 import { securityHeaders } from './http/security-headers';
 import { staticFiles } from './http/static-files';
 import { createTaskApi } from './tasks/api';
+import { createTaskPages } from './tasks/pages';
 import { createTaskService } from './tasks/service';
 import { createTaskStore } from './tasks/store';
 
@@ -15,16 +20,24 @@ export interface AppDeps {
   logger: Logger;
 }
 
-/** Composes the feature modules around an open database. Does no I/O itself. */
+/** Composes the feature modules around an open database; reads only our own static files. */
 export function createApp({ db, logger }: AppDeps) {
   const tasks = createTaskService(createTaskStore(db));
+  const assets = loadAssets();
+  const renderError = (status: number, message: string, asFragment: boolean) =>
+    asFragment
+      ? // htmx swaps error answers too: send the message to the alert region, never into a list item.
+        fragment(<p safe>{message}</p>, { status, headers: { 'hx-retarget': '#alerts', 'hx-reswap': 'innerHTML' } })
+      : page(<ErrorPage assets={assets.urls} status={status} message={message} />, { status });
   // normalize: false turns unknown body fields into a 422 instead of silently dropping them.
   return new Elysia({ normalize: false })
     .use(securityHeaders())
-    .use(errorHandling(logger))
+    .use(errorHandling(logger, renderError))
     .use(staticFiles())
+    .use(assets.plugin)
     .use(apiDocs(packageJson.version))
-    .use(createTaskApi(tasks));
+    .use(createTaskApi(tasks))
+    .use(createTaskPages(tasks, assets.urls));
 }
 
 export type App = ReturnType<typeof createApp>;

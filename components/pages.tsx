@@ -1,0 +1,63 @@
+/** @jsxImportSource @kitajs/html */
+import { type ListView, listViewUrl } from '../src/tasks/list-view';
+import type { Task } from '../src/tasks/model';
+import type { StatusCounts } from '../src/tasks/store';
+import { Layout, MessageRegions, type PageAssets } from './layout';
+import { EditTaskForm, type FieldErrors, NewTaskForm, type TaskFormValues } from './task-forms';
+import { SearchForm, TaskRegion } from './task-list';
+
+interface TaskPageProps {
+  assets: PageAssets;
+  view: ListView;
+  items: Task[];
+  nextCursor: string | null;
+  counts: StatusCounts;
+  today: string;
+  form: { values: TaskFormValues; errors: FieldErrors };
+  flash?: string;
+  alert?: string;
+}
+
+export function TaskPage({ assets, view, form, flash, alert, ...list }: TaskPageProps) {
+  const title = view.q ? `“${view.q}” · Tasks` : 'Tasks';
+  return (
+    <Layout title={title} assets={assets}>
+      <h1>Tasks</h1>
+      <MessageRegions flash={flash} alert={alert} />
+      <NewTaskForm values={form.values} errors={form.errors} returnTo={listViewUrl(view)} />
+      <SearchForm view={view} />
+      <TaskRegion view={view} {...list} />
+    </Layout>
+  );
+}
+
+interface EditPageProps {
+  assets: PageAssets;
+  task: Task;
+  values: TaskFormValues;
+  errors: FieldErrors;
+  conflict?: Task;
+  returnTo: string;
+}
+
+export function EditPage({ assets, task, returnTo, ...form }: EditPageProps) {
+  return (
+    <Layout title={`Edit “${task.title}” · Tasks`} assets={assets}>
+      <h1>Edit task</h1>
+      <MessageRegions />
+      <EditTaskForm task={task} returnTo={returnTo} inline={false} {...form} />
+    </Layout>
+  );
+}
+
+export function ErrorPage({ assets, status, message }: { assets: PageAssets; status: number; message: string }) {
+  return (
+    <Layout title={`${status} · Tasks`} assets={assets}>
+      <h1>{status === 404 ? 'Not found' : 'Something went wrong'}</h1>
+      <p safe>{message}</p>
+      <p>
+        <a href="/">Back to your tasks</a>
+      </p>
+    </Layout>
+  );
+}

@@ -1,0 +1,228 @@
+/** @jsxImportSource @kitajs/html */
+import { PRIORITIES, type Task, type TaskPriority } from '../src/tasks/model';
+import { describedBy, Field, focusIf } from './form-field';
+
+/** What the user typed, kept as strings so a rejected form comes back exactly as it was sent. */
+export interface TaskFormValues {
+  title: string;
+  notes: string;
+  priority: string;
+  due_date: string;
+}
+
+export type FieldErrors = Partial<Record<keyof TaskFormValues | 'form', string>>;
+
+export const EMPTY_FORM: TaskFormValues = { title: '', notes: '', priority: 'normal', due_date: '' };
+
+export const formValuesOf = (task: Task): TaskFormValues => ({
+  title: task.title,
+  notes: task.notes,
+  priority: task.priority,
+  due_date: task.due_date ?? '',
+});
+
+const PRIORITY_LABELS: Record<TaskPriority, string> = { low: 'Low', normal: 'Normal', high: 'High' };
+
+/** Which field wants focus: the first one in error, or the first one when asked to focus. */
+function focusedField(errors: FieldErrors, focus: boolean): keyof TaskFormValues | null {
+  const firstError = (['title', 'notes', 'priority', 'due_date'] as const).find((field) => errors[field]);
+  return firstError ?? (focus ? 'title' : null);
+}
+
+function PrioritySelect({ id, value, error, focus }: { id: string; value: string; error?: string; focus: boolean }) {
+  return (
+    <select id={id} name="priority" {...describedBy(id, error)} {...focusIf(focus)}>
+      {PRIORITIES.map((priority) => (
+        <option value={priority} selected={priority === value} safe>
+          {PRIORITY_LABELS[priority]}
+        </option>
+      ))}
+    </select>
+  );
+}
+
+interface NewTaskFormProps {
+  values: TaskFormValues;
+  errors: FieldErrors;
+  returnTo: string;
+  /** Put the cursor in the form (after an add with htmx, so the next task can be typed at once). */
+  focus?: boolean;
+}
+
+/** The add form. With htmx the new item is prepended to the list; without, a plain POST and redirect. */
+export function NewTaskForm({ values, errors, returnTo, focus = false }: NewTaskFormProps) {
+  const focused = focusedField(errors, focus);
+  return (
+    <form
+      id="new-task-form"
+      class="new-task"
+      method="post"
+      action="/tasks"
+      hx-post="/tasks"
+      hx-target="#task-items"
+      hx-swap="afterbegin"
+      hx-disable="find button"
+    >
+      <input type="hidden" name="return_to" value={returnTo} />
+      <Field id="new-title" label="New task" error={errors.title} class="field-title">
+        <input
+          id="new-title"
+          name="title"
+          type="text"
+          value={values.title}
+          autocomplete="off"
+          placeholder="What needs doing?"
+          {...describedBy('new-title', errors.title)}
+          {...focusIf(focused === 'title')}
+        />
+      </Field>
+      <details class="more-fields" open={Boolean(values.notes || values.due_date || errors.notes || errors.due_date)}>
+        <summary>Notes, priority and due date</summary>
+        <div class="field-row">
+          <Field id="new-notes" label="Notes" error={errors.notes} class="field-notes">
+            <textarea
+              id="new-notes"
+              name="notes"
+              rows="2"
+              {...describedBy('new-notes', errors.notes)}
+              {...focusIf(focused === 'notes')}
+              safe
+            >
+              {values.notes}
+            </textarea>
+          </Field>
+          <Field id="new-priority" label="Priority" error={errors.priority}>
+            <PrioritySelect
+              id="new-priority"
+              value={values.priority}
+              error={errors.priority}
+              focus={focused === 'priority'}
+            />
+          </Field>
+          <Field id="new-due" label="Due date" error={errors.due_date}>
+            <input
+              id="new-due"
+              name="due_date"
+              type="date"
+              value={values.due_date}
+              {...describedBy('new-due', errors.due_date)}
+              {...focusIf(focused === 'due_date')}
+            />
+          </Field>
+        </div>
+      </details>
+      <button type="submit" class="primary">
+        Add
+      </button>
+    </form>
+  );
+}
+
+interface EditTaskFormProps {
+  task: Task;
+  values: TaskFormValues;
+  errors: FieldErrors;
+  returnTo: string;
+  /** The task as stored now, when the user's edit was based on an older version. */
+  conflict?: Task;
+  /** Inline in the list (htmx) rather than on its own page. */
+  inline: boolean;
+}
+
+export function EditTaskForm({ task, values, errors, returnTo, conflict, inline }: EditTaskFormProps) {
+  const id = (field: string) => `edit-${task.id}-${field}`;
+  const focused = focusedField(errors, inline || conflict !== undefined);
+  const swap = inline ? { 'hx-post': `/tasks/${task.id}`, 'hx-target': 'closest li', 'hx-swap': 'outerHTML' } : {};
+  return (
+    <form class="task-edit" method="post" action={`/tasks/${task.id}`} {...swap} aria-label={`Edit ${task.title}`}>
+      {conflict ? <ConflictNotice current={conflict} /> : ''}
+      <input type="hidden" name="version" value={String(conflict?.version ?? task.version)} />
+      <input type="hidden" name="return_to" value={returnTo} />
+      <Field id={id('title')} label="Title" error={errors.title}>
+        <input
+          id={id('title')}
+          name="title"
+          type="text"
+          value={values.title}
+          {...describedBy(id('title'), errors.title)}
+          {...focusIf(focused === 'title')}
+        />
+      </Field>
+      <Field id={id('notes')} label="Notes" error={errors.notes}>
+        <textarea
+          id={id('notes')}
+          name="notes"
+          rows="3"
+          {...describedBy(id('notes'), errors.notes)}
+          {...focusIf(focused === 'notes')}
+          safe
+        >
+          {values.notes}
+        </textarea>
+      </Field>
+      <div class="field-row">
+        <Field id={id('priority')} label="Priority" error={errors.priority}>
+          <PrioritySelect
+            id={id('priority')}
+            value={values.priority}
+            error={errors.priority}
+            focus={focused === 'priority'}
+          />
+        </Field>
+        <Field id={id('due')} label="Due date" error={errors.due_date}>
+          <input
+            id={id('due')}
+            name="due_date"
+            type="date"
+            value={values.due_date}
+            {...describedBy(id('due'), errors.due_date)}
+            {...focusIf(focused === 'due_date')}
+          />
+        </Field>
+      </div>
+      <div class="form-actions">
+        <button type="submit" class="primary">
+          Save
+        </button>
+        {inline ? (
+          <a
+            class="button cancel"
+            href={returnTo}
+            hx-get={`/tasks/${task.id}`}
+            hx-target="closest li"
+            hx-swap="outerHTML"
+          >
+            Cancel
+          </a>
+        ) : (
+          <a class="button cancel" href={returnTo}>
+            Cancel
+          </a>
+        )}
+      </div>
+    </form>
+  );
+}
+
+function ConflictNotice({ current }: { current: Task }) {
+  return (
+    <div class="conflict" role="alert">
+      <p>
+        <strong>This task was changed elsewhere.</strong> Nothing was overwritten. It now reads:
+      </p>
+      <dl class="conflict-current">
+        <dt>Title</dt>
+        <dd safe>{current.title}</dd>
+        <dt>Notes</dt>
+        <dd safe>{current.notes || '(none)'}</dd>
+        <dt>Priority</dt>
+        <dd safe>{PRIORITY_LABELS[current.priority]}</dd>
+        <dt>Due date</dt>
+        <dd safe>{current.due_date ?? '(none)'}</dd>
+        <dt>Status</dt>
+        <dd>{current.status === 'done' ? 'Done' : 'Open'}</dd>
+      </dl>
+      <p>Your version is in the form below: Save to apply it, or Cancel to keep the current one.</p>
+    </div>
+  );
+}

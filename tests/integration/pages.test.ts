@@ -1,0 +1,279 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'bun:test';
+import { type App, createApp } from '../../src/app';
+import { createLogger } from '../../src/http/logger';
+import { ENGINES, openTestDatabase, type TestDatabase } from '../support/databases';
+import { createApiClient, ORIGIN } from '../support/http';
+
+/**
+ * The HTML side over HTTP, without a browser: full pages, htmx fragments, plain-form redirects,
+ * flash cookies and the 4xx answers. The browser suites (tests/e2e) cover what people see.
+ */
+
+const HTMX = { 'hx-request': 'true' };
+const form = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
+const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
+
+/** Parses HTML as a browser would and counts elements of one kind. */
+async function elementsNamed(tag: string, html: string): Promise<number> {
+  let count = 0;
+  await new HTMLRewriter()
+    .on(tag, {
+      element() {
+        count++;
+      },
+    })
+    .transform(new Response(html))
+    .text();
+  return count;
+}
+
+for (const engine of ENGINES) {
+  describe(`task pages on ${engine.name}`, () => {
+    let database: TestDatabase;
+    let app: App;
+    let api: ReturnType<typeof createApiClient>;
+
+    beforeAll(async () => {
+      database = await openTestDatabase(engine);
+      app = createApp({ db: database.client, logger: createLogger('error', () => {}) });
+      api = createApiClient(app);
+    });
+    afterAll(() => database.cleanup());
+    beforeEach(() => database.client.execute('DELETE FROM tasks'));
+
+    async function request(
+      method: string,
+      path: string,
+      init: { headers?: Record<string, string>; body?: string } = {},
+    ) {
+      const response = await app.handle(new Request(`${ORIGIN}${path}`, { method, ...init }));
+      return { response, html: await response.text() };
+    }
+
+    const post = (path: string, fields: Record<string, string>, headers: Record<string, string> = {}) =>
+      request('POST', path, { headers: { ...FORM, ...headers }, body: form(fields) });
+
+    test('GET / is a whole page; with HX-Request it is the task region only, and caches keep them apart', async () => {
+      await api.createTask({ title: 'Buy milk' });
+      const full = await request('GET', '/');
+      expect(full.response.status).toBe(200);
+      expect(full.response.headers.get('content-type')).toBe('text/html; charset=utf-8');
+      expect(full.response.headers.get('vary')).toContain('HX-Request');
+      expect(full.html).toStartWith('<!doctype html><html lang="en">');
+      expect(full.html).toContain('<h1>Tasks</h1>');
+      expect(full.html).toContain('Buy milk');
+
+      const region = await request('GET', '/?status=open', { headers: HTMX });
+      expect(region.html).toStartWith('<section id="task-region"');
+      expect(region.html).not.toContain('<html');
+      expect(region.html).toContain('aria-current="page"');
+
+      const restore = await request('GET', '/', { headers: { ...HTMX, 'hx-history-restore-request': 'true' } });
+      expect(restore.html).toStartWith('<!doctype html>');
+    });
+
+    test('every page carries the strict CSP and loads only hashed, immutable assets from /static', async () => {
+      const { response, html } = await request('GET', '/');
+      expect(response.headers.get('content-security-policy')).toContain("script-src 'self';");
+      expect(html).not.toMatch(/<script>|<style|style="/);
+      const assets = [...html.matchAll(/(?:src|href)="(\/static\/[^"]+)"/g)].map((match) => match[1] ?? '');
+      expect(assets).toHaveLength(3);
+      for (const asset of assets) {
+        expect(asset).toMatch(/^\/static\/(app|htmx)\.[0-9a-f]{12}\.(css|js)$/);
+        const served = await request('GET', asset);
+        expect(served.response.status).toBe(200);
+        expect(served.response.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+      }
+      expect((await request('GET', '/static/app.000000000000.css')).response.status).toBe(404);
+      expect(html).not.toMatch(/https?:\/\/(?!localhost)/);
+    });
+
+    test('adding without JavaScript: 303 back to the same filtered page with a one-time flash', async () => {
+      const { response } = await post('/tasks', { title: '  Buy milk  ', return_to: '/?status=open&q=milk' });
+      expect(response.status).toBe(303);
+      expect(response.headers.get('location')).toBe('/?status=open&q=milk');
+      const cookie = response.headers.get('set-cookie') ?? '';
+      expect(cookie).toContain('HttpOnly');
+      expect((await api.listAll()).map((task) => task.title)).toEqual(['Buy milk']);
+
+      const next = await request('GET', '/?status=open&q=milk', { headers: { cookie: cookie.split(';')[0] ?? '' } });
+      expect(next.html).toContain('Added “Buy milk”');
+      expect(next.response.headers.get('set-cookie')).toContain('Max-Age=0');
+    });
+
+    test('adding with htmx answers 201 with the new item, the counts and a fresh form', async () => {
+      const { response, html } = await post('/tasks', { title: 'Buy milk', priority: 'high' }, HTMX);
+      expect(response.status).toBe(201);
+      expect(html).toStartWith('<li id="task-');
+      expect(html).toContain('<hx-partial hx-target="#status-filters"');
+      expect(html).toMatch(/Open <span class="count">1<\/span>/);
+      expect(html).toContain('<hx-partial hx-target="#new-task-form" hx-swap="outerHTML"><form id="new-task-form"');
+      expect(html).toContain('Added “Buy milk”');
+    });
+
+    test('an invalid new task is re-rendered with 422, its message at the field and the input kept', async () => {
+      const plain = await post('/tasks', { title: '   ', notes: 'keep these notes', due_date: '2026-02-30' });
+      expect(plain.response.status).toBe(422);
+      expect(plain.html).toContain('<!doctype html>');
+      expect(plain.html).toContain('id="new-title-error"');
+      expect(plain.html).toContain('Must not be empty');
+      expect(plain.html).toContain('keep these notes');
+      expect(plain.html).toContain('aria-invalid="true"');
+
+      const htmx = await post('/tasks', { title: 'x'.repeat(201) }, HTMX);
+      expect(htmx.response.status).toBe(422);
+      expect(htmx.response.headers.get('hx-retarget')).toBe('#new-task-form');
+      expect(htmx.html).toStartWith('<form id="new-task-form"');
+      expect(htmx.html).toContain('at most 200 characters');
+      expect(await api.listAll()).toEqual([]);
+    });
+
+    test('complete, reopen, edit and delete work as plain forms and keep the view', async () => {
+      const task = await api.createTask({ title: 'Call Alice' });
+      const back = { return_to: '/?status=open' };
+      let reply = await post(`/tasks/${task.id}/complete`, { ...back, version: '1' });
+      expect([reply.response.status, reply.response.headers.get('location')]).toEqual([303, '/?status=open']);
+      expect(await api.getTask(task.id)).toMatchObject({ status: 'done', version: 2 });
+
+      reply = await post(`/tasks/${task.id}/reopen`, { ...back, version: '2' });
+      expect(await api.getTask(task.id)).toMatchObject({ status: 'open', version: 3 });
+
+      reply = await post(`/tasks/${task.id}`, {
+        ...back,
+        version: '3',
+        title: 'Call Alice back',
+        notes: 'n',
+        priority: 'low',
+        due_date: '2027-01-02',
+      });
+      expect(reply.response.status).toBe(303);
+      expect(await api.getTask(task.id)).toMatchObject({
+        title: 'Call Alice back',
+        priority: 'low',
+        due_date: '2027-01-02',
+      });
+
+      reply = await post(`/tasks/${task.id}/delete`, { ...back, version: '4' });
+      expect(reply.response.status).toBe(303);
+      expect((await api.send('GET', `/api/tasks/${task.id}`)).status).toBe(404);
+    });
+
+    test('completing under "Open" with htmx removes the item from that view and updates the counts', async () => {
+      const task = await api.createTask({ title: 'Call Alice' });
+      const { response, html } = await post(
+        `/tasks/${task.id}/complete`,
+        { version: '1' },
+        {
+          ...HTMX,
+          'hx-current-url': 'http://localhost/?status=open',
+        },
+      );
+      expect(response.status).toBe(200);
+      expect(response.headers.get('hx-reswap')).toBe('delete');
+      expect(html).not.toContain('<li id="task-');
+      expect(html).toMatch(/Done <span class="count">1<\/span>/);
+
+      const underAll = await post(
+        `/tasks/${task.id}/reopen`,
+        { version: '2' },
+        { ...HTMX, 'hx-current-url': 'http://localhost/' },
+      );
+      expect(underAll.html).toStartWith(`<li id="task-${task.id}"`);
+      expect(underAll.html).toContain('>Complete</button>');
+    });
+
+    test('a stale version changes nothing: 409 with the current values and the user input kept', async () => {
+      const task = await api.createTask({ title: 'Original' });
+      await api.send('PATCH', `/api/tasks/${task.id}`, { json: { title: 'Changed elsewhere' } });
+
+      const edit = await post(`/tasks/${task.id}`, {
+        version: '1',
+        title: 'My edit',
+        notes: '',
+        priority: 'normal',
+        due_date: '',
+      });
+      expect(edit.response.status).toBe(409);
+      expect(edit.html).toContain('This task was changed elsewhere');
+      expect(edit.html).toContain('Changed elsewhere');
+      expect(edit.html).toContain('value="My edit"');
+      expect(edit.html).toContain('name="version" value="2"');
+      expect(await api.getTask(task.id)).toMatchObject({ title: 'Changed elsewhere', version: 2 });
+
+      const complete = await post(`/tasks/${task.id}/complete`, { version: '1' }, HTMX);
+      expect(complete.response.status).toBe(409);
+      expect(complete.html).toContain('was changed elsewhere, so it was not completed');
+      expect(await api.getTask(task.id)).toMatchObject({ status: 'open' });
+
+      const remove = await post(`/tasks/${task.id}/delete`, { version: '1', return_to: '/' });
+      expect(remove.response.status).toBe(303);
+      expect(decodeURIComponent(remove.response.headers.get('set-cookie') ?? '')).toContain('was not deleted');
+      expect((await api.send('GET', `/api/tasks/${task.id}`)).status).toBe(200);
+    });
+
+    test('htmx errors go to the alert region, never into the list item', async () => {
+      const missing = await post('/tasks/987654/complete', { version: '1' }, HTMX);
+      expect(missing.response.status).toBe(404);
+      expect(missing.response.headers.get('hx-reswap')).toBe('delete');
+      expect(missing.html).toContain(
+        '<hx-partial hx-target="#alerts" hx-swap="innerHTML"><p>That task no longer exists.</p>',
+      );
+
+      const edit = await request('GET', '/tasks/987654/edit', { headers: HTMX });
+      expect(edit.response.status).toBe(404);
+      expect(edit.response.headers.get('hx-retarget')).toBe('#alerts');
+      expect(edit.html).toStartWith('<p>');
+
+      const page = await request('GET', '/tasks/987654/edit', { headers: { accept: 'text/html' } });
+      expect(page.response.status).toBe(404);
+      expect(page.html).toContain('<h1>Not found</h1>');
+    });
+
+    test('user text is escaped everywhere: page, fragments, edit form and flash', async () => {
+      const evil = '<img src=x onerror=alert(1)>';
+      const escaped = '&lt;img src=x onerror=alert(1)&gt;';
+      const created = await post('/tasks', { title: evil }, HTMX);
+      expect(created.html).toContain(escaped);
+      const task = (await api.listAll())[0];
+      const views = [
+        created.html,
+        (await request('GET', '/')).html,
+        (await request('GET', `/tasks/${task?.id}/edit`)).html,
+        (await request('GET', `/tasks/${task?.id}/edit`, { headers: HTMX })).html,
+        (await post(`/tasks/${task?.id}/complete`, { version: '1' }, HTMX)).html,
+      ];
+      for (const html of views) {
+        // Shown, as text or a quoted attribute value, but never parsed into an element.
+        expect(html).toContain('img src=x onerror=alert(1)');
+        expect(await elementsNamed('img', html)).toBe(0);
+      }
+    });
+
+    test('a crafted return_to never leads off-site, and cross-site form posts are refused', async () => {
+      const offsite = await post('/tasks', { title: 'x', return_to: 'https://evil.example/phish' });
+      expect(offsite.response.headers.get('location')).toBe('/');
+      const crossSite = await post(
+        '/tasks',
+        { title: 'forged' },
+        { 'sec-fetch-site': 'cross-site', accept: 'text/html' },
+      );
+      expect(crossSite.response.status).toBe(403);
+      expect((await api.listAll()).map((task) => task.title)).toEqual(['x']);
+    });
+
+    test('"Load more" pages through every task once, 50 at a time', async () => {
+      for (let i = 1; i <= 55; i++) await api.createTask({ title: `Task ${i}` });
+      const first = await request('GET', '/');
+      expect(first.html.match(/<li id="task-/g)).toHaveLength(50);
+      const next = /<a href="(\/\?cursor=[^"]+)" hx-get="(\/tasks\?cursor=[^"]+)"/.exec(first.html);
+      expect(next).not.toBeNull();
+      const more = await request('GET', next?.[2] ?? '', { headers: HTMX });
+      expect(more.html.match(/<li id="task-/g)).toHaveLength(5);
+      expect(more.html).toContain('<hx-partial hx-target="#pager" hx-swap="outerHTML"><nav id="pager"');
+      expect(more.html).not.toContain('Load more');
+      const secondPage = await request('GET', next?.[1] ?? '');
+      expect(secondPage.html).toContain('Task 1<');
+      expect(secondPage.html).toContain('Back to the first page');
+    });
+  });
+}
