@@ -5,11 +5,17 @@ import packageJson from '../package.json' with { type: 'json' };
 import type { SqlClient } from './db/sql-client';
 import { apiDocs } from './http/api-docs';
 import { loadAssets } from './http/assets';
+import { createTrustedProxies } from './http/client-address';
 import { errorHandling } from './http/errors';
 import { fragment, page } from './http/html';
 import type { Logger } from './http/logger';
+import { requestLogging } from './http/request-log';
 import { securityHeaders } from './http/security-headers';
 import { staticFiles } from './http/static-files';
+import { healthRoutes } from './ops/health';
+import { createLifecycle, type Lifecycle } from './ops/lifecycle';
+import { createMetrics, metricsRoute, timedClient } from './ops/metrics';
+import { poolStatsRoute } from './ops/pool-stats';
 import { createTaskApi } from './tasks/api';
 import { createTaskPages } from './tasks/pages';
 import { createTaskService } from './tasks/service';
@@ -18,10 +24,20 @@ import { createTaskStore } from './tasks/store';
 export interface AppDeps {
   db: SqlClient;
   logger: Logger;
+  lifecycle?: Lifecycle;
+  /** Proxies whose X-Forwarded-For is believed; see config TRUSTED_PROXIES. */
+  trustedProxies?: readonly string[];
 }
 
 /** Composes the feature modules around an open database; reads only our own static files. */
-export function createApp({ db, logger }: AppDeps) {
+export function createApp({
+  db: rawDb,
+  logger,
+  lifecycle = createLifecycle(),
+  trustedProxies = ['127.0.0.0/8', '::1'],
+}: AppDeps) {
+  const metrics = createMetrics(rawDb);
+  const db = timedClient(rawDb, metrics);
   const tasks = createTaskService(createTaskStore(db));
   const assets = loadAssets();
   const renderError = (status: number, message: string, asFragment: boolean) =>
@@ -32,7 +48,11 @@ export function createApp({ db, logger }: AppDeps) {
   // normalize: false turns unknown body fields into a 422 instead of silently dropping them.
   return new Elysia({ normalize: false })
     .use(securityHeaders())
+    .use(requestLogging({ logger, metrics, trustedProxies: createTrustedProxies(trustedProxies) }))
     .use(errorHandling(logger, renderError))
+    .use(healthRoutes({ db, lifecycle, version: packageJson.version }))
+    .use(metricsRoute(metrics))
+    .use(poolStatsRoute(db))
     .use(staticFiles())
     .use(assets.plugin)
     .use(apiDocs(packageJson.version))

@@ -1,3 +1,5 @@
+import { isIP } from 'node:net';
+
 /**
  * Typed configuration read once from the environment. Every value is checked here so a wrong
  * setting stops the process at start with one line naming the variable, not a stack trace later.
@@ -23,6 +25,8 @@ export interface Config {
   database: DatabaseConfig;
   logLevel: LogLevel;
   shutdownTimeoutMs: number;
+  /** Proxies whose X-Forwarded-For we believe (nginx on the instance, the ALB's subnets). */
+  trustedProxies: string[];
 }
 
 export class ConfigError extends Error {
@@ -45,7 +49,8 @@ export function loadConfig(env: Env): Config {
     host: readHost(env),
     database: readDatabase(env),
     logLevel: readChoice(env, 'LOG_LEVEL', ['debug', 'info', 'warn', 'error'], 'info'),
-    shutdownTimeoutMs: readInteger(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
+    shutdownTimeoutMs: readInteger(env, 'SHUTDOWN_TIMEOUT_MS', 25_000, 0, 600_000),
+    trustedProxies: readAddressList(env, 'TRUSTED_PROXIES', ['127.0.0.0/8', '::1']),
   };
 }
 
@@ -87,6 +92,22 @@ function readHost(env: Env): string {
   const host = env.HOST?.trim() || '127.0.0.1';
   if (!/^[A-Za-z0-9.:-]+$/.test(host)) throw new ConfigError('HOST', `is not a host name or address: "${host}"`);
   return host;
+}
+
+function readAddressList(env: Env, name: string, fallback: string[]): string[] {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  const entries = raw.split(',').map((entry) => entry.trim());
+  for (const entry of entries) {
+    const [address = '', prefix, extra] = entry.split('/');
+    const family = isIP(address);
+    const maxPrefix = family === 6 ? 128 : 32;
+    const prefixOk = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= maxPrefix);
+    if (family === 0 || !prefixOk || extra !== undefined) {
+      throw new ConfigError(name, `must be IP addresses or CIDR ranges separated by commas, got "${entry}"`);
+    }
+  }
+  return entries;
 }
 
 function readInteger(env: Env, name: string, fallback: number, min: number, max: number): number {

@@ -2,6 +2,7 @@ import { createApp } from './app';
 import { ConfigError, loadConfig } from './config';
 import { openDatabase } from './db/open-database';
 import { createLogger } from './http/logger';
+import { createLifecycle } from './ops/lifecycle';
 
 /** Process entry: config → database → app → listen → signals. */
 
@@ -22,24 +23,34 @@ const logger = createLogger(config.logLevel);
 const db = await openDatabase(config.database).catch((error: Error) =>
   fail(`cannot open the ${config.database.engine} database: ${error.message}`),
 );
-const app = createApp({ db, logger }).listen({ port: config.port, hostname: config.host });
-logger.info('listening', {
-  url: `http://${config.host}:${config.port}`,
-  engine: db.engine,
-  ...(config.database.engine === 'sqlite' ? { file: config.database.path } : {}),
+const lifecycle = createLifecycle();
+const app = createApp({ db, logger, lifecycle, trustedProxies: config.trustedProxies }).listen({
+  port: config.port,
+  hostname: config.host,
 });
+logger.info(
+  {
+    url: `http://${config.host}:${config.port}`,
+    engine: db.engine,
+    ...(config.database.engine === 'sqlite' ? { file: config.database.path } : {}),
+  },
+  'listening',
+);
 
-let stopping = false;
+/**
+ * Graceful shutdown: readiness answers 503 at once, the listener closes, requests in flight finish,
+ * then the pool closes. A deadline ends the process regardless: Bun and mysql2 (with TLS) are known
+ * to hang on close, and a stuck instance must not hold up a deploy.
+ */
 async function shutdown(signal: string) {
-  if (stopping) return;
-  stopping = true;
-  logger.info('shutting down', { signal });
-  // mysql2 with TLS can keep Bun alive after pool.end(); the deadline ends the process regardless.
+  if (lifecycle.draining) return;
+  lifecycle.draining = true;
+  logger.info({ signal, deadline_ms: config.shutdownTimeoutMs }, 'shutting down');
   setTimeout(() => {
     logger.warn('shutdown deadline passed; exiting');
     process.exit(1);
   }, config.shutdownTimeoutMs).unref();
-  await app.stop();
+  await app.stop(false);
   await db.close();
   logger.info('stopped');
   process.exit(0);

@@ -6,11 +6,20 @@ import { DatabaseUnavailableError, type PoolStats, type SqlClient, type SqlValue
 type MysqlConfig = Extract<DatabaseConfig, { engine: 'mysql' }>;
 type Runner = Pick<PoolConnection, 'execute' | 'query'>;
 
-/** mysql2 pools keep these counters on private fields; reading them is the only way to see the pool. */
-interface PoolInternals {
-  _allConnections: { length: number };
-  _freeConnections: { length: number };
-  _connectionQueue: { length: number };
+/**
+ * The one place that reads mysql2's private pool fields: it has no public API for how many
+ * connections are open, idle or queued. tests/integration/database.test.ts fails loudly if an
+ * upgrade renames them.
+ */
+export function readPoolInternals(pool: Pool): { total: number; idle: number; waiting: number } {
+  const inner = (pool as unknown as { pool?: Record<string, { length?: unknown } | undefined> }).pool;
+  const count = (field: string) => {
+    const value = inner?.[field]?.length;
+    if (typeof value !== 'number')
+      throw new Error(`mysql2's pool no longer has ${field}.length; update readPoolInternals`);
+    return value;
+  };
+  return { total: count('_allConnections'), idle: count('_freeConnections'), waiting: count('_connectionQueue') };
 }
 
 // Errors that mean "the database cannot serve now", which callers answer with 503.
@@ -45,14 +54,15 @@ export function openMysql(config: MysqlConfig): SqlClient {
   pool.pool.on('connection', (connection) => {
     connection.query("SET SESSION optimizer_switch = 'index_merge_intersection=off'");
   });
-  let acquireTimeouts = 0;
+  const counters = { acquired: 0, waitTotalMs: 0, waitMaxMs: 0, timeouts: 0, errors: 0 };
 
   async function acquire(): Promise<PoolConnection> {
     let timer: Timer | undefined;
+    const started = performance.now();
     const pending = pool.getConnection();
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
-        acquireTimeouts++;
+        counters.timeouts++;
         // The request stays in mysql2's queue; hand the connection back as soon as it arrives.
         pending.then(
           (late) => late.release(),
@@ -62,12 +72,45 @@ export function openMysql(config: MysqlConfig): SqlClient {
       }, config.acquireTimeoutMs);
     });
     try {
-      return await Promise.race([pending, timeout]);
+      const connection = await Promise.race([pending, timeout]);
+      const waited = performance.now() - started;
+      counters.acquired++;
+      counters.waitTotalMs += waited;
+      counters.waitMaxMs = Math.max(counters.waitMaxMs, waited);
+      return connection;
     } catch (error) {
-      throw asUnavailable(error);
+      throw countedUnavailable(error);
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  function countedUnavailable(error: unknown): unknown {
+    const mapped = asUnavailable(error);
+    if (mapped instanceof DatabaseUnavailableError) {
+      if (String((error as Error)?.message).includes('Queue limit reached')) counters.timeouts++;
+      else if (!(error instanceof DatabaseUnavailableError)) counters.errors++;
+    }
+    return mapped;
+  }
+
+  function stats(): PoolStats {
+    const { total, idle, waiting } = readPoolInternals(pool);
+    return {
+      limit: config.poolSize,
+      total,
+      in_use: total - idle,
+      idle,
+      waiting,
+      queue_limit: config.queueLimit,
+      acquired_total: counters.acquired,
+      wait_ms: {
+        avg: counters.acquired ? round(counters.waitTotalMs / counters.acquired) : 0,
+        max: round(counters.waitMaxMs),
+      },
+      timeouts_total: counters.timeouts,
+      errors_total: counters.errors,
+    };
   }
 
   async function withConnection<T>(work: (connection: PoolConnection) => Promise<T>): Promise<T> {
@@ -75,7 +118,7 @@ export function openMysql(config: MysqlConfig): SqlClient {
     try {
       return await work(connection);
     } catch (error) {
-      throw asUnavailable(error);
+      throw countedUnavailable(error);
     } finally {
       connection.release();
     }
@@ -91,8 +134,9 @@ export function openMysql(config: MysqlConfig): SqlClient {
         return { affectedRows: header.affectedRows, insertId: Number(header.insertId) };
       }),
     exclusive: (lockName, work) => withConnection((connection) => holdLock(connection, lockName, work)),
-    poolStats: () => stats(pool, config.queueLimit, acquireTimeouts),
-    close: () => pool.end(),
+    poolStats: stats,
+    // A pool that never reached its server rejects end() with the connect error; closed is closed.
+    close: () => pool.end().catch(() => {}),
   });
 
   // A client pinned to one connection, so a lock and the statements run under it share a session.
@@ -121,12 +165,7 @@ export function tlsOptions(tls: DatabaseTls): mysql.SslOptions | undefined {
   return { rejectUnauthorized: true };
 }
 
-function stats(pool: Pool, queueLimit: number, acquireTimeouts: number): PoolStats {
-  const inner = (pool as unknown as { pool: PoolInternals }).pool;
-  const size = inner._allConnections.length;
-  const idle = inner._freeConnections.length;
-  return { size, busy: size - idle, idle, waiting: inner._connectionQueue.length, queueLimit, acquireTimeouts };
-}
+const round = (ms: number) => Math.round(ms * 100) / 100;
 
 function asUnavailable(error: unknown): unknown {
   if (error instanceof DatabaseUnavailableError) return error;

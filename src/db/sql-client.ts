@@ -11,13 +11,23 @@ export interface WriteResult {
   insertId: number;
 }
 
+/** A pool's figures, as /pool-stats and /metrics report them. */
 export interface PoolStats {
-  size: number;
-  busy: number;
+  /** Most connections the pool may open. */
+  limit: number;
+  /** Connections open now, in use or idle. */
+  total: number;
+  in_use: number;
   idle: number;
+  /** Requests queued for a connection. */
   waiting: number;
-  queueLimit: number;
-  acquireTimeouts: number;
+  queue_limit: number;
+  acquired_total: number;
+  wait_ms: { avg: number; max: number };
+  /** Requests that gave up waiting (acquire timeout) or found the queue full. */
+  timeouts_total: number;
+  /** Queries that failed because the database could not serve them. */
+  errors_total: number;
 }
 
 export interface SqlClient {

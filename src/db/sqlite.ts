@@ -9,9 +9,10 @@ const MEMORY = ':memory:';
 export function openSqlite(path: string): SqlClient {
   if (path !== MEMORY) mkdirSync(dirname(path), { recursive: true });
   const db = new Database(path, { create: true, strict: true });
+  // busy_timeout first: switching to WAL takes a lock too, and instances may start together.
+  db.exec('PRAGMA busy_timeout = 5000');
   db.exec('PRAGMA journal_mode = WAL');
   db.exec('PRAGMA synchronous = NORMAL');
-  db.exec('PRAGMA busy_timeout = 5000');
   db.exec('PRAGMA foreign_keys = ON');
 
   const client: SqlClient = {

@@ -100,13 +100,15 @@ export function errorHandling(logger: Logger, renderHtml: HtmlErrorRenderer) {
       if (declaresOversizedBody(request))
         return json(413, new PayloadTooLargeError().toJSON(), { connection: 'close' });
     })
-    .onError({ as: 'global' }, ({ error, code, request }) => {
+    .onError({ as: 'global' }, ({ error, code, request, set }) => {
       const known = describeError(error, code);
+      // Recorded for the request log, which reads the status from here when the handler threw.
+      set.status = known?.status ?? 500;
       if (known) {
-        if (known.status >= 500) logger.warn('request failed', { path: new URL(request.url).pathname, error });
+        if (known.status >= 500) logger.warn({ path: new URL(request.url).pathname, error }, 'request failed');
         return answer(request, known.status, known.body, known.headers);
       }
-      logger.error('unhandled error', { method: request.method, path: new URL(request.url).pathname, error });
+      logger.error({ method: request.method, path: new URL(request.url).pathname, error }, 'unhandled error');
       return answer(request, 500, {
         error: 'internal_error',
         message: 'Something went wrong on our side',

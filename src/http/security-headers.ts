@@ -22,8 +22,12 @@ const BASE_HEADERS: Record<string, string> = {
   'permissions-policy': 'camera=(), microphone=(), geolocation=(), payment=()',
 };
 
+const HSTS = 'max-age=31536000; includeSubDomains';
+
 export function securityHeaders() {
-  return new Elysia({ name: 'security-headers' }).onRequest(({ set }) => {
+  return new Elysia({ name: 'security-headers' }).onRequest(({ request, set }) => {
     Object.assign(set.headers, BASE_HEADERS);
+    // TLS ends at the load balancer; it tells us the scheme the browser used.
+    if (request.headers.get('x-forwarded-proto') === 'https') set.headers['strict-transport-security'] = HSTS;
   });
 }

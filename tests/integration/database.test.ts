@@ -1,8 +1,9 @@
 import { afterAll, describe, expect, test } from 'bun:test';
+import mysql from 'mysql2/promise';
 import { createApp } from '../../src/app';
 import { loadConfig } from '../../src/config';
 import { migrate } from '../../src/db/migrations';
-import { openMysql, tlsOptions } from '../../src/db/mysql';
+import { openMysql, readPoolInternals, tlsOptions } from '../../src/db/mysql';
 import { openDatabase } from '../../src/db/open-database';
 import { DatabaseUnavailableError, type SqlClient, type SqlValue } from '../../src/db/sql-client';
 import { openSqlite } from '../../src/db/sqlite';
@@ -148,11 +149,15 @@ describe('the mysql pool', () => {
 
   test('is shared: many concurrent requests never open more than the pool size', async () => {
     const client = await poolOf(3, 100, 5_000);
+    const acquiredBefore = client.poolStats()?.acquired_total ?? 0;
     const ids = await Promise.all(
       Array.from({ length: 40 }, () => client.query<{ id: number }>('SELECT CONNECTION_ID() AS id')),
     );
     expect(new Set(ids.map((rows) => rows[0]?.id)).size).toBeLessThanOrEqual(3);
-    expect(client.poolStats()).toMatchObject({ size: 3, busy: 0, idle: 3, waiting: 0 });
+    const stats = client.poolStats();
+    expect([stats?.limit, stats?.total, stats?.in_use, stats?.idle, stats?.waiting]).toEqual([3, 3, 0, 3, 0]);
+    expect((stats?.acquired_total ?? 0) - acquiredBefore).toBe(40);
+    expect(stats?.wait_ms.max).toBeGreaterThanOrEqual(stats?.wait_ms.avg ?? Number.NaN);
   });
 
   test('a request that waits longer than the acquire timeout fails as unavailable, and is counted', async () => {
@@ -163,12 +168,13 @@ describe('the mysql pool', () => {
     const started = performance.now();
     const waiting = client.query('SELECT 1');
     await Bun.sleep(20);
-    expect(client.poolStats()).toMatchObject({ size: 1, busy: 1, waiting: 1 });
+    const during = client.poolStats();
+    expect([during?.total, during?.in_use, during?.waiting]).toEqual([1, 1, 1]);
     await expect(waiting).rejects.toBeInstanceOf(DatabaseUnavailableError);
     expect(performance.now() - started).toBeLessThan(2_000);
     release();
     await held;
-    expect(client.poolStats()?.acquireTimeouts).toBe(1);
+    expect(client.poolStats()?.timeouts_total).toBe(1);
     expect(await client.query<{ one: number }>('SELECT 1 AS one')).toEqual([{ one: 1 }]);
   });
 
@@ -182,6 +188,17 @@ describe('the mysql pool', () => {
     release();
     await held;
     await queued;
+    expect(client.poolStats()?.timeouts_total).toBe(1);
+  });
+
+  test("mysql2's private pool fields that /pool-stats reads are still there", async () => {
+    const { url, drop } = await createTestMysqlDatabase();
+    cleanups.push(drop);
+    const pool = mysql.createPool({ uri: url, connectionLimit: 2 });
+    cleanups.push(() => pool.end());
+    await pool.query('SELECT 1');
+    // If this fails after a mysql2 upgrade, readPoolInternals in src/db/mysql.ts needs the new names.
+    expect(readPoolInternals(pool)).toEqual({ total: 1, idle: 1, waiting: 0 });
   });
 
   test('an unreachable server answers 503 with Retry-After, not 500', async () => {

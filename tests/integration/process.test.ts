@@ -62,6 +62,7 @@ describe('starting the server', () => {
       .trim()
       .split('\n')
       .map((line) => JSON.parse(line));
-    expect(logs.map((line) => line.message)).toEqual(['listening', 'shutting down', 'stopped']);
+    expect(logs.map((line) => line.message)).toEqual(['listening', 'request', 'shutting down', 'stopped']);
+    expect(logs[1]).toMatchObject({ level: 'info', method: 'GET', route: '/api/tasks', status: 200, ip: '127.0.0.1' });
   });
 });

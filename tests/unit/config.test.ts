@@ -20,7 +20,8 @@ describe('configuration', () => {
       host: '127.0.0.1',
       database: { engine: 'sqlite', path: './data/tasks.db' },
       logLevel: 'info',
-      shutdownTimeoutMs: 10_000,
+      shutdownTimeoutMs: 25_000,
+      trustedProxies: ['127.0.0.0/8', '::1'],
     });
   });
 
@@ -50,11 +51,13 @@ describe('configuration', () => {
       PORT: '8080',
       HOST: '0.0.0.0',
       LOG_LEVEL: 'debug',
+      TRUSTED_PROXIES: '127.0.0.1, 10.0.0.0/16, fd00::/8',
     });
     expect(config).toMatchObject({
       port: 8080,
       host: '0.0.0.0',
       logLevel: 'debug',
+      trustedProxies: ['127.0.0.1', '10.0.0.0/16', 'fd00::/8'],
       database: { poolSize: 12, queueLimit: 0, acquireTimeoutMs: 250, tls: 'rds' },
     });
   });
@@ -71,5 +74,7 @@ describe('configuration', () => {
     rejects({ DATABASE_URL: 'mysql://db/x', DB_POOL_SIZE: '0' }, 'DB_POOL_SIZE', /between 1 and 1000/);
     rejects({ DATABASE_URL: 'mysql://db/x', DB_TLS: 'yes' }, 'DB_TLS', /off, rds, system/);
     rejects({ DATABASE_URL: 'mysql://db/x', DB_ACQUIRE_TIMEOUT_MS: '1.5' }, 'DB_ACQUIRE_TIMEOUT_MS', /whole number/);
+    rejects({ TRUSTED_PROXIES: '10.0.0.0/33' }, 'TRUSTED_PROXIES', /CIDR/);
+    rejects({ TRUSTED_PROXIES: '127.0.0.1, example.com' }, 'TRUSTED_PROXIES', /"example.com"/);
   });
 });

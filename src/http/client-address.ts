@@ -1,0 +1,39 @@
+import { BlockList, isIP } from 'node:net';
+
+/**
+ * The client's address behind our proxies (ALB → nginx → app). X-Forwarded-For is read from the
+ * right, skipping hops we trust; the first address we do not trust is the client. A header sent by
+ * the client itself cannot make us believe anything unless it arrives through a trusted proxy.
+ */
+export function createTrustedProxies(cidrs: readonly string[]): BlockList {
+  const list = new BlockList();
+  for (const cidr of cidrs) {
+    const [address = '', prefix] = cidr.split('/');
+    const family = isIP(address) === 6 ? 'ipv6' : 'ipv4';
+    if (prefix === undefined) list.addAddress(address, family);
+    else list.addSubnet(address, Number(prefix), family);
+  }
+  return list;
+}
+
+function trusted(list: BlockList, address: string): boolean {
+  const family = isIP(address);
+  return family !== 0 && list.check(address, family === 6 ? 'ipv6' : 'ipv4');
+}
+
+export function clientAddress(
+  peer: string | undefined,
+  forwardedFor: string | null,
+  proxies: BlockList,
+): string | undefined {
+  if (!peer || !trusted(proxies, peer) || !forwardedFor) return peer;
+  const hops = forwardedFor
+    .split(',')
+    .map((hop) => hop.trim())
+    .filter((hop) => isIP(hop) !== 0);
+  for (let index = hops.length - 1; index >= 0; index--) {
+    const hop = hops[index] as string;
+    if (!trusted(proxies, hop)) return hop;
+  }
+  return hops[0] ?? peer;
+}
