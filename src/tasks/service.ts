@@ -103,9 +103,16 @@ function checkPatch(patch: TaskPatch): TaskChanges {
 /** Characters as people count them (code points), which is also how MySQL's VARCHAR counts. */
 const characterCount = (text: string) => [...text].length;
 
+// Control characters have no business in a task: NUL even cuts SQLite's length() short. Notes may
+// keep tabs and line breaks; a title is one line.
+const TITLE_CONTROL = /\p{Cc}/u;
+const NOTES_CONTROL = /(?![\t\n\r])\p{Cc}/u;
+
 function checkTitle(raw: string, errors: ErrorDetail[]): string {
   const title = raw.trim();
   if (!title) errors.push({ field: 'title', message: 'must not be empty' });
+  else if (TITLE_CONTROL.test(title))
+    errors.push({ field: 'title', message: 'must not contain control characters or line breaks' });
   else if (characterCount(title) > TITLE_MAX) {
     errors.push({ field: 'title', message: `must be at most ${TITLE_MAX} characters (got ${characterCount(title)})` });
   }
@@ -113,7 +120,8 @@ function checkTitle(raw: string, errors: ErrorDetail[]): string {
 }
 
 function checkNotes(notes: string, errors: ErrorDetail[]): string {
-  if (characterCount(notes) > NOTES_MAX) {
+  if (NOTES_CONTROL.test(notes)) errors.push({ field: 'notes', message: 'must not contain control characters' });
+  else if (characterCount(notes) > NOTES_MAX) {
     errors.push({ field: 'notes', message: `must be at most ${NOTES_MAX} characters (got ${characterCount(notes)})` });
   }
   return notes;
