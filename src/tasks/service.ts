@@ -103,9 +103,9 @@ function checkPatch(patch: TaskPatch): TaskChanges {
 /** Characters as people count them (code points), which is also how MySQL's VARCHAR counts. */
 const characterCount = (text: string) => [...text].length;
 
-// Control characters have no business in a task: NUL even cuts SQLite's length() short. Notes may
-// keep tabs and line breaks; a title is one line.
-const TITLE_CONTROL = /\p{Cc}/u;
+// Control characters have no business in a task: NUL even cuts SQLite's length() short. Both may
+// hold tabs; notes may hold line breaks, a title is one line.
+const TITLE_CONTROL = /(?!\t)\p{Cc}/u;
 const NOTES_CONTROL = /(?![\t\n\r])\p{Cc}/u;
 
 function checkTitle(raw: string, errors: ErrorDetail[]): string {
