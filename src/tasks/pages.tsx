@@ -44,6 +44,22 @@ const ViewQuery = t.Object(
 );
 const EditQuery = t.Object({ return_to: t.Optional(t.String()) }, { additionalProperties: true });
 
+/**
+ * Forms change data, so only our own pages may post them (CSRF). Browsers say where a request
+ * comes from in Sec-Fetch-Site; older ones send Origin, which must then name our host.
+ */
+function isSameOrigin(headers: Record<string, string | undefined>): boolean {
+  const site = headers['sec-fetch-site'];
+  if (site) return site === 'same-origin' || site === 'none';
+  const origin = headers.origin;
+  if (!origin) return true;
+  try {
+    return new URL(origin).host === headers.host;
+  } catch {
+    return false;
+  }
+}
+
 const today = () => new Date().toISOString().slice(0, 10);
 const quoted = (task: Pick<Task, 'title'>) => `“${task.title}”`;
 
@@ -142,8 +158,7 @@ export function createTaskPages(service: TaskService, assets: PageAssets) {
 
   return new Elysia({ name: 'task-pages' })
     .onBeforeHandle(({ request, headers }) => {
-      // Forms change data: refuse ones posted from other sites (CSRF), which browsers label for us.
-      if (request.method === 'POST' && headers['sec-fetch-site'] === 'cross-site') {
+      if (request.method === 'POST' && !isSameOrigin(headers)) {
         throw new AppError(403, 'cross_site_form', 'Forms from other sites cannot change your tasks');
       }
     })

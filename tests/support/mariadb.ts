@@ -59,6 +59,11 @@ async function answers(url: string): Promise<boolean> {
 
 export interface ThrowawayMariadb {
   url: string;
+  /** Kills the server (SIGKILL, as a crash would) and waits until it is gone. */
+  crash(): Promise<void>;
+  /** Starts the server again on the same data and port; resolves once it answers. */
+  restart(): Promise<void>;
+  /** Stops the server for good and removes its files. */
   stop(): void;
 }
 
@@ -84,33 +89,50 @@ export async function startThrowawayMariadb(): Promise<ThrowawayMariadb> {
     );
   }
   const port = await freePort();
-  const daemon: Subprocess = spawn(
-    [
-      'mariadbd',
-      '--no-defaults',
-      `--datadir=${dir}/data`,
-      `--socket=${dir}/mariadb.sock`,
-      `--pid-file=${dir}/mariadb.pid`,
-      `--port=${port}`,
-      '--bind-address=127.0.0.1',
-      '--skip-log-bin',
-      '--innodb-buffer-pool-size=64M',
-      ...user,
-    ],
-    { stdout: 'ignore', stderr: 'ignore' },
-  );
   const url = `mysql://root@127.0.0.1:${port}`;
+  const launch = (): Subprocess =>
+    spawn(
+      [
+        'mariadbd',
+        '--no-defaults',
+        `--datadir=${dir}/data`,
+        `--socket=${dir}/mariadb.sock`,
+        `--pid-file=${dir}/mariadb.pid`,
+        `--port=${port}`,
+        '--bind-address=127.0.0.1',
+        '--skip-log-bin',
+        '--innodb-buffer-pool-size=64M',
+        ...user,
+      ],
+      { stdout: 'ignore', stderr: 'ignore' },
+    );
+  let daemon = launch();
   const stop = () => {
-    daemon.kill();
+    daemon.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
   };
-  for (let attempt = 0; attempt < 150; attempt++) {
-    if (daemon.exitCode !== null) break;
-    if (await answers(url)) return { url, stop };
-    await Bun.sleep(200);
-  }
-  stop();
-  throw new Error('the throwaway mariadbd did not start within 30 s');
+  const waitUntilAnswering = async () => {
+    for (let attempt = 0; attempt < 150; attempt++) {
+      if (daemon.exitCode !== null) break;
+      if (await answers(url)) return;
+      await Bun.sleep(200);
+    }
+    stop();
+    throw new Error('the throwaway mariadbd did not start within 30 s');
+  };
+  await waitUntilAnswering();
+  return {
+    url,
+    stop,
+    async crash() {
+      daemon.kill('SIGKILL');
+      await daemon.exited;
+    },
+    async restart() {
+      daemon = launch();
+      await waitUntilAnswering();
+    },
+  };
 }
 
 /** A TCP port nothing listens on right now. */
