@@ -13,9 +13,11 @@ const STATIC_DIR = `${import.meta.dir}/../../static`;
 const TYPES: Record<string, string> = {
   '.css': 'text/css; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
+  '.ico': 'image/x-icon',
 };
 
-const SOURCES: Record<keyof Omit<PageAssets, 'icon'>, string> = {
+const SOURCES: Record<keyof PageAssets, string> = {
+  icon: `${STATIC_DIR}/favicon.ico`,
   css: `${STATIC_DIR}/app.css`,
   app: `${STATIC_DIR}/app.js`,
   htmx: Bun.resolveSync('htmx.org/dist/htmx.min.js', import.meta.dir),
@@ -28,7 +30,7 @@ interface Asset {
 
 export function loadAssets() {
   const served = new Map<string, Asset>();
-  const urls = { icon: '/favicon.ico' } as PageAssets;
+  const urls = {} as PageAssets;
   for (const [key, path] of Object.entries(SOURCES) as [keyof typeof SOURCES, string][]) {
     const body = readFileSync(path);
     const extension = extname(path);

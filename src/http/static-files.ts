@@ -2,7 +2,10 @@ import { Elysia } from 'elysia';
 
 const STATIC_DIR = `${import.meta.dir}/../../static`;
 
-/** Files browsers ask for by fixed name. They cannot carry a content hash, so they are cached for a day. */
+/**
+ * Files browsers ask for by fixed name (the Swagger page links no icon, so browsers try /favicon.ico).
+ * They cannot carry a content hash, so they are cached for a day; our pages link the hashed copy.
+ */
 export function staticFiles() {
   return new Elysia({ name: 'static-files' }).get(
     '/favicon.ico',

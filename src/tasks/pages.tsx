@@ -130,8 +130,10 @@ export function createTaskPages(service: TaskService, assets: PageAssets) {
     const item = shown ? <TaskItem task={task} returnTo={returnTo} today={today()} focus={focus} /> : '';
     return fragment(text(item, await pageUpdates(view, message)), {
       status,
-      // A task that no longer belongs in this view (completed under "Open", deleted) leaves the list.
-      headers: shown ? {} : { 'hx-reswap': 'delete' },
+      // Say the swap every time: a task that no longer belongs in this view (completed under "Open",
+      // deleted) leaves the list, and one that stays replaces its item even where the form asked for
+      // "delete" (a delete refused because the task changed elsewhere).
+      headers: { 'hx-reswap': shown ? 'outerHTML' : 'delete' },
     });
   }
 

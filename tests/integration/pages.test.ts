@@ -77,9 +77,9 @@ for (const engine of ENGINES) {
       expect(response.headers.get('content-security-policy')).toContain("script-src 'self';");
       expect(html).not.toMatch(/<script>|<style|style="/);
       const assets = [...html.matchAll(/(?:src|href)="(\/static\/[^"]+)"/g)].map((match) => match[1] ?? '');
-      expect(assets).toHaveLength(3);
+      expect(assets).toHaveLength(4);
       for (const asset of assets) {
-        expect(asset).toMatch(/^\/static\/(app|htmx)\.[0-9a-f]{12}\.(css|js)$/);
+        expect(asset).toMatch(/^\/static\/(app|htmx|favicon)\.[0-9a-f]{12}\.(css|js|ico)$/);
         const served = await request('GET', asset);
         expect(served.response.status).toBe(200);
         expect(served.response.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
