@@ -40,12 +40,13 @@ export function createMetrics(db: SqlClient) {
   });
   new Gauge({
     name: 'db_pool_connections',
-    help: 'Database pool connections by state (in_use, idle, waiting requests, limit)',
+    help: 'Database pool connections by state (total open, in_use, idle, waiting requests, limit)',
     labelNames: ['state'],
     registers: [registry],
     collect() {
       const stats = db.poolStats();
       if (!stats) return;
+      this.set({ state: 'total' }, stats.total);
       this.set({ state: 'in_use' }, stats.in_use);
       this.set({ state: 'idle' }, stats.idle);
       this.set({ state: 'waiting' }, stats.waiting);

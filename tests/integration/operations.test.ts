@@ -90,7 +90,7 @@ for (const engine of ENGINES) {
       expect(families.some((candidate) => candidate.name.startsWith('nodejs_eventloop_lag'))).toBe(false);
       if (engine.name === 'mysql') {
         const states = family('db_pool_connections')?.metrics.map((sample) => sample.labels?.state);
-        expect(states).toEqual(['in_use', 'idle', 'waiting', 'limit']);
+        expect(states).toEqual(['total', 'in_use', 'idle', 'waiting', 'limit']);
       }
     });
 
