@@ -24,9 +24,21 @@ const db = await openDatabase(config.database).catch((error: Error) =>
   fail(`cannot open the ${config.database.engine} database: ${error.message}`),
 );
 const lifecycle = createLifecycle();
+/**
+ * On every hop the client must give up an idle keep-alive connection before the server does, or a
+ * request can be sent down a connection the server is closing: ALB 60 s < nginx 75 s, and nginx's
+ * upstream pool 60 s < this app's 90 s.
+ */
+const IDLE_TIMEOUT_S = 90;
+
 const app = createApp({ db, logger, lifecycle, trustedProxies: config.trustedProxies }).listen({
   port: config.port,
   hostname: config.host,
+  idleTimeout: IDLE_TIMEOUT_S,
+  // Elysia defaults to reusePort (a second instance would silently share the port) and to Bun's
+  // development mode outside NODE_ENV=production; neither belongs in a server.
+  reusePort: false,
+  development: false,
 });
 logger.info(
   {

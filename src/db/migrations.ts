@@ -59,6 +59,22 @@ export const MIGRATIONS: readonly Migration[] = [
       ],
     },
   },
+  {
+    version: 2,
+    name: 'idempotency keys for creates',
+    // A retried create (a proxy failing over, a client retrying) carries the same key and gets
+    // the task made the first time instead of a second one.
+    statements: {
+      mysql: [
+        'ALTER TABLE tasks ADD COLUMN request_key VARCHAR(128) NULL',
+        'CREATE UNIQUE INDEX tasks_request_key ON tasks (request_key)',
+      ],
+      sqlite: [
+        'ALTER TABLE tasks ADD COLUMN request_key TEXT NULL',
+        'CREATE UNIQUE INDEX tasks_request_key ON tasks (request_key)',
+      ],
+    },
+  },
 ];
 
 const CREATE_LEDGER: Record<Engine, string> = {

@@ -58,3 +58,9 @@ export function toSqlTimestamp(date: Date): string {
 export function fromSqlTimestamp(value: string): string {
   return new Date(`${value.replace(' ', 'T')}Z`).toISOString();
 }
+
+/** A unique index refused the row: MySQL and MariaDB say ER_DUP_ENTRY, SQLite a UNIQUE constraint. */
+export function isDuplicateKey(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'ER_DUP_ENTRY' || code === 'SQLITE_CONSTRAINT_UNIQUE';
+}

@@ -20,6 +20,10 @@ const ASSETS: Record<string, string> = {
 
 export const SWAGGER_PATH = '/swagger';
 
+/** Swagger UI's files as URL path → file on disk, for the proxy to serve them itself. */
+export const swaggerAssetFiles = () =>
+  Object.keys(ASSETS).map((name) => ({ path: `${ASSET_ROOT}/${name}`, file: `${ASSET_DIR}/${name}` }));
+
 export function apiDocs(version: string) {
   const docs = openapi({
     path: SWAGGER_PATH,

@@ -51,5 +51,5 @@ export function loadAssets() {
     },
     { detail: { hide: true } },
   );
-  return { urls, plugin };
+  return { urls, plugin, files: served };
 }

@@ -12,7 +12,7 @@ import {
   TaskPatchSchema,
   TaskSchema,
 } from './model';
-import type { TaskService } from './service';
+import { requestKeyOf, type TaskService } from './service';
 
 /** The JSON REST API for tasks. Reads and writes through the same service as the HTML pages. */
 
@@ -33,6 +33,16 @@ const IfMatchHeaders = t.Object({
     t.String({
       description: 'The ETag you last read; the change is refused with 412 if the task changed since',
       examples: ['"3"'],
+    }),
+  ),
+});
+
+const IdempotencyHeaders = t.Object({
+  'idempotency-key': t.Optional(
+    t.String({
+      description:
+        'Any unique string (up to 128 of A–Z a–z 0–9 . _ : -). Retrying with the same key returns the task the first try created, with Idempotent-Replayed: true, instead of a second task.',
+      examples: ['3f6c0a8e-7b4d-4f3a-9d7e-2b1c5e8f9a10'],
     }),
   ),
 });
@@ -58,14 +68,16 @@ export function createTaskApi(service: TaskService) {
     })
     .post(
       '/tasks',
-      async ({ body, set, status }) => {
-        const task = await service.createTask(body);
+      async ({ body, headers, set, status }) => {
+        const { task, replayed } = await service.createTask(body, requestKeyOf(headers));
         set.headers.location = `/api/tasks/${task.id}`;
         set.headers.etag = etagOf(task.version);
+        if (replayed) set.headers['idempotent-replayed'] = 'true';
         return status(201, task);
       },
       {
         parse: jsonOnly,
+        headers: IdempotencyHeaders,
         body: TaskCreateSchema,
         response: {
           201: withHeaders(describedAs(TaskSchema, 'Created'), {

@@ -16,7 +16,7 @@ import { type Flash, flashCookie, readFlash } from '../http/flash';
 import { fragment, isFragmentRequest, page, partial, redirect, text } from '../http/html';
 import { type ListView, listViewUrl, parseListView, safeReturnTo, viewOfReturnTo, viewShows } from './list-view';
 import { PAGE_DEFAULT, PRIORITIES, type Task, type TaskPriority } from './model';
-import { type TaskService, VersionConflictError } from './service';
+import { requestKeyOf, type TaskService, VersionConflictError } from './service';
 
 /**
  * The task page for browsers. Every action is a plain form that works without JavaScript
@@ -213,7 +213,10 @@ export function createTaskPages(service: TaskService, assets: PageAssets) {
         const returnTo = returnToOf(headers, body);
         let task: Task | undefined;
         if (!form.errors.priority)
-          task = await service.createTask(form.input).catch((error) => void fieldErrorsOf(error, form.errors));
+          task = await service
+            .createTask(form.input, requestKeyOf(headers))
+            .then((created) => created.task)
+            .catch((error) => void fieldErrorsOf(error, form.errors));
         if (!task) {
           if (isFragmentRequest(headers)) {
             return fragment(<NewTaskForm values={form.values} errors={form.errors} returnTo={returnTo} />, {

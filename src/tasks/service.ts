@@ -65,13 +65,18 @@ export function createTaskService(store: TaskStore, clock: () => Date = () => ne
       return store.countByStatus({ search: search?.trim() || undefined });
     },
 
-    async createTask(input: TaskCreate): Promise<Task> {
+    /**
+     * Creates a task. A request key (Idempotency-Key) makes retries safe: the same key returns the
+     * task its first use created, marked as a replay.
+     */
+    async createTask(input: TaskCreate, requestKey?: string): Promise<{ task: Task; replayed: boolean }> {
       const errors: ErrorDetail[] = [];
       const title = checkTitle(input.title, errors);
       const notes = checkNotes(input.notes ?? '', errors);
       const dueDate = checkDueDate(input.due_date ?? null, errors);
       if (errors.length) throw new InvalidInputError(errors);
-      return store.insert({ title, notes, priority: input.priority ?? 'normal', due_date: dueDate }, clock());
+      const task = { title, notes, priority: input.priority ?? 'normal', due_date: dueDate };
+      return store.insert(task, clock(), requestKey);
     },
 
     async updateTask(id: number, patch: TaskPatch, expectedVersion: number | null = null): Promise<Task> {
@@ -177,4 +182,12 @@ function parseCursor(cursor: string, sort: TaskSort): ListPosition | null {
     return { sort, due_date: k[0], id: id as number };
   }
   return null;
+}
+
+const SANE_REQUEST_KEY = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** The Idempotency-Key a request carries, when it is one we can store. */
+export function requestKeyOf(headers: Record<string, string | undefined>): string | undefined {
+  const key = headers['idempotency-key'];
+  return key && SANE_REQUEST_KEY.test(key) ? key : undefined;
 }

@@ -1,4 +1,4 @@
-import { fromSqlTimestamp, type SqlClient, type SqlValue, toSqlTimestamp } from '../db/sql-client';
+import { fromSqlTimestamp, isDuplicateKey, type SqlClient, type SqlValue, toSqlTimestamp } from '../db/sql-client';
 import { PRIORITIES, type Task, type TaskPriority, type TaskSort, type TaskStatus } from './model';
 
 /**
@@ -42,7 +42,8 @@ export type StatusCounts = Record<TaskStatus, number>;
 
 export interface TaskStore {
   countByStatus(filter: Omit<ListFilter, 'status'>): Promise<StatusCounts>;
-  insert(task: NewTask, now: Date): Promise<Task>;
+  /** With a key, a second insert under the same key returns the first task (replayed: true). */
+  insert(task: NewTask, now: Date, key?: string): Promise<{ task: Task; replayed: boolean }>;
   findById(id: number): Promise<Task | null>;
   list(filter: ListFilter, sort: TaskSort, after: ListPosition | null, limit: number): Promise<Task[]>;
   update(id: number, changes: TaskChanges, expectedVersion: number | null, now: Date): Promise<UpdateOutcome>;
@@ -155,16 +156,23 @@ export function createTaskStore(client: SqlClient): TaskStore {
       return counts;
     },
 
-    async insert(task, now) {
+    async insert(task, now, key) {
       const stamp = toSqlTimestamp(now);
-      const { insertId } = await client.execute(
-        `INSERT INTO tasks (title, notes, status, priority, due_date, created_at, updated_at, completed_at, version)
-         VALUES (?, ?, 'open', ?, ?, ?, ?, NULL, 1)`,
-        [task.title, task.notes, rankOf(task.priority), task.due_date, stamp, stamp],
-      );
-      const created = await findById(insertId);
-      if (!created) throw new Error(`task ${insertId} vanished right after insert`);
-      return created;
+      try {
+        const { insertId } = await client.execute(
+          `INSERT INTO tasks (title, notes, status, priority, due_date, created_at, updated_at, completed_at, version, request_key)
+           VALUES (?, ?, 'open', ?, ?, ?, ?, NULL, 1, ?)`,
+          [task.title, task.notes, rankOf(task.priority), task.due_date, stamp, stamp, key ?? null],
+        );
+        const created = await findById(insertId);
+        if (!created) throw new Error(`task ${insertId} vanished right after insert`);
+        return { task: created, replayed: false };
+      } catch (error) {
+        if (!key || !isDuplicateKey(error)) throw error;
+        const rows = await client.query<TaskRow>(`SELECT ${COLUMNS} FROM tasks WHERE request_key = ?`, [key]);
+        if (!rows[0]) throw error;
+        return { task: toTask(rows[0]), replayed: true };
+      }
     },
 
     findById,

@@ -47,6 +47,8 @@ for (const engine of ENGINES) {
     let database: TestDatabase;
     let store: TaskStore;
 
+    const insert = async (task: NewTask, now: Date) => (await store.insert(task, now)).task;
+
     beforeAll(async () => {
       database = await openTestDatabase(engine);
       store = createTaskStore(database.client);
@@ -55,7 +57,7 @@ for (const engine of ENGINES) {
     beforeEach(() => database.client.execute('DELETE FROM tasks'));
 
     test('insert returns the stored task with version 1 and its timestamps', async () => {
-      const task = await store.insert(newTask({ notes: 'n', priority: 'high', due_date: '2026-12-31' }), NOW);
+      const task = await insert(newTask({ notes: 'n', priority: 'high', due_date: '2026-12-31' }), NOW);
       expect(task).toEqual({
         id: expect.any(Number),
         title: 'Write the report',
@@ -69,6 +71,16 @@ for (const engine of ENGINES) {
         version: 1,
       });
       expect(await store.findById(task.id)).toEqual(task);
+    });
+
+    test('an insert repeated with the same request key returns the first task and stores one row', async () => {
+      const first = await store.insert(newTask({ title: 'Once' }), NOW, 'retry-key-1');
+      const again = await store.insert(newTask({ title: 'Once, retried' }), LATER, 'retry-key-1');
+      expect(first.replayed).toBe(false);
+      expect(again).toEqual({ task: first.task, replayed: true });
+      const other = await store.insert(newTask({ title: 'Other' }), NOW, 'retry-key-2');
+      expect(other.task.id).not.toBe(first.task.id);
+      expect((await store.list(ALL, 'created', null, 10)).map((task) => task.title)).toEqual(['Other', 'Once']);
     });
 
     test('findById answers null for an id that does not exist', async () => {
@@ -85,7 +97,7 @@ for (const engine of ENGINES) {
         '😀'.repeat(200),
       ];
       for (const title of titles) {
-        const task = await store.insert(newTask({ title, notes: `${title}\n\ttab "quotes" \\ back` }), NOW);
+        const task = await insert(newTask({ title, notes: `${title}\n\ttab "quotes" \\ back` }), NOW);
         const read = await store.findById(task.id);
         expect(read?.title).toBe(title);
         expect(read?.notes).toBe(`${title}\n\ttab "quotes" \\ back`);
@@ -94,7 +106,7 @@ for (const engine of ENGINES) {
     });
 
     test('update changes the named fields, bumps the version and updated_at', async () => {
-      const task = await store.insert(newTask(), NOW);
+      const task = await insert(newTask(), NOW);
       const outcome = await store.update(
         task.id,
         { title: 'Renamed', priority: 'low', due_date: '2027-01-02' },
@@ -115,7 +127,7 @@ for (const engine of ENGINES) {
     });
 
     test('completing sets completed_at once; reopening clears it', async () => {
-      const task = await store.insert(newTask(), NOW);
+      const task = await insert(newTask(), NOW);
       const done = await store.update(task.id, { status: 'done' }, null, LATER);
       expect(done.kind === 'updated' && done.task.completed_at).toBe('2026-11-21T11:30:00.500Z');
       const doneAgain = await store.update(task.id, { status: 'done' }, null, new Date('2026-11-22T00:00:00Z'));
@@ -129,7 +141,7 @@ for (const engine of ENGINES) {
     });
 
     test('a stale expected version changes nothing and returns the current task', async () => {
-      const task = await store.insert(newTask(), NOW);
+      const task = await insert(newTask(), NOW);
       await store.update(task.id, { title: 'First edit' }, 1, LATER);
       const outcome = await store.update(task.id, { title: 'Second edit' }, 1, LATER);
       expect(outcome.kind).toBe('conflict');
@@ -138,7 +150,7 @@ for (const engine of ENGINES) {
     });
 
     test('two writers holding the same version: exactly one wins', async () => {
-      const task = await store.insert(newTask(), NOW);
+      const task = await insert(newTask(), NOW);
       const outcomes = await Promise.all([
         store.update(task.id, { title: 'Writer A' }, 1, LATER),
         store.update(task.id, { title: 'Writer B' }, 1, LATER),
@@ -157,7 +169,7 @@ for (const engine of ENGINES) {
     });
 
     test('remove deletes once; a stale version keeps the task', async () => {
-      const task = await store.insert(newTask(), NOW);
+      const task = await insert(newTask(), NOW);
       expect(await store.remove(task.id, 7)).toMatchObject({ kind: 'conflict', current: { id: task.id } });
       expect(await store.findById(task.id)).not.toBeNull();
       expect(await store.remove(task.id, 1)).toEqual({ kind: 'deleted' });
@@ -178,7 +190,7 @@ for (const engine of ENGINES) {
           { title: 'Read MILK labels', priority: 'low' },
         ];
         tasks = [];
-        for (const spec of specs) tasks.push(await store.insert(newTask(spec), NOW));
+        for (const spec of specs) tasks.push(await insert(newTask(spec), NOW));
         const callAlice = tasks.find((task) => task.title === 'Call Alice');
         await store.update(callAlice?.id ?? 0, { status: 'done' }, null, LATER);
       });
@@ -253,13 +265,13 @@ for (const engine of ENGINES) {
 
     test('tasks added while paging never cause duplicates or gaps', async () => {
       const original = [];
-      for (let i = 0; i < 25; i++) original.push(await store.insert(newTask({ title: `Original ${i}` }), NOW));
+      for (let i = 0; i < 25; i++) original.push(await insert(newTask({ title: `Original ${i}` }), NOW));
       const seen: Task[] = [];
       let after: ListPosition | null = null;
       for (;;) {
         const rows = await store.list(ALL, 'created', after, 4);
         seen.push(...rows);
-        await store.insert(newTask({ title: 'Added meanwhile' }), NOW);
+        await insert(newTask({ title: 'Added meanwhile' }), NOW);
         const last = rows.at(-1);
         if (rows.length < 4 || !last) break;
         after = { sort: 'created', id: last.id };

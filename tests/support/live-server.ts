@@ -24,7 +24,8 @@ export interface LiveServer {
 
 export async function startLiveServer(env: Record<string, string> = {}): Promise<LiveServer> {
   const dir = mkdtempSync(join(tmpdir(), 'tm-e2e-'));
-  const port = await freePort();
+  // A fixed PORT lets a drill restart an instance where its load balancer expects it.
+  const port = env.PORT ? Number(env.PORT) : await freePort();
   const origin = `http://127.0.0.1:${port}`;
   const server = Bun.spawn(['bun', MAIN], {
     cwd: join(import.meta.dir, '../..'),

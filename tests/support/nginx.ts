@@ -1,0 +1,85 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type NginxOptions, renderNginxConfig, writePublicFiles } from '../../scripts/nginx-config';
+import { freePort } from './mariadb';
+
+/**
+ * nginx from Debian's package, run from the repository's nginx.conf as it ships, with every path
+ * in a temp folder. Used by the nginx tests, the failover drills, `bun run topology` and the bench.
+ */
+
+export interface RunningNginx {
+  origin: string;
+  configFile: string;
+  /** Access-log entries so far, parsed from nginx's JSON lines. */
+  accessLog(): Record<string, unknown>[];
+  stop(): Promise<void>;
+}
+
+type Tunables = Partial<Pick<NginxOptions, 'writeRate' | 'writeBurst' | 'realIpFrom'>>;
+
+export function prepareNginx(upstreams: string[], listen: string, tunables: Tunables = {}) {
+  const dir = mkdtempSync(join(tmpdir(), 'tm-nginx-'));
+  for (const sub of ['logs', 'temp', 'public']) mkdirSync(join(dir, sub));
+  writePublicFiles(join(dir, 'public'));
+  const configFile = join(dir, 'nginx.conf');
+  writeFileSync(
+    configFile,
+    renderNginxConfig({
+      upstreams,
+      listen,
+      publicDir: join(dir, 'public'),
+      realIpFrom: ['127.0.0.1'],
+      logDir: join(dir, 'logs'),
+      tempDir: join(dir, 'temp'),
+      pidFile: join(dir, 'nginx.pid'),
+      user: process.getuid?.() === 0 ? 'root' : (process.env.USER ?? 'nobody'),
+      ...tunables,
+    }),
+  );
+  return { dir, configFile };
+}
+
+/** `nginx -t` on a rendered file: the exit code and what nginx said. */
+export function checkNginxConfig(configFile: string, dir: string) {
+  const check = Bun.spawnSync(['nginx', '-t', '-p', dir, '-c', configFile], { stdout: 'pipe', stderr: 'pipe' });
+  return { exitCode: check.exitCode, output: check.stderr.toString() + check.stdout.toString() };
+}
+
+export async function startNginx(upstreams: string[], tunables: Tunables = {}): Promise<RunningNginx> {
+  const port = await freePort();
+  const { dir, configFile } = prepareNginx(upstreams, `127.0.0.1:${port}`, tunables);
+  const checked = checkNginxConfig(configFile, dir);
+  if (checked.exitCode !== 0) throw new Error(`nginx -t failed:\n${checked.output}`);
+  const nginx = Bun.spawn(['nginx', '-p', dir, '-c', configFile, '-g', 'daemon off;'], {
+    stdout: 'ignore',
+    stderr: 'pipe',
+  });
+  const origin = `http://127.0.0.1:${port}`;
+  const stop = async () => {
+    nginx.kill('SIGQUIT');
+    const deadline = Bun.sleep(5_000).then(() => 'timeout' as const);
+    if ((await Promise.race([nginx.exited, deadline])) === 'timeout') nginx.kill('SIGKILL');
+    await nginx.exited;
+    rmSync(dir, { recursive: true, force: true });
+  };
+  for (let attempt = 0; attempt < 100; attempt++) {
+    if (nginx.exitCode !== null) break;
+    const answered = await fetch(`${origin}/static/missing`, { signal: AbortSignal.timeout(1_000) }).catch(
+      () => undefined,
+    );
+    if (answered) {
+      const accessLog = () =>
+        readFileSync(join(dir, 'logs/access.log'), 'utf8')
+          .split('\n')
+          .filter(Boolean)
+          .map((line) => JSON.parse(line));
+      return { origin, configFile, accessLog, stop };
+    }
+    await Bun.sleep(50);
+  }
+  const errors = await new Response(nginx.stderr).text();
+  await stop();
+  throw new Error(`nginx did not start on ${origin}: ${errors}`);
+}
