@@ -20,7 +20,7 @@ function readableDate(isoDate: string): string {
   return `${Number(day)} ${MONTHS[Number(month) - 1]} ${year}`;
 }
 
-interface TaskItemProps {
+export interface TaskItemProps {
   task: Task;
   returnTo: string;
   /** Today as YYYY-MM-DD: open tasks due before it are overdue. */
@@ -218,19 +218,19 @@ interface TaskRegionProps {
   nextCursor: string | null;
   counts: StatusCounts;
   today: string;
+  /** How one item is rendered; the pages pass a cached renderer. */
+  renderItem?: (props: TaskItemProps) => JSX.Element;
 }
 
 /** Everything a filter or search change replaces: counts, list, empty state and pager. */
-export function TaskRegion({ view, items, nextCursor, counts, today }: TaskRegionProps) {
+export function TaskRegion({ view, items, nextCursor, counts, today, renderItem = TaskItem }: TaskRegionProps) {
   const returnTo = listViewUrl(view);
   return (
     <section id="task-region" class="task-region" aria-label="Task list">
       <StatusFilters view={view} counts={counts} />
       <EmptyState view={view} counts={counts} />
       <ul id="task-items" class="tasks" aria-label="Tasks">
-        {items.map((task) => (
-          <TaskItem task={task} returnTo={returnTo} today={today} />
-        ))}
+        {items.map((task) => renderItem({ task, returnTo, today }))}
       </ul>
       <Pager view={view} nextCursor={nextCursor} />
     </section>

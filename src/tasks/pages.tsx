@@ -10,10 +10,11 @@ import {
   NewTaskForm,
   type TaskFormValues,
 } from '../../components/task-forms';
-import { EmptyState, Pager, SearchStatus, StatusFilters, TaskItem, TaskRegion } from '../../components/task-list';
+import { EmptyState, Pager, SearchStatus, StatusFilters, TaskRegion } from '../../components/task-list';
 import { AppError, InvalidInputError, NotFoundError } from '../http/app-error';
 import { type Flash, flashCookie, readFlash } from '../http/flash';
 import { fragment, isFragmentRequest, page, partial, redirect, text } from '../http/html';
+import { createItemCache } from './item-cache';
 import { type ListView, listViewUrl, parseListView, safeReturnTo, viewOfReturnTo, viewShows } from './list-view';
 import { PAGE_DEFAULT, PRIORITIES, type Task, type TaskPriority } from './model';
 import { requestKeyOf, type TaskService, VersionConflictError } from './service';
@@ -94,10 +95,12 @@ function fieldErrorsOf(error: unknown, into: FieldErrors): FieldErrors {
 const capitalise = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
 
 export function createTaskPages(service: TaskService, assets: PageAssets) {
+  const renderItem = createItemCache();
+
   async function listState(view: ListView) {
     const query = { status: view.status, q: view.q || undefined, cursor: view.cursor, limit: PAGE_DEFAULT };
     const [list, counts] = await Promise.all([service.listTasks(query), service.countTasks(view.q)]);
-    return { view, items: list.items, nextCursor: list.next_cursor, counts, today: today() };
+    return { view, items: list.items, nextCursor: list.next_cursor, counts, today: today(), renderItem };
   }
 
   /** The pieces of the page that every change touches: counts, empty state and messages. */
@@ -127,7 +130,7 @@ export function createTaskPages(service: TaskService, assets: PageAssets) {
     if (!isFragmentRequest(headers)) return redirect(returnTo, message);
     const view = viewOfReturnTo(returnTo);
     const shown = task !== null && viewShows(view, task);
-    const item = shown ? <TaskItem task={task} returnTo={returnTo} today={today()} focus={focus} /> : '';
+    const item = shown ? renderItem({ task, returnTo, today: today(), focus }) : '';
     return fragment(text(item, await pageUpdates(view, message)), {
       status,
       // Say the swap every time: a task that no longer belongs in this view (completed under "Open",
@@ -199,7 +202,7 @@ export function createTaskPages(service: TaskService, assets: PageAssets) {
         if (!isFragmentRequest(headers)) return redirect(listViewUrl(view));
         const state = await listState(view);
         const returnTo = listViewUrl({ ...view, cursor: undefined });
-        const items = state.items.map((task) => <TaskItem task={task} returnTo={returnTo} today={state.today} />);
+        const items = state.items.map((task) => renderItem({ task, returnTo, today: state.today }));
         return fragment(
           text(...items, partial('#pager', 'outerHTML', <Pager view={view} nextCursor={state.nextCursor} />)),
         );
@@ -230,7 +233,7 @@ export function createTaskPages(service: TaskService, assets: PageAssets) {
         const message: Flash = { kind: 'status', text: `Added ${quoted(task)}` };
         if (!isFragmentRequest(headers)) return redirect(returnTo, message);
         const view = viewOfReturnTo(returnTo);
-        const item = viewShows(view, task) ? <TaskItem task={task} returnTo={returnTo} today={today()} /> : '';
+        const item = viewShows(view, task) ? renderItem({ task, returnTo, today: today() }) : '';
         const freshForm = partial(
           '#new-task-form',
           'outerHTML',
@@ -245,7 +248,7 @@ export function createTaskPages(service: TaskService, assets: PageAssets) {
       async ({ params, headers }) => {
         if (!isFragmentRequest(headers)) return redirect('/');
         const task = await service.getTask(Number(params.id));
-        return fragment(<TaskItem task={task} returnTo={returnToOf(headers)} today={today()} focus="edit" />);
+        return fragment(renderItem({ task, returnTo: returnToOf(headers), today: today(), focus: 'edit' }));
       },
       { params: IdParams, detail: { hide: true } },
     )

@@ -1,0 +1,28 @@
+/** @jsxImportSource @kitajs/html */
+import { TaskItem, type TaskItemProps } from '../../components/task-list';
+import { text } from '../http/html';
+
+/**
+ * Rendered task items, kept by everything an item's HTML depends on. A task never changes without
+ * a new version (and updated_at), so a cached item can only be stale if its key lies; the page
+ * around it (counts, filters, the list itself) is always rendered fresh. Rendering attributes is
+ * what a page spends most of its time on, so a page of 50 known tasks becomes 50 lookups.
+ */
+export function createItemCache(limit = 5_000) {
+  const items = new Map<string, string>();
+  return function renderItem(props: TaskItemProps): string {
+    const { task } = props;
+    const key = `${task.id}:${task.version}:${task.updated_at}:${task.created_at}:${props.today}:${props.focus ?? ''}:${props.returnTo}`;
+    let html = items.get(key);
+    if (html === undefined) {
+      html = text(<TaskItem {...props} />);
+      if (items.size >= limit) items.delete(items.keys().next().value as string);
+    } else {
+      items.delete(key); // re-inserted below: the Map's order is the recency order
+    }
+    items.set(key, html);
+    return html;
+  };
+}
+
+export type RenderItem = ReturnType<typeof createItemCache>;
