@@ -63,6 +63,8 @@ async function shutdown(signal: string) {
     process.exit(1);
   }, config.shutdownTimeoutMs).unref();
   await app.stop(false);
+  // Access logs and metrics are written just after each response; let the last ones land.
+  await Bun.sleep(20);
   await db.close();
   logger.info('stopped');
   process.exit(0);

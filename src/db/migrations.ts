@@ -1,3 +1,4 @@
+import { COUNT_SHARDS, STATUSES } from '../tasks/model';
 import { type Engine, type SqlClient, toSqlTimestamp } from './sql-client';
 
 /**
@@ -75,7 +76,55 @@ export const MIGRATIONS: readonly Migration[] = [
       ],
     },
   },
+  {
+    version: 3,
+    name: 'maintained task counts',
+    // The status filter shows counts on every page; COUNT(*) grows with the table, these do not.
+    // Each status's count is spread over COUNT_SHARDS rows that writers pick at random, so
+    // concurrent creates do not all queue for one row lock; a read sums the shards.
+    statements: {
+      mysql: [
+        `CREATE TABLE task_counts (
+          status VARCHAR(4) NOT NULL,
+          shard TINYINT UNSIGNED NOT NULL DEFAULT 0,
+          total BIGINT NOT NULL DEFAULT 0,
+          PRIMARY KEY (status, shard)
+        ) ENGINE=InnoDB`,
+        ...seedCounts(),
+      ],
+      sqlite: [
+        `CREATE TABLE task_counts (
+          status TEXT NOT NULL,
+          shard INTEGER NOT NULL DEFAULT 0,
+          total INTEGER NOT NULL DEFAULT 0,
+          PRIMARY KEY (status, shard)
+        )`,
+        ...seedCounts(),
+      ],
+    },
+  },
 ];
+
+/**
+ * Rebuilds task_counts from the tasks themselves: after bulk changes made outside the app (a seed,
+ * a manual DELETE), which the maintained counts cannot see.
+ */
+export async function rebuildTaskCounts(client: SqlClient): Promise<void> {
+  await client.transaction(async (tx) => {
+    await tx.execute('DELETE FROM task_counts');
+    for (const statement of seedCounts()) await tx.execute(statement);
+  });
+}
+
+function seedCounts(): string[] {
+  const shards = STATUSES.flatMap((status) =>
+    Array.from({ length: COUNT_SHARDS }, (_, shard) => `('${status}', ${shard}, 0)`),
+  );
+  return [
+    `INSERT INTO task_counts (status, shard, total) VALUES ${shards.join(', ')}`,
+    'UPDATE task_counts SET total = (SELECT COUNT(*) FROM tasks WHERE tasks.status = task_counts.status) WHERE shard = 0',
+  ];
+}
 
 const CREATE_LEDGER: Record<Engine, string> = {
   mysql: `CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -33,6 +33,7 @@ const UNAVAILABLE_CODES = new Set([
   'POOL_CLOSED',
   'ER_CON_COUNT_ERROR',
   'ER_LOCK_WAIT_TIMEOUT',
+  'ER_LOCK_DEADLOCK',
 ]);
 
 export function openMysql(config: MysqlConfig): SqlClient {
@@ -134,14 +135,30 @@ export function openMysql(config: MysqlConfig): SqlClient {
         return { affectedRows: header.affectedRows, insertId: Number(header.insertId) };
       }),
     exclusive: (lockName, work) => withConnection((connection) => holdLock(connection, lockName, work)),
+    transaction: (work) => withConnection((connection) => inTransaction(connection, work)),
+    lockingRead: ' FOR UPDATE',
     poolStats: stats,
     // A pool that never reached its server rejects end() with the connect error; closed is closed.
     close: () => pool.end().catch(() => {}),
   });
 
-  // A client pinned to one connection, so a lock and the statements run under it share a session.
-  function pinnedClient(connection: PoolConnection): SqlClient {
-    return clientOn((work) => work(connection));
+  // A client pinned to one connection, so a lock or a transaction and its statements share a session.
+  // Inside a transaction, a nested transaction() simply joins it.
+  function pinnedClient(connection: PoolConnection, inTransactionAlready = false): SqlClient {
+    const pinned = clientOn((work) => work(connection));
+    return inTransactionAlready ? { ...pinned, transaction: (work) => work(pinned) } : pinned;
+  }
+
+  async function inTransaction<T>(connection: PoolConnection, work: (client: SqlClient) => Promise<T>): Promise<T> {
+    await connection.query('START TRANSACTION');
+    try {
+      const result = await work(pinnedClient(connection, true));
+      await connection.query('COMMIT');
+      return result;
+    } catch (error) {
+      await connection.query('ROLLBACK').catch(() => {});
+      throw error;
+    }
   }
 
   async function holdLock<T>(connection: PoolConnection, lockName: string, work: (client: SqlClient) => Promise<T>) {

@@ -36,6 +36,10 @@ export interface SqlClient {
   execute(sql: string, params?: readonly SqlValue[]): Promise<WriteResult>;
   /** Runs `work` while holding a named lock that every instance sharing the database respects. */
   exclusive<T>(lockName: string, work: (client: SqlClient) => Promise<T>): Promise<T>;
+  /** Runs `work` in one transaction on one connection: all of it commits, or none of it. */
+  transaction<T>(work: (client: SqlClient) => Promise<T>): Promise<T>;
+  /** Appended to a SELECT inside a transaction to lock the rows it reads (SQLite locks the file). */
+  readonly lockingRead: string;
   /** Pool figures for the MySQL engine; null where there is no pool. */
   poolStats(): PoolStats | null;
   close(): Promise<void>;

@@ -5,7 +5,13 @@ import type { SqlClient, SqlValue, WriteResult } from './sql-client';
 
 const MEMORY = ':memory:';
 
-/** Opens (creating if needed) the SQLite file, tuned for a small web app: WAL, a busy timeout. */
+/**
+ * Opens (creating if needed) the SQLite file, tuned for a small web app: WAL, a busy timeout.
+ *
+ * There is one connection, so a transaction would otherwise take in whatever else runs while it
+ * awaits: a statement of another request would join it, and vanish with it on a rollback. While a
+ * transaction is open, every other statement and transaction waits its turn.
+ */
 export function openSqlite(path: string): SqlClient {
   if (path !== MEMORY) mkdirSync(dirname(path), { recursive: true });
   const db = new Database(path, { create: true, strict: true });
@@ -15,29 +21,59 @@ export function openSqlite(path: string): SqlClient {
   db.exec('PRAGMA synchronous = NORMAL');
   db.exec('PRAGMA foreign_keys = ON');
 
+  const query = <Row>(sql: string, params: readonly SqlValue[] = []) => db.query(sql).all(...params) as Row[];
+  const execute = (sql: string, params: readonly SqlValue[] = []): WriteResult => {
+    const result = db.query(sql).run(...params);
+    return { affectedRows: result.changes, insertId: Number(result.lastInsertRowid) };
+  };
+
+  // Transactions run one after another; a statement waits only while one is queued or open.
+  let queue: Promise<unknown> = Promise.resolve();
+  let pending = 0;
+  function enqueue<T>(step: () => T | Promise<T>): Promise<T> {
+    pending++;
+    const turn = queue.then(step).finally(() => pending--);
+    queue = turn.catch(() => {});
+    return turn;
+  }
+  const inTurn = <T>(step: () => T): Promise<T> =>
+    pending === 0 ? new Promise<T>((resolve) => resolve(step())) : enqueue(step);
+
+  // The client a transaction's work receives: its statements run at once, inside the transaction.
+  const inside: SqlClient = {
+    engine: 'sqlite',
+    query: async (sql, params) => query(sql, params),
+    execute: async (sql, params) => execute(sql, params),
+    exclusive: (_lockName, work) => work(inside),
+    transaction: (work) => work(inside),
+    lockingRead: '',
+    poolStats: () => null,
+    close: async () => {},
+  };
+
+  async function runTransaction<T>(work: (client: SqlClient) => Promise<T>): Promise<T> {
+    db.exec('BEGIN IMMEDIATE');
+    try {
+      const result = await work(inside);
+      db.exec('COMMIT');
+      return result;
+    } catch (error) {
+      db.exec('ROLLBACK');
+      throw error;
+    }
+  }
+
   const client: SqlClient = {
     engine: 'sqlite',
-    async query<Row>(sql: string, params: readonly SqlValue[] = []) {
-      return db.query(sql).all(...params) as Row[];
-    },
-    async execute(sql: string, params: readonly SqlValue[] = []): Promise<WriteResult> {
-      const result = db.query(sql).run(...params);
-      return { affectedRows: result.changes, insertId: Number(result.lastInsertRowid) };
-    },
-    // One process owns the file's writers through this lock; other processes wait on busy_timeout.
-    async exclusive(_lockName, work) {
-      db.exec('BEGIN IMMEDIATE');
-      try {
-        const result = await work(client);
-        db.exec('COMMIT');
-        return result;
-      } catch (error) {
-        db.exec('ROLLBACK');
-        throw error;
-      }
-    },
+    query: (sql, params) => inTurn(() => query(sql, params)),
+    execute: (sql, params) => inTurn(() => execute(sql, params)),
+    // One process owns the file's writers through BEGIN IMMEDIATE; other processes wait on busy_timeout.
+    exclusive: (_lockName, work) => client.transaction(work),
+    transaction: (work) => enqueue(() => runTransaction(work)),
+    lockingRead: '',
     poolStats: () => null,
     async close() {
+      await queue;
       db.close();
     },
   };

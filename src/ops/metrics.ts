@@ -84,12 +84,14 @@ export function timedClient(client: SqlClient, metrics: Metrics): SqlClient {
         metrics.observeQuery(kind, ok, (performance.now() - started) / 1000);
       }
     };
-  return {
+  const wrapped: SqlClient = {
     ...client,
     engine: client.engine,
     query: timed('query', client.query.bind(client)) as SqlClient['query'],
     execute: timed('execute', client.execute.bind(client)),
+    transaction: (work) => client.transaction((inner) => work(timedClient(inner, metrics))),
   };
+  return wrapped;
 }
 
 export function metricsRoute(metrics: Metrics) {

@@ -14,6 +14,8 @@ export const PAGE_DEFAULT = 50;
 export const PAGE_MAX = 100;
 
 export const STATUSES = ['open', 'done'] as const;
+/** Rows per status in task_counts (see migration 3). */
+export const COUNT_SHARDS = 16;
 export const PRIORITIES = ['low', 'normal', 'high'] as const;
 export const SORTS = ['created', 'due', 'priority'] as const;
 

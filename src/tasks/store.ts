@@ -1,5 +1,13 @@
 import { fromSqlTimestamp, isDuplicateKey, type SqlClient, type SqlValue, toSqlTimestamp } from '../db/sql-client';
-import { PRIORITIES, type Task, type TaskPriority, type TaskSort, type TaskStatus } from './model';
+import {
+  COUNT_SHARDS,
+  PRIORITIES,
+  STATUSES,
+  type Task,
+  type TaskPriority,
+  type TaskSort,
+  type TaskStatus,
+} from './model';
 
 /**
  * All SQL for tasks. Portable across SQLite, MySQL 8.4 and MariaDB 10.11: positional parameters,
@@ -112,7 +120,38 @@ function filterWhere(filter: ListFilter): SqlWhere {
   return where;
 }
 
+const randomShard = () => Math.floor(Math.random() * COUNT_SHARDS);
+
+/** The status a task has now, its row locked until the transaction ends; null when there is none. */
+async function statusForUpdate(tx: SqlClient, id: number): Promise<TaskStatus | null> {
+  const rows = await tx.query<{ status: TaskStatus }>(`SELECT status FROM tasks WHERE id = ?${tx.lockingRead}`, [id]);
+  return rows[0]?.status ?? null;
+}
+
+/**
+ * Moves one task between the maintained counts (null: created or deleted). Counter rows are always
+ * updated in the same order ('done' before 'open'), and after the task's own row is locked, so two
+ * transactions can never hold them crosswise and deadlock.
+ */
+async function moveCount(tx: SqlClient, from: TaskStatus | null, to: TaskStatus | null): Promise<void> {
+  const shard = randomShard();
+  const moves = STATUSES.filter((status) => status === from || status === to).sort();
+  for (const status of moves) {
+    const delta = status === to ? 1 : -1;
+    await tx.execute('UPDATE task_counts SET total = total + ? WHERE status = ? AND shard = ?', [delta, status, shard]);
+  }
+}
+
 export function createTaskStore(client: SqlClient): TaskStore {
+  async function readMaintainedCounts(): Promise<StatusCounts> {
+    const rows = await client.query<{ status: TaskStatus; total: number | string }>(
+      'SELECT status, SUM(total) AS total FROM task_counts GROUP BY status',
+    );
+    const counts: StatusCounts = { open: 0, done: 0 };
+    for (const row of rows) counts[row.status] = Number(row.total);
+    return counts;
+  }
+
   async function select(where: SqlWhere, orderBy: string, limit: number): Promise<Task[]> {
     // LIMIT travels as a string: MySQL 8's prepared statements reject a JS number sent as DOUBLE.
     const sql = `SELECT ${COLUMNS} FROM tasks ${where.toSql()} ORDER BY ${orderBy} LIMIT ?`;
@@ -146,6 +185,7 @@ export function createTaskStore(client: SqlClient): TaskStore {
 
   return {
     async countByStatus(filter) {
+      if (!filter.search && !filter.priority) return readMaintainedCounts();
       const where = filterWhere({ ...filter, status: 'all' });
       const rows = await client.query<{ status: TaskStatus; total: number | string }>(
         `SELECT status, COUNT(*) AS total FROM tasks ${where.toSql()} GROUP BY status`,
@@ -159,11 +199,15 @@ export function createTaskStore(client: SqlClient): TaskStore {
     async insert(task, now, key) {
       const stamp = toSqlTimestamp(now);
       try {
-        const { insertId } = await client.execute(
-          `INSERT INTO tasks (title, notes, status, priority, due_date, created_at, updated_at, completed_at, version, request_key)
-           VALUES (?, ?, 'open', ?, ?, ?, ?, NULL, 1, ?)`,
-          [task.title, task.notes, rankOf(task.priority), task.due_date, stamp, stamp, key ?? null],
-        );
+        const insertId = await client.transaction(async (tx) => {
+          const { insertId } = await tx.execute(
+            `INSERT INTO tasks (title, notes, status, priority, due_date, created_at, updated_at, completed_at, version, request_key)
+             VALUES (?, ?, 'open', ?, ?, ?, ?, NULL, 1, ?)`,
+            [task.title, task.notes, rankOf(task.priority), task.due_date, stamp, stamp, key ?? null],
+          );
+          await moveCount(tx, null, 'open');
+          return insertId;
+        });
         const created = await findById(insertId);
         if (!created) throw new Error(`task ${insertId} vanished right after insert`);
         return { task: created, replayed: false };
@@ -216,10 +260,17 @@ export function createTaskStore(client: SqlClient): TaskStore {
 
       const where = new SqlWhere().add('id = ?', id);
       if (expectedVersion !== null) where.add('version = ?', expectedVersion);
-      const { affectedRows } = await client.execute(`UPDATE tasks SET ${assignments.join(', ')} ${where.toSql()}`, [
-        ...params,
-        ...where.params,
-      ]);
+      const sql = `UPDATE tasks SET ${assignments.join(', ')} ${where.toSql()}`;
+      const { status } = changes;
+      const affectedRows =
+        status === undefined
+          ? (await client.execute(sql, [...params, ...where.params])).affectedRows
+          : await client.transaction(async (tx) => {
+              const before = await statusForUpdate(tx, id);
+              const { affectedRows } = await tx.execute(sql, [...params, ...where.params]);
+              if (affectedRows > 0 && before !== status) await moveCount(tx, before, status);
+              return affectedRows;
+            });
       const current = await findById(id);
       if (!current) return { kind: 'missing' };
       return affectedRows === 0 ? { kind: 'conflict', current } : { kind: 'updated', task: current };
@@ -228,8 +279,13 @@ export function createTaskStore(client: SqlClient): TaskStore {
     async remove(id, expectedVersion) {
       const where = new SqlWhere().add('id = ?', id);
       if (expectedVersion !== null) where.add('version = ?', expectedVersion);
-      const { affectedRows } = await client.execute(`DELETE FROM tasks ${where.toSql()}`, where.params);
-      if (affectedRows > 0) return { kind: 'deleted' };
+      const deleted = await client.transaction(async (tx) => {
+        const before = await statusForUpdate(tx, id);
+        const { affectedRows } = await tx.execute(`DELETE FROM tasks ${where.toSql()}`, where.params);
+        if (affectedRows > 0) await moveCount(tx, before, null);
+        return affectedRows > 0;
+      });
+      if (deleted) return { kind: 'deleted' };
       const current = await findById(id);
       return current ? { kind: 'conflict', current } : { kind: 'missing' };
     },

@@ -39,7 +39,7 @@ for (const engine of ENGINES) {
       api = createApiClient(app);
     });
     afterAll(() => database.cleanup());
-    beforeEach(() => database.client.execute('DELETE FROM tasks'));
+    beforeEach(() => database.empty());
 
     async function request(
       method: string,

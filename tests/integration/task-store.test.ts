@@ -54,7 +54,7 @@ for (const engine of ENGINES) {
       store = createTaskStore(database.client);
     });
     afterAll(() => database.cleanup());
-    beforeEach(() => database.client.execute('DELETE FROM tasks'));
+    beforeEach(() => database.empty());
 
     test('insert returns the stored task with version 1 and its timestamps', async () => {
       const task = await insert(newTask({ notes: 'n', priority: 'high', due_date: '2026-12-31' }), NOW);
@@ -81,6 +81,29 @@ for (const engine of ENGINES) {
       const other = await store.insert(newTask({ title: 'Other' }), NOW, 'retry-key-2');
       expect(other.task.id).not.toBe(first.task.id);
       expect((await store.list(ALL, 'created', null, 10)).map((task) => task.title)).toEqual(['Other', 'Once']);
+    });
+
+    test('the maintained counts follow every create, status change and delete, even concurrent ones', async () => {
+      const actual = async () => {
+        const rows = await database.client.query<{ status: string; n: number }>(
+          'SELECT status, COUNT(*) AS n FROM tasks GROUP BY status',
+        );
+        return { open: 0, done: 0, ...Object.fromEntries(rows.map((row) => [row.status, Number(row.n)])) };
+      };
+      const tasks = await Promise.all(
+        Array.from({ length: 30 }, (_, n) => insert(newTask({ title: `Counted ${n}` }), NOW)),
+      );
+      await Promise.all(tasks.slice(0, 20).map((task) => store.update(task.id, { status: 'done' }, null, LATER)));
+      await Promise.all(tasks.slice(0, 10).map((task) => store.update(task.id, { status: 'open' }, null, LATER)));
+      await Promise.all(tasks.slice(5, 15).map((task) => store.update(task.id, { status: 'done' }, 1, LATER))); // stale: no change
+      await Promise.all(
+        tasks.slice(0, 10).map((task) => store.update(task.id, { status: 'open', title: 'Same status' }, null, LATER)),
+      );
+      await Promise.all(tasks.slice(25).map((task) => store.remove(task.id, null)));
+      await Promise.all(tasks.slice(12, 14).map((task) => store.remove(task.id, null)));
+      await store.remove(tasks[0]?.id ?? 0, 99); // stale: kept
+      expect(await store.countByStatus({})).toEqual(await actual());
+      expect(await store.countByStatus({})).toEqual({ open: 15, done: 8 });
     });
 
     test('findById answers null for an id that does not exist', async () => {

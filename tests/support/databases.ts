@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config';
+import { rebuildTaskCounts } from '../../src/db/migrations';
 import { openDatabase } from '../../src/db/open-database';
 import type { Engine, SqlClient } from '../../src/db/sql-client';
 import { createTestMysqlDatabase } from './mariadb';
@@ -14,6 +15,8 @@ import { createTestMysqlDatabase } from './mariadb';
 export interface TestDatabase {
   url: string;
   client: SqlClient;
+  /** Removes every task (and resets the maintained counts with them). */
+  empty(): Promise<void>;
   cleanup(): Promise<void>;
 }
 
@@ -44,6 +47,10 @@ export async function openTestDatabase(engine: TestEngine): Promise<TestDatabase
   return {
     url,
     client,
+    async empty() {
+      await client.execute('DELETE FROM tasks');
+      await rebuildTaskCounts(client);
+    },
     async cleanup() {
       await client.close();
       await drop();
