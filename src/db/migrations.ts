@@ -103,6 +103,30 @@ export const MIGRATIONS: readonly Migration[] = [
       ],
     },
   },
+  {
+    version: 4,
+    name: 'full-text search',
+    statements: {
+      mysql: ['ALTER TABLE tasks ADD FULLTEXT INDEX tasks_search (title, notes)'],
+      // An external-content FTS5 index over tasks, kept in step by triggers.
+      sqlite: [
+        `CREATE VIRTUAL TABLE tasks_fts USING fts5(
+          title, notes, content='tasks', content_rowid='id', tokenize='unicode61 remove_diacritics 2'
+        )`,
+        `CREATE TRIGGER tasks_fts_insert AFTER INSERT ON tasks BEGIN
+          INSERT INTO tasks_fts (rowid, title, notes) VALUES (new.id, new.title, new.notes);
+        END`,
+        `CREATE TRIGGER tasks_fts_delete AFTER DELETE ON tasks BEGIN
+          INSERT INTO tasks_fts (tasks_fts, rowid, title, notes) VALUES ('delete', old.id, old.title, old.notes);
+        END`,
+        `CREATE TRIGGER tasks_fts_update AFTER UPDATE OF title, notes ON tasks BEGIN
+          INSERT INTO tasks_fts (tasks_fts, rowid, title, notes) VALUES ('delete', old.id, old.title, old.notes);
+          INSERT INTO tasks_fts (rowid, title, notes) VALUES (new.id, new.title, new.notes);
+        END`,
+        `INSERT INTO tasks_fts (tasks_fts) VALUES ('rebuild')`,
+      ],
+    },
+  },
 ];
 
 /**

@@ -1,4 +1,5 @@
 import { SEARCH_MAX, type TaskStatus } from './model';
+import { searchWords, textMatches } from './search';
 
 /**
  * What the task page shows: a status filter, a search and a page cursor, all in the URL so that
@@ -55,9 +56,8 @@ export function viewOfReturnTo(returnTo: string): ListView {
   return parseListView(new URL(returnTo, 'http://task-manager.invalid').searchParams);
 }
 
-/** Does a task belong in the list this view shows? (Search matching mirrors the store's LIKE.) */
+/** Does a task belong in the list this view shows? (The same search rule as the store's.) */
 export function viewShows(view: ListView, task: { status: TaskStatus; title: string; notes: string }): boolean {
   if (view.status !== 'all' && task.status !== view.status) return false;
-  const needle = view.q.trim().toLowerCase();
-  return !needle || task.title.toLowerCase().includes(needle) || task.notes.toLowerCase().includes(needle);
+  return textMatches(searchWords(view.q), task.title, task.notes);
 }

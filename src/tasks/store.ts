@@ -1,4 +1,11 @@
-import { fromSqlTimestamp, isDuplicateKey, type SqlClient, type SqlValue, toSqlTimestamp } from '../db/sql-client';
+import {
+  type Engine,
+  fromSqlTimestamp,
+  isDuplicateKey,
+  type SqlClient,
+  type SqlValue,
+  toSqlTimestamp,
+} from '../db/sql-client';
 import {
   COUNT_SHARDS,
   PRIORITIES,
@@ -8,10 +15,12 @@ import {
   type TaskSort,
   type TaskStatus,
 } from './model';
+import { searchWords } from './search';
 
 /**
  * All SQL for tasks. Portable across SQLite, MySQL 8.4 and MariaDB 10.11: positional parameters,
- * no RETURNING, no engine-specific functions. Every list query walks an index in its ORDER BY and
+ * no RETURNING, no engine-specific functions, except full-text search, which each engine spells
+ * its own way (searchCondition). Every list query walks an index in its ORDER BY and
  * pages by keyset, so a page costs the same at row 10 or row 10 million.
  */
 
@@ -91,8 +100,12 @@ function toTask(row: TaskRow): Task {
   };
 }
 
-/** `!` escapes LIKE wildcards; chosen over backslash, which MySQL also treats as a string escape. */
-const likePattern = (text: string) => `%${text.replace(/[!%_]/g, (char) => `!${char}`)}%`;
+/** The full-text condition for a search, per engine; the words are letters and digits only. */
+function searchCondition(engine: Engine, words: string[]): [string, string] {
+  if (engine === 'mysql')
+    return ['MATCH(title, notes) AGAINST (? IN BOOLEAN MODE)', words.map((word) => `+${word}*`).join(' ')];
+  return ['id IN (SELECT rowid FROM tasks_fts WHERE tasks_fts MATCH ?)', words.map((word) => `"${word}"*`).join(' ')];
+}
 
 class SqlWhere {
   readonly clauses: string[] = [];
@@ -109,13 +122,14 @@ class SqlWhere {
   }
 }
 
-function filterWhere(filter: ListFilter): SqlWhere {
+function filterWhere(engine: Engine, filter: ListFilter): SqlWhere {
   const where = new SqlWhere();
   if (filter.status !== 'all') where.add('status = ?', filter.status);
   if (filter.priority) where.add('priority = ?', rankOf(filter.priority));
-  if (filter.search) {
-    const pattern = likePattern(filter.search);
-    where.add("(title LIKE ? ESCAPE '!' OR notes LIKE ? ESCAPE '!')", pattern, pattern);
+  const words = searchWords(filter.search);
+  if (words.length) {
+    const [condition, terms] = searchCondition(engine, words);
+    where.add(condition, terms);
   }
   return where;
 }
@@ -170,13 +184,13 @@ export function createTaskStore(client: SqlClient): TaskStore {
     const position = after?.sort === 'due' ? after : null;
     const page: Task[] = [];
     if (position?.due_date !== null) {
-      const dated = filterWhere(filter).add('due_date IS NOT NULL');
+      const dated = filterWhere(client.engine, filter).add('due_date IS NOT NULL');
       if (position)
         dated.add('(due_date > ? OR (due_date = ? AND id > ?))', position.due_date, position.due_date, position.id);
       page.push(...(await select(dated, 'due_date ASC, id ASC', limit)));
     }
     if (page.length < limit) {
-      const undated = filterWhere(filter).add('due_date IS NULL');
+      const undated = filterWhere(client.engine, filter).add('due_date IS NULL');
       if (position?.due_date === null) undated.add('id > ?', position.id);
       page.push(...(await select(undated, 'id ASC', limit - page.length)));
     }
@@ -185,8 +199,8 @@ export function createTaskStore(client: SqlClient): TaskStore {
 
   return {
     async countByStatus(filter) {
-      if (!filter.search && !filter.priority) return readMaintainedCounts();
-      const where = filterWhere({ ...filter, status: 'all' });
+      if (!searchWords(filter.search).length && !filter.priority) return readMaintainedCounts();
+      const where = filterWhere(client.engine, { ...filter, status: 'all' });
       const rows = await client.query<{ status: TaskStatus; total: number | string }>(
         `SELECT status, COUNT(*) AS total FROM tasks ${where.toSql()} GROUP BY status`,
         where.params,
@@ -223,7 +237,7 @@ export function createTaskStore(client: SqlClient): TaskStore {
 
     async list(filter, sort, after, limit) {
       if (sort === 'due') return listByDue(filter, after, limit);
-      const where = filterWhere(filter);
+      const where = filterWhere(client.engine, filter);
       // Under a priority filter every row has the same priority, so the priority order is the id order.
       if (sort === 'priority' && !filter.priority) {
         if (after?.sort === 'priority') {

@@ -768,24 +768,22 @@ for (const engine of ENGINES) {
         expect(await search('nothing like this')).toEqual([]);
       });
 
-      test('q treats %, _ and the escape character as literal text', async () => {
+      test('q matches each word as the start of a word; punctuation and short words filter nothing', async () => {
         const percent = await list.createTask({ title: '100% done' });
-        const underscore = await list.createTask({ title: 'rename snake_case' });
-        const bang = await list.createTask({ title: 'Wow! nice' });
-        const backslash = await list.createTask({ title: 'path C:\\temp' });
-        await list.createTask({ title: '100 percent done' });
-        await list.createTask({ title: 'rename snakeXcase' });
-        await list.createTask({ title: 'Wowie nice' });
+        const spelled = await list.createTask({ title: '100 percent done' });
+        const dog = await list.createTask({ title: 'Walk the dog', notes: 'C:\\temp path' });
 
         const search = async (q: string) => idsOf(await list.listAll({ q }));
-        expect(await search('%')).toEqual([percent.id]);
-        expect(await search('100%')).toEqual([percent.id]);
-        expect(await search('_')).toEqual([underscore.id]);
-        expect(await search('e_c')).toEqual([underscore.id]);
-        expect(await search('!')).toEqual([bang.id]);
-        expect(await search('w!')).toEqual([bang.id]);
-        expect(await search('\\')).toEqual([backslash.id]);
-        expect(await search('C:\\temp')).toEqual([backslash.id]);
+        expect(await search('100')).toEqual([spelled.id, percent.id]);
+        expect(await search('perc')).toEqual([spelled.id]);
+        expect(await search('walk dog')).toEqual([dog.id]);
+        expect(await search('walk percent')).toEqual([]);
+        expect(await search('wal the')).toEqual([dog.id]); // "the" is a stopword: left out
+        expect(await search('temp')).toEqual([dog.id]);
+        for (const nothingToLookFor of ['%', '_', '!', '\\', 'a b']) {
+          expect(await search(nothingToLookFor)).toHaveLength(3);
+        }
+        expect(await search('"quoted"* OR -x')).toEqual([]); // full-text operators are just text
       });
 
       test('q combines with status and priority filters', async () => {

@@ -261,19 +261,22 @@ for (const engine of ENGINES) {
         ]);
       });
 
-      test('search matches title or notes, ignores ASCII case, treats % and _ literally', async () => {
-        expect(titles(await store.list({ status: 'all', search: 'milk' }, 'created', null, 10))).toEqual([
-          'Read MILK labels',
-          'Buy milk',
-        ]);
-        expect(titles(await store.list({ status: 'all', search: 'STRICT' }, 'created', null, 10))).toEqual([
-          'File taxes',
-        ]);
-        expect(titles(await store.list({ status: 'all', search: '%' }, 'created', null, 10))).toEqual(['100% done?']);
-        expect(titles(await store.list({ status: 'all', search: 'a_b' }, 'created', null, 10))).toEqual([
-          'Plan a_b test',
-        ]);
-        expect(titles(await store.list({ status: 'all', search: '!' }, 'created', null, 10))).toEqual([]);
+      test('search finds every word as the start of a word in title or notes, ignoring case', async () => {
+        const search = async (query: string) =>
+          titles(await store.list({ status: 'all', search: query }, 'created', null, 10));
+        expect(await search('milk')).toEqual(['Read MILK labels', 'Buy milk']);
+        expect(await search('MIL')).toEqual(['Read MILK labels', 'Buy milk']);
+        expect(await search('STRICT')).toEqual(['File taxes']);
+        expect(await search('deadline file')).toEqual(['File taxes']); // one word from the notes, one from the title
+        expect(await search('deadline milk')).toEqual([]); // every word must match
+        expect(await search('labels milk')).toEqual(['Read MILK labels']);
+        expect(await search('ilk')).toEqual([]); // the middle of a word is not the start of one
+        expect(await search('plan test')).toEqual(['Plan a_b test']);
+        expect(await search("'; DROP TABLE tasks; --")).toEqual([]);
+        // Nothing left to look for (punctuation, short words, stopwords): the search filters nothing.
+        expect(await search('% !')).toHaveLength(6);
+        expect(await search('to be a')).toHaveLength(6);
+        expect(await store.countByStatus({ search: 'milk' })).toEqual({ open: 2, done: 0 });
       });
 
       for (const sort of ['created', 'priority', 'due'] as const) {
