@@ -145,7 +145,8 @@ export const TaskListQuery = t.Object(
     q: t.Optional(
       t.String({
         maxLength: SEARCH_MAX,
-        description: 'Search in title and notes',
+        description:
+          'Words to find in title and notes, each as the start of a word ("mil" finds "milk"); all must match. Words under 3 letters are ignored',
         examples: ['tls'],
         error: `must be at most ${SEARCH_MAX} characters`,
       }),
