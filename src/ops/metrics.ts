@@ -54,12 +54,28 @@ export function createMetrics(db: SqlClient) {
     },
   });
 
+  // prom-client hashes the label set on every call; one child per method, route and status saves
+  // that on the hot path (the set is small: route templates, not paths).
+  const requestSeries = new Map<string, { count: () => void; time: (seconds: number) => void }>();
+  function seriesFor(method: string, route: string, status: number) {
+    const key = `${method} ${route} ${status}`;
+    let series = requestSeries.get(key);
+    if (!series) {
+      const values = { method, route, status: String(status) };
+      const counter = requests.labels(values);
+      const histogram = requestSeconds.labels(values);
+      series = { count: () => counter.inc(), time: (seconds) => histogram.observe(seconds) };
+      requestSeries.set(key, series);
+    }
+    return series;
+  }
+
   return {
     registry,
     observeRequest(method: string, route: string, status: number, seconds: number) {
-      const values = { method, route, status: String(status) };
-      requests.inc(values);
-      requestSeconds.observe(values, seconds);
+      const series = seriesFor(method, route, status);
+      series.count();
+      series.time(seconds);
     },
     observeQuery(kind: 'query' | 'execute', ok: boolean, seconds: number) {
       querySeconds.observe({ kind, outcome: ok ? 'ok' : 'error' }, seconds);
