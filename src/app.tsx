@@ -7,6 +7,7 @@ import { apiDocs } from './http/api-docs';
 import { loadAssets } from './http/assets';
 import { createTrustedProxies } from './http/client-address';
 import { errorHandling } from './http/errors';
+import { registerFormats } from './http/formats';
 import { fragment, page } from './http/html';
 import type { Logger } from './http/logger';
 import { requestLogging } from './http/request-log';
@@ -36,6 +37,7 @@ export function createApp({
   lifecycle = createLifecycle(),
   trustedProxies = ['127.0.0.0/8', '::1'],
 }: AppDeps) {
+  registerFormats();
   const metrics = createMetrics(rawDb);
   const db = timedClient(rawDb, metrics);
   const tasks = createTaskService(createTaskStore(db));

@@ -68,7 +68,7 @@ function readDatabase(env: Env): DatabaseConfig {
       engine: 'mysql',
       url,
       poolSize: readInteger(env, 'DB_POOL_SIZE', 5, 1, 1000),
-      queueLimit: readInteger(env, 'DB_QUEUE_LIMIT', 100, 0, 100_000),
+      queueLimit: readInteger(env, 'DB_QUEUE_LIMIT', 1_000, 0, 100_000),
       acquireTimeoutMs: readInteger(env, 'DB_ACQUIRE_TIMEOUT_MS', 5_000, 1, 600_000),
       tls: readChoice(env, 'DB_TLS', ['off', 'rds', 'system'], 'off'),
     };

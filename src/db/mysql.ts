@@ -188,7 +188,8 @@ function asUnavailable(error: unknown): unknown {
   if (error instanceof DatabaseUnavailableError) return error;
   const code = (error as { code?: string }).code;
   const message = (error as Error).message ?? '';
-  if ((code && UNAVAILABLE_CODES.has(code)) || message.includes('Queue limit reached')) {
+  // mysql2 says these two in words only: a full queue, and a pool closed while requests waited.
+  if ((code && UNAVAILABLE_CODES.has(code)) || /Queue limit reached|Pool is closed/.test(message)) {
     return new DatabaseUnavailableError(`database unavailable: ${code ?? message}`, { cause: error });
   }
   return error;

@@ -122,9 +122,11 @@ class SqlWhere {
   }
 }
 
-function filterWhere(engine: Engine, filter: ListFilter): SqlWhere {
+function filterWhere(engine: Engine, filter: ListFilter, { statusAsRange = false } = {}): SqlWhere {
   const where = new SqlWhere();
-  if (filter.status !== 'all') where.add('status = ?', filter.status);
+  // statusAsRange: see listByDue.
+  if (filter.status !== 'all' && statusAsRange) where.add('status >= ? AND status <= ?', filter.status, filter.status);
+  else if (filter.status !== 'all') where.add('status = ?', filter.status);
   if (filter.priority) where.add('priority = ?', rankOf(filter.priority));
   const words = searchWords(filter.search);
   if (words.length) {
@@ -184,7 +186,12 @@ export function createTaskStore(client: SqlClient): TaskStore {
     const position = after?.sort === 'due' ? after : null;
     const page: Task[] = [];
     if (position?.due_date !== null) {
-      const dated = filterWhere(client.engine, filter).add('due_date IS NOT NULL');
+      // With "status = ?" MariaDB walks (status, due_date, id) from the first undated row (NULLs sort
+      // first) and skips them all: 2 ms at 100k tasks. As a range, the status lets it take the
+      // due-date index instead, which starts at the first dated task: 0.25 ms. (SQLite plans the
+      // equality well and the range badly.)
+      const statusAsRange = client.engine === 'mysql';
+      const dated = filterWhere(client.engine, filter, { statusAsRange }).add('due_date IS NOT NULL');
       if (position)
         dated.add('(due_date > ? OR (due_date = ? AND id > ?))', position.due_date, position.due_date, position.id);
       page.push(...(await select(dated, 'due_date ASC, id ASC', limit)));

@@ -35,7 +35,7 @@ describe('configuration', () => {
       engine: 'mysql',
       url: 'mysql://app:secret@db.internal:3306/tasks',
       poolSize: 5,
-      queueLimit: 100,
+      queueLimit: 1_000,
       acquireTimeoutMs: 5_000,
       tls: 'off',
     });

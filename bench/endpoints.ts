@@ -1,0 +1,63 @@
+import { SEARCH_WORD } from './seed';
+import type { LoadSpec } from './wrk';
+
+/**
+ * What the bench measures, one line per row. `via: 'nginx'` rows run only when bench/nginx.ts
+ * provides a front door. Writes run after every read at each size, in this order.
+ */
+export interface Endpoint {
+  /** For --only and the targets. */
+  id: string;
+  label: string;
+  kind: 'read' | 'write';
+  via: 'app' | 'nginx';
+  load: LoadSpec;
+}
+
+const get = (path: string): LoadSpec => ({ method: 'GET', path });
+
+export const ENDPOINTS: readonly Endpoint[] = [
+  { id: 'page', label: 'GET / (full page)', kind: 'read', via: 'app', load: get('/') },
+  { id: 'page-open', label: 'GET /?status=open', kind: 'read', via: 'app', load: get('/?status=open') },
+  { id: 'page-search', label: `GET /?q=${SEARCH_WORD}`, kind: 'read', via: 'app', load: get(`/?q=${SEARCH_WORD}`) },
+  { id: 'api-list', label: 'GET /api/tasks', kind: 'read', via: 'app', load: get('/api/tasks') },
+  {
+    id: 'api-list-due',
+    label: 'GET /api/tasks?status=open&sort=due',
+    kind: 'read',
+    via: 'app',
+    load: get('/api/tasks?status=open&sort=due'),
+  },
+  {
+    id: 'api-get',
+    label: 'GET /api/tasks/:id',
+    kind: 'read',
+    via: 'app',
+    load: { method: 'GET', path: '/api/tasks/', randomId: true, expect: 200 },
+  },
+  { id: 'page-nginx', label: 'GET / (through nginx)', kind: 'read', via: 'nginx', load: get('/') },
+  {
+    id: 'api-post',
+    label: 'POST /api/tasks',
+    kind: 'write',
+    via: 'app',
+    load: {
+      method: 'POST',
+      path: '/api/tasks',
+      body: { title: 'Benchmark task', notes: 'Created by bun run bench.', priority: 'normal', due_date: '2026-12-01' },
+      expect: 201,
+    },
+  },
+  {
+    id: 'api-patch',
+    label: 'PATCH /api/tasks/:id',
+    kind: 'write',
+    via: 'app',
+    load: { method: 'PATCH', path: '/api/tasks/', randomId: true, body: { priority: 'high' }, expect: 200 },
+  },
+];
+
+/** Reads first, then writes, keeping the list's order within each. */
+export function runOrder(endpoints: readonly Endpoint[]): Endpoint[] {
+  return [...endpoints.filter((e) => e.kind === 'read'), ...endpoints.filter((e) => e.kind === 'write')];
+}
