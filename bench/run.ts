@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Connection } from 'mysql2/promise';
@@ -227,8 +227,14 @@ function describeRun(run: RunRow): string {
   return `${formatRps(rps)} req/s, p50 ${formatMs(p50Ms)}, p99 ${formatMs(p99Ms)}, ${errorCount(run.result)} errors`;
 }
 
+const HISTORY_HEADING = '## History: before and after';
+
+/** Replaces the latest run in bench/results.md and keeps its history section as it was. */
 function writeResults(sections: string[]): void {
-  writeFileSync(RESULTS_FILE, `${sections.join('\n\n')}\n`);
+  const previous = existsSync(RESULTS_FILE) ? readFileSync(RESULTS_FILE, 'utf8') : '';
+  const at = previous.indexOf(HISTORY_HEADING);
+  const history = at >= 0 ? `\n\n${previous.slice(at).trimEnd()}` : '';
+  writeFileSync(RESULTS_FILE, `${sections.join('\n\n')}${history}\n`);
 }
 
 try {
