@@ -41,6 +41,80 @@ function PrioritySelect({ id, value, error, focus }: { id: string; value: string
   );
 }
 
+/** One task field as both forms show it: label, control, hint of error, focus. */
+interface TaskFieldProps {
+  id: string;
+  values: TaskFormValues;
+  errors: FieldErrors;
+  focused: keyof TaskFormValues | null;
+  class?: string;
+}
+
+function TitleField({
+  id,
+  label,
+  values,
+  errors,
+  focused,
+  class: className,
+  placeholder,
+}: TaskFieldProps & { label: string; placeholder?: string }) {
+  return (
+    <Field id={id} label={label} error={errors.title} class={className}>
+      <input
+        id={id}
+        name="title"
+        type="text"
+        value={values.title}
+        autocomplete="off"
+        placeholder={placeholder}
+        {...describedBy(id, errors.title)}
+        {...focusIf(focused === 'title')}
+      />
+    </Field>
+  );
+}
+
+function NotesField({ id, values, errors, focused, class: className, rows }: TaskFieldProps & { rows: number }) {
+  return (
+    <Field id={id} label="Notes" error={errors.notes} class={className}>
+      <textarea
+        id={id}
+        name="notes"
+        rows={String(rows)}
+        {...describedBy(id, errors.notes)}
+        {...focusIf(focused === 'notes')}
+        safe
+      >
+        {values.notes}
+      </textarea>
+    </Field>
+  );
+}
+
+function PriorityField({ id, values, errors, focused }: TaskFieldProps) {
+  return (
+    <Field id={id} label="Priority" error={errors.priority}>
+      <PrioritySelect id={id} value={values.priority} error={errors.priority} focus={focused === 'priority'} />
+    </Field>
+  );
+}
+
+function DueDateField({ id, values, errors, focused }: TaskFieldProps) {
+  return (
+    <Field id={id} label="Due date" error={errors.due_date}>
+      <input
+        id={id}
+        name="due_date"
+        type="date"
+        value={values.due_date}
+        {...describedBy(id, errors.due_date)}
+        {...focusIf(focused === 'due_date')}
+      />
+    </Field>
+  );
+}
+
 interface NewTaskFormProps {
   values: TaskFormValues;
   errors: FieldErrors;
@@ -51,7 +125,7 @@ interface NewTaskFormProps {
 
 /** The add form. With htmx the new item is prepended to the list; without, a plain POST and redirect. */
 export function NewTaskForm({ values, errors, returnTo, focus = false }: NewTaskFormProps) {
-  const focused = focusedField(errors, focus);
+  const state = { values, errors, focused: focusedField(errors, focus) };
   return (
     <form
       id="new-task-form"
@@ -64,51 +138,13 @@ export function NewTaskForm({ values, errors, returnTo, focus = false }: NewTask
       hx-disable="find button"
     >
       <input type="hidden" name="return_to" value={returnTo} />
-      <Field id="new-title" label="New task" error={errors.title} class="field-title">
-        <input
-          id="new-title"
-          name="title"
-          type="text"
-          value={values.title}
-          autocomplete="off"
-          placeholder="What needs doing?"
-          {...describedBy('new-title', errors.title)}
-          {...focusIf(focused === 'title')}
-        />
-      </Field>
+      <TitleField id="new-title" label="New task" placeholder="What needs doing?" class="field-title" {...state} />
       <details class="more-fields" open={Boolean(values.notes || values.due_date || errors.notes || errors.due_date)}>
         <summary>Notes, priority and due date</summary>
         <div class="field-row">
-          <Field id="new-notes" label="Notes" error={errors.notes} class="field-notes">
-            <textarea
-              id="new-notes"
-              name="notes"
-              rows="2"
-              {...describedBy('new-notes', errors.notes)}
-              {...focusIf(focused === 'notes')}
-              safe
-            >
-              {values.notes}
-            </textarea>
-          </Field>
-          <Field id="new-priority" label="Priority" error={errors.priority}>
-            <PrioritySelect
-              id="new-priority"
-              value={values.priority}
-              error={errors.priority}
-              focus={focused === 'priority'}
-            />
-          </Field>
-          <Field id="new-due" label="Due date" error={errors.due_date}>
-            <input
-              id="new-due"
-              name="due_date"
-              type="date"
-              value={values.due_date}
-              {...describedBy('new-due', errors.due_date)}
-              {...focusIf(focused === 'due_date')}
-            />
-          </Field>
+          <NotesField id="new-notes" rows={2} class="field-notes" {...state} />
+          <PriorityField id="new-priority" {...state} />
+          <DueDateField id="new-due" {...state} />
         </div>
       </details>
       <button type="submit" class="primary">
@@ -131,54 +167,18 @@ interface EditTaskFormProps {
 
 export function EditTaskForm({ task, values, errors, returnTo, conflict, inline }: EditTaskFormProps) {
   const id = (field: string) => `edit-${task.id}-${field}`;
-  const focused = focusedField(errors, inline || conflict !== undefined);
+  const state = { values, errors, focused: focusedField(errors, inline || conflict !== undefined) };
   const swap = inline ? { 'hx-post': `/tasks/${task.id}`, 'hx-target': 'closest li', 'hx-swap': 'outerHTML' } : {};
   return (
     <form class="task-edit" method="post" action={`/tasks/${task.id}`} {...swap} aria-label={`Edit ${task.title}`}>
       {conflict ? <ConflictNotice current={conflict} /> : ''}
       <input type="hidden" name="version" value={String(conflict?.version ?? task.version)} />
       <input type="hidden" name="return_to" value={returnTo} />
-      <Field id={id('title')} label="Title" error={errors.title}>
-        <input
-          id={id('title')}
-          name="title"
-          type="text"
-          value={values.title}
-          {...describedBy(id('title'), errors.title)}
-          {...focusIf(focused === 'title')}
-        />
-      </Field>
-      <Field id={id('notes')} label="Notes" error={errors.notes}>
-        <textarea
-          id={id('notes')}
-          name="notes"
-          rows="3"
-          {...describedBy(id('notes'), errors.notes)}
-          {...focusIf(focused === 'notes')}
-          safe
-        >
-          {values.notes}
-        </textarea>
-      </Field>
+      <TitleField id={id('title')} label="Title" {...state} />
+      <NotesField id={id('notes')} rows={3} {...state} />
       <div class="field-row">
-        <Field id={id('priority')} label="Priority" error={errors.priority}>
-          <PrioritySelect
-            id={id('priority')}
-            value={values.priority}
-            error={errors.priority}
-            focus={focused === 'priority'}
-          />
-        </Field>
-        <Field id={id('due')} label="Due date" error={errors.due_date}>
-          <input
-            id={id('due')}
-            name="due_date"
-            type="date"
-            value={values.due_date}
-            {...describedBy(id('due'), errors.due_date)}
-            {...focusIf(focused === 'due_date')}
-          />
-        </Field>
+        <PriorityField id={id('priority')} {...state} />
+        <DueDateField id={id('due')} {...state} />
       </div>
       <div class="form-actions">
         <button type="submit" class="primary">

@@ -16,7 +16,7 @@ import { type Flash, flashCookie, readFlash } from '../http/flash';
 import { fragment, isFragmentRequest, page, partial, redirect, text } from '../http/html';
 import { createItemCache } from './item-cache';
 import { type ListView, listViewUrl, parseListView, safeReturnTo, viewOfReturnTo, viewShows } from './list-view';
-import { PAGE_DEFAULT, PRIORITIES, type Task, type TaskPriority } from './model';
+import { PAGE_DEFAULT, PRIORITIES, type Task, type TaskPriority, type TaskStatus } from './model';
 import { requestKeyOf, type TaskService, VersionConflictError } from './service';
 
 /**
@@ -24,6 +24,8 @@ import { requestKeyOf, type TaskService, VersionConflictError } from './service'
  * (POST, then 303 back with a flash message); with htmx the same URLs answer with fragments.
  * Both paths call the same service functions as the JSON API.
  */
+
+type Headers = Record<string, string | undefined>;
 
 const TaskFormBody = t.Object(
   {
@@ -49,7 +51,7 @@ const EditQuery = t.Object({ return_to: t.Optional(t.String()) }, { additionalPr
  * Forms change data, so only our own pages may post them (CSRF). Browsers say where a request
  * comes from in Sec-Fetch-Site; older ones send Origin, which must then name our host.
  */
-function isSameOrigin(headers: Record<string, string | undefined>): boolean {
+function isSameOrigin(headers: Headers): boolean {
   const site = headers['sec-fetch-site'];
   if (site) return site === 'same-origin' || site === 'none';
   const origin = headers.origin;
@@ -115,12 +117,12 @@ export function createTaskPages(service: TaskService, assets: PageAssets) {
   }
 
   /** Where the browser came from: the page's own URL for htmx, the form's return_to otherwise. */
-  const returnToOf = (headers: Record<string, string | undefined>, body?: { return_to?: string }) =>
+  const returnToOf = (headers: Headers, body?: { return_to?: string }) =>
     safeReturnTo(isFragmentRequest(headers) ? headers['hx-current-url'] : body?.return_to);
 
   /** The answer after a change to one task: its new item (or its removal) with counts and a message. */
   async function changed(
-    headers: Record<string, string | undefined>,
+    headers: Headers,
     body: TaskFormBody,
     task: Task | null,
     message: Flash,
@@ -141,12 +143,7 @@ export function createTaskPages(service: TaskService, assets: PageAssets) {
   }
 
   /** Runs a change; a stale version or a vanished task is answered here, the same way for every action. */
-  async function guarded(
-    headers: Record<string, string | undefined>,
-    body: TaskFormBody,
-    action: string,
-    change: () => Promise<Response>,
-  ) {
+  async function guarded(headers: Headers, body: TaskFormBody, action: string, change: () => Promise<Response>) {
     try {
       return await change();
     } catch (error) {
@@ -160,6 +157,16 @@ export function createTaskPages(service: TaskService, assets: PageAssets) {
       throw error;
     }
   }
+
+  /** Complete and Reopen: the same change but for the status it sets and the word it reports. */
+  const changeStatus =
+    (status: TaskStatus, done: 'completed' | 'reopened') =>
+    ({ params, body, headers }: { params: { id: string }; body: TaskFormBody; headers: Headers }) =>
+      guarded(headers, body, done, async () => {
+        const task = await service.updateTask(Number(params.id), { status }, formVersion(body));
+        const text = `${capitalise(done)} ${quoted(task)}`;
+        return changed(headers, body, task, { kind: 'status', text }, { focus: 'toggle' });
+      });
 
   return new Elysia({ name: 'task-pages' })
     .onBeforeHandle(({ request, headers }) => {
@@ -285,36 +292,16 @@ export function createTaskPages(service: TaskService, assets: PageAssets) {
       },
       { params: IdParams, body: TaskFormBody, detail: { hide: true } },
     )
-    .post(
-      '/tasks/:id/complete',
-      ({ params, body, headers }) =>
-        guarded(headers, body, 'completed', async () => {
-          const task = await service.updateTask(Number(params.id), { status: 'done' }, formVersion(body));
-          return changed(
-            headers,
-            body,
-            task,
-            { kind: 'status', text: `Completed ${quoted(task)}` },
-            { focus: 'toggle' },
-          );
-        }),
-      { params: IdParams, body: TaskFormBody, detail: { hide: true } },
-    )
-    .post(
-      '/tasks/:id/reopen',
-      ({ params, body, headers }) =>
-        guarded(headers, body, 'reopened', async () => {
-          const task = await service.updateTask(Number(params.id), { status: 'open' }, formVersion(body));
-          return changed(
-            headers,
-            body,
-            task,
-            { kind: 'status', text: `Reopened ${quoted(task)}` },
-            { focus: 'toggle' },
-          );
-        }),
-      { params: IdParams, body: TaskFormBody, detail: { hide: true } },
-    )
+    .post('/tasks/:id/complete', changeStatus('done', 'completed'), {
+      params: IdParams,
+      body: TaskFormBody,
+      detail: { hide: true },
+    })
+    .post('/tasks/:id/reopen', changeStatus('open', 'reopened'), {
+      params: IdParams,
+      body: TaskFormBody,
+      detail: { hide: true },
+    })
     .post(
       '/tasks/:id/delete',
       ({ params, body, headers }) =>
