@@ -127,6 +127,17 @@ export const MIGRATIONS: readonly Migration[] = [
       ],
     },
   },
+  {
+    version: 5,
+    name: 'a version for the task list',
+    // Every change also bumps "writes" on a count shard, in its own transaction: the sum is a
+    // version of the whole list that every instance reads in one cheap query, so rendered pages
+    // can be cached per version and are never served stale.
+    statements: {
+      mysql: ['ALTER TABLE task_counts ADD COLUMN writes BIGINT NOT NULL DEFAULT 0'],
+      sqlite: ['ALTER TABLE task_counts ADD COLUMN writes INTEGER NOT NULL DEFAULT 0'],
+    },
+  },
 ];
 
 /**
@@ -135,8 +146,16 @@ export const MIGRATIONS: readonly Migration[] = [
  */
 export async function rebuildTaskCounts(client: SqlClient): Promise<void> {
   await client.transaction(async (tx) => {
+    // The list's version must only ever grow: a cache keyed by it would otherwise meet old keys.
+    const [before] = await tx.query<{ writes: number | string | null }>(
+      'SELECT SUM(writes) AS writes FROM task_counts',
+    );
     await tx.execute('DELETE FROM task_counts');
     for (const statement of seedCounts()) await tx.execute(statement);
+    await tx.execute('UPDATE task_counts SET writes = ? WHERE shard = 0 AND status = ?', [
+      Number(before?.writes ?? 0) + 1,
+      STATUSES[0],
+    ]);
   });
 }
 

@@ -32,18 +32,18 @@ interface Init {
   headers?: Record<string, string>;
 }
 
-function html(markup: Markup, { status = 200, headers = {} }: Init, cache: string): Response {
-  return new Response(text(markup), {
+function html(markup: Markup | Uint8Array<ArrayBuffer>, { status = 200, headers = {} }: Init, cache: string): Response {
+  return new Response(markup instanceof Uint8Array ? markup : text(markup), {
     status,
     headers: { 'content-type': HTML, vary: VARY, 'cache-control': cache, ...headers },
   });
 }
 
 /** A whole page. Pages show live data, so browsers revalidate them every time. */
-export const page = (markup: Markup, init: Init = {}) => html(markup, init, 'no-cache');
+export const page = (markup: Markup | Uint8Array<ArrayBuffer>, init: Init = {}) => html(markup, init, 'no-cache');
 
 /** A piece of a page for htmx to swap in. */
-export const fragment = (markup: Markup, init: Init = {}) => html(markup, init, 'no-store');
+export const fragment = (markup: Markup | Uint8Array<ArrayBuffer>, init: Init = {}) => html(markup, init, 'no-store');
 
 /** Extra content htmx swaps elsewhere on the page (an htmx 4 partial). */
 export function partial(target: string, swap: 'outerHTML' | 'innerHTML', markup: Markup): string {

@@ -2,6 +2,26 @@
 import { TaskItem, type TaskItemProps } from '../../components/task-list';
 import { text } from '../http/html';
 
+/** A map that forgets its least recently used entry beyond `limit` (a Map iterates in insertion order). */
+export function createLruCache<Value>(limit: number) {
+  const entries = new Map<string, Value>();
+  return {
+    get(key: string): Value | undefined {
+      const value = entries.get(key);
+      if (value !== undefined) {
+        entries.delete(key);
+        entries.set(key, value);
+      }
+      return value;
+    },
+    set(key: string, value: Value): void {
+      entries.delete(key);
+      if (entries.size >= limit) entries.delete(entries.keys().next().value as string);
+      entries.set(key, value);
+    },
+  };
+}
+
 /**
  * Rendered task items, kept by everything an item's HTML depends on. A task never changes without
  * a new version (and updated_at), so a cached item can only be stale if its key lies; the page
@@ -9,18 +29,15 @@ import { text } from '../http/html';
  * what a page spends most of its time on, so a page of 50 known tasks becomes 50 lookups.
  */
 export function createItemCache(limit = 5_000) {
-  const items = new Map<string, string>();
+  const items = createLruCache<string>(limit);
   return function renderItem(props: TaskItemProps): string {
     const { task } = props;
     const key = `${task.id}:${task.version}:${task.updated_at}:${task.created_at}:${props.today}:${props.focus ?? ''}:${props.returnTo}`;
     let html = items.get(key);
     if (html === undefined) {
       html = text(<TaskItem {...props} />);
-      if (items.size >= limit) items.delete(items.keys().next().value as string);
-    } else {
-      items.delete(key); // re-inserted below: the Map's order is the recency order
+      items.set(key, html);
     }
-    items.set(key, html);
     return html;
   };
 }

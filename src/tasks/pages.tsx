@@ -14,10 +14,12 @@ import { EmptyState, Pager, SearchStatus, StatusFilters, TaskRegion } from '../.
 import { AppError, InvalidInputError, NotFoundError } from '../http/app-error';
 import { type Flash, flashCookie, readFlash } from '../http/flash';
 import { fragment, isFragmentRequest, page, partial, redirect, text } from '../http/html';
-import { createItemCache } from './item-cache';
+import { createItemCache, createLruCache } from './item-cache';
 import { type ListView, listViewUrl, parseListView, safeReturnTo, viewOfReturnTo, viewShows } from './list-view';
 import { PAGE_DEFAULT, PRIORITIES, type Task, type TaskPriority, type TaskStatus } from './model';
+import { searchWords } from './search';
 import { requestKeyOf, type TaskService, VersionConflictError } from './service';
+import type { ListStats } from './store';
 
 /**
  * The task page for browsers. Every action is a plain form that works without JavaScript
@@ -98,11 +100,23 @@ const capitalise = (text: string) => text.charAt(0).toUpperCase() + text.slice(1
 
 export function createTaskPages(service: TaskService, assets: PageAssets) {
   const renderItem = createItemCache();
+  // Whole list pages by view and the list's version, which every change (on any instance) moves
+  // on: a cached page is the page as it would be rendered now. Kept as UTF-8 bytes, ready to send;
+  // 200 views of ~70 KB at most.
+  const listPages = createLruCache<Uint8Array<ArrayBuffer>>(200);
 
-  async function listState(view: ListView) {
+  async function listState(view: ListView, stats?: ListStats) {
     const query = { status: view.status, q: view.q || undefined, cursor: view.cursor, limit: PAGE_DEFAULT };
-    const [list, counts] = await Promise.all([service.listTasks(query), service.countTasks(view.q)]);
-    return { view, items: list.items, nextCursor: list.next_cursor, counts, today: today(), renderItem };
+    const counts = stats && !searchWords(view.q).length ? Promise.resolve(stats.counts) : service.countTasks(view.q);
+    const [list, resolvedCounts] = await Promise.all([service.listTasks(query), counts]);
+    return {
+      view,
+      items: list.items,
+      nextCursor: list.next_cursor,
+      counts: resolvedCounts,
+      today: today(),
+      renderItem,
+    };
   }
 
   /** The pieces of the page that every change touches: counts, empty state and messages. */
@@ -178,27 +192,36 @@ export function createTaskPages(service: TaskService, assets: PageAssets) {
       '/',
       async ({ query, headers, request }) => {
         let view = parseListView(query);
+        const asFragment = isFragmentRequest(headers);
+        const flash = asFragment ? null : readFlash(request);
+        const stats = await service.listStats();
+        const cacheKey = `${asFragment ? 'region' : 'page'}|${listViewUrl(view)}|${today()}|${stats.version}`;
+        const cached = flash ? undefined : listPages.get(cacheKey);
+        if (cached) return asFragment ? fragment(cached) : page(cached);
+
         let alert: string | undefined;
-        const state = await listState(view).catch(async (error) => {
+        const state = await listState(view, stats).catch(async (error) => {
           if (!(error instanceof InvalidInputError) || !view.cursor) throw error;
           alert = 'That page link is no longer valid, so here is the first page.';
           view = { ...view, cursor: undefined };
-          return listState(view);
+          return listState(view, stats);
         });
-        if (isFragmentRequest(headers)) {
-          return fragment(text(<TaskRegion {...state} />, <SearchStatus view={view} outOfBand />));
-        }
-        const flash = readFlash(request);
-        return page(
-          <TaskPage
-            assets={assets}
-            form={{ values: EMPTY_FORM, errors: {} }}
-            flash={flash?.kind === 'status' ? flash.text : undefined}
-            alert={alert ?? (flash?.kind === 'alert' ? flash.text : undefined)}
-            {...state}
-          />,
-          { headers: flash ? { 'set-cookie': flashCookie(null) } : {} },
-        );
+        const markup = asFragment
+          ? text(<TaskRegion {...state} />, <SearchStatus view={view} outOfBand />)
+          : text(
+              <TaskPage
+                assets={assets}
+                form={{ values: EMPTY_FORM, errors: {} }}
+                flash={flash?.kind === 'status' ? flash.text : undefined}
+                alert={alert ?? (flash?.kind === 'alert' ? flash.text : undefined)}
+                {...state}
+              />,
+            );
+        const bytes = new TextEncoder().encode(markup);
+        // Only the page everyone gets is kept: not one showing this visitor's message.
+        if (!flash && !alert) listPages.set(cacheKey, bytes);
+        if (asFragment) return fragment(bytes);
+        return page(bytes, { headers: flash ? { 'set-cookie': flashCookie(null) } : {} });
       },
       { query: ViewQuery, detail: { hide: true } },
     )

@@ -60,6 +60,9 @@ export function createTaskService(store: TaskStore, clock: () => Date = () => ne
 
     getTask: requireTask,
 
+    /** The counts without a search, and the list's version (for caching what shows it). */
+    listStats: () => store.readStats(),
+
     /** Open and done counts for a search, for the status filter's badges. */
     countTasks(search?: string): Promise<StatusCounts> {
       return store.countByStatus({ search: search?.trim() || undefined });

@@ -57,7 +57,14 @@ export type DeleteOutcome = { kind: 'deleted' } | { kind: 'missing' } | { kind: 
 
 export type StatusCounts = Record<TaskStatus, number>;
 
+/** The maintained counts, and a version of the whole list that grows with every change. */
+export interface ListStats {
+  counts: StatusCounts;
+  version: number;
+}
+
 export interface TaskStore {
+  readStats(): Promise<ListStats>;
   countByStatus(filter: Omit<ListFilter, 'status'>): Promise<StatusCounts>;
   /** With a key, a second insert under the same key returns the first task (replayed: true). */
   insert(task: NewTask, now: Date, key?: string): Promise<{ task: Task; replayed: boolean }>;
@@ -145,28 +152,39 @@ async function statusForUpdate(tx: SqlClient, id: number): Promise<TaskStatus | 
 }
 
 /**
- * Moves one task between the maintained counts (null: created or deleted). Counter rows are always
- * updated in the same order ('done' before 'open'), and after the task's own row is locked, so two
- * transactions can never hold them crosswise and deadlock.
+ * Records a change in the maintained counts: a task moving between statuses (null: created or
+ * deleted; the same status: edited), and one more write for the list's version. Counter rows are
+ * always updated in the same order ('done' before 'open'), and after the task's own row is
+ * locked, so two transactions can never hold them crosswise and deadlock.
  */
-async function moveCount(tx: SqlClient, from: TaskStatus | null, to: TaskStatus | null): Promise<void> {
+async function recordChange(tx: SqlClient, from: TaskStatus | null, to: TaskStatus | null): Promise<void> {
   const shard = randomShard();
-  const moves = STATUSES.filter((status) => status === from || status === to).sort();
-  for (const status of moves) {
-    const delta = status === to ? 1 : -1;
-    await tx.execute('UPDATE task_counts SET total = total + ? WHERE status = ? AND shard = ?', [delta, status, shard]);
+  const touched = STATUSES.filter((status) => status === from || status === to).sort();
+  for (const status of touched) {
+    const delta = (status === to ? 1 : 0) - (status === from ? 1 : 0);
+    await tx.execute('UPDATE task_counts SET total = total + ?, writes = writes + 1 WHERE status = ? AND shard = ?', [
+      delta,
+      status,
+      shard,
+    ]);
   }
 }
 
 export function createTaskStore(client: SqlClient): TaskStore {
-  async function readMaintainedCounts(): Promise<StatusCounts> {
-    const rows = await client.query<{ status: TaskStatus; total: number | string }>(
-      'SELECT status, SUM(total) AS total FROM task_counts GROUP BY status',
+  async function readStats(): Promise<ListStats> {
+    const rows = await client.query<{ status: TaskStatus; total: number | string; writes: number | string }>(
+      'SELECT status, SUM(total) AS total, SUM(writes) AS writes FROM task_counts GROUP BY status',
     );
     const counts: StatusCounts = { open: 0, done: 0 };
-    for (const row of rows) counts[row.status] = Number(row.total);
-    return counts;
+    let version = 0;
+    for (const row of rows) {
+      counts[row.status] = Number(row.total);
+      version += Number(row.writes);
+    }
+    return { counts, version };
   }
+
+  const readMaintainedCounts = async () => (await readStats()).counts;
 
   async function select(where: SqlWhere, orderBy: string, limit: number): Promise<Task[]> {
     // LIMIT travels as a string: MySQL 8's prepared statements reject a JS number sent as DOUBLE.
@@ -205,6 +223,8 @@ export function createTaskStore(client: SqlClient): TaskStore {
   }
 
   return {
+    readStats,
+
     async countByStatus(filter) {
       if (!searchWords(filter.search).length && !filter.priority) return readMaintainedCounts();
       const where = filterWhere(client.engine, { ...filter, status: 'all' });
@@ -226,7 +246,7 @@ export function createTaskStore(client: SqlClient): TaskStore {
              VALUES (?, ?, 'open', ?, ?, ?, ?, NULL, 1, ?)`,
             [task.title, task.notes, rankOf(task.priority), task.due_date, stamp, stamp, key ?? null],
           );
-          await moveCount(tx, null, 'open');
+          await recordChange(tx, null, 'open');
           return insertId;
         });
         const created = await findById(insertId);
@@ -282,16 +302,12 @@ export function createTaskStore(client: SqlClient): TaskStore {
       const where = new SqlWhere().add('id = ?', id);
       if (expectedVersion !== null) where.add('version = ?', expectedVersion);
       const sql = `UPDATE tasks SET ${assignments.join(', ')} ${where.toSql()}`;
-      const { status } = changes;
-      const affectedRows =
-        status === undefined
-          ? (await client.execute(sql, [...params, ...where.params])).affectedRows
-          : await client.transaction(async (tx) => {
-              const before = await statusForUpdate(tx, id);
-              const { affectedRows } = await tx.execute(sql, [...params, ...where.params]);
-              if (affectedRows > 0 && before !== status) await moveCount(tx, before, status);
-              return affectedRows;
-            });
+      const affectedRows = await client.transaction(async (tx) => {
+        const before = await statusForUpdate(tx, id);
+        const { affectedRows } = await tx.execute(sql, [...params, ...where.params]);
+        if (affectedRows > 0 && before) await recordChange(tx, before, changes.status ?? before);
+        return affectedRows;
+      });
       const current = await findById(id);
       if (!current) return { kind: 'missing' };
       return affectedRows === 0 ? { kind: 'conflict', current } : { kind: 'updated', task: current };
@@ -303,7 +319,7 @@ export function createTaskStore(client: SqlClient): TaskStore {
       const deleted = await client.transaction(async (tx) => {
         const before = await statusForUpdate(tx, id);
         const { affectedRows } = await tx.execute(`DELETE FROM tasks ${where.toSql()}`, where.params);
-        if (affectedRows > 0) await moveCount(tx, before, null);
+        if (affectedRows > 0) await recordChange(tx, before, null);
         return affectedRows > 0;
       });
       if (deleted) return { kind: 'deleted' };

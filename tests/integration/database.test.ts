@@ -31,7 +31,7 @@ for (const engine of ENGINES) {
         await client.close();
         await drop();
       });
-      expect(await migrate(client)).toEqual([1, 2, 3, 4]);
+      expect(await migrate(client)).toEqual([1, 2, 3, 4, 5]);
       expect(await migrate(client)).toEqual([]);
       const ledger = await client.query<{ version: number; name: string }>(
         'SELECT version, name FROM schema_migrations ORDER BY version',
@@ -41,6 +41,7 @@ for (const engine of ENGINES) {
         [2, 'idempotency keys for creates'],
         [3, 'maintained task counts'],
         [4, 'full-text search'],
+        [5, 'a version for the task list'],
       ]);
     });
 
@@ -56,7 +57,7 @@ for (const engine of ENGINES) {
       const instances = [start(), start(), start()];
       const outputs = await Promise.all(instances.map((instance) => new Response(instance.stdout).text()));
       expect(await Promise.all(instances.map((instance) => instance.exited))).toEqual([0, 0, 0]);
-      expect(outputs.flatMap((output) => JSON.parse(output)).sort()).toEqual([1, 2, 3, 4]);
+      expect(outputs.flatMap((output) => JSON.parse(output)).sort()).toEqual([1, 2, 3, 4, 5]);
       const client = openRaw(url);
       cleanups.push(() => client.close());
       expect(await migrate(client)).toEqual([]);

@@ -277,3 +277,34 @@ for (const engine of ENGINES) {
     });
   });
 }
+
+describe('cached list pages across two instances', () => {
+  test('a change made through one instance shows at once on the other, whose page was cached', async () => {
+    const engine = ENGINES.find((candidate) => candidate.name === 'mysql');
+    if (!engine) throw new Error('no mysql engine');
+    const database = await openTestDatabase(engine);
+    try {
+      const logger = createLogger('error', () => {});
+      const [first, second] = [createApp({ db: database.client, logger }), createApp({ db: database.client, logger })];
+      const pageOf = async (app: App) => (await app.handle(new Request(`${ORIGIN}/?status=open`))).text();
+      await createApiClient(second).createTask({ title: 'Before the cache' });
+      const before = await pageOf(first);
+      expect(await pageOf(first)).toBe(before); // served again, from the cache
+      expect(before).toContain('Before the cache');
+
+      const api = createApiClient(second);
+      const added = await api.createTask({ title: 'Added on the other instance' });
+      expect(await pageOf(first)).toContain('Added on the other instance');
+      await api.send('PATCH', `/api/tasks/${added.id}`, { json: { title: 'Renamed elsewhere' } });
+      const renamed = await pageOf(first);
+      expect(renamed).toContain('Renamed elsewhere');
+      expect(renamed).not.toContain('Added on the other instance');
+      await api.send('PATCH', `/api/tasks/${added.id}`, { json: { status: 'done' } });
+      expect(await pageOf(first)).not.toContain('Renamed elsewhere');
+      await api.send('DELETE', '/api/tasks/1');
+      expect(await pageOf(first)).not.toContain('Before the cache');
+    } finally {
+      await database.cleanup();
+    }
+  });
+});
