@@ -3,10 +3,12 @@ import type { Page } from 'playwright';
 import { axeViolations, expectCleanPage, type PageOptions, useBrowserSuite } from '../support/browser';
 import {
   dayFromToday,
+  EVIL,
   editFormOf,
   expectCountsMatchStore,
   expectListMatchesStore,
   expectNextTo,
+  openTaskPage,
   seedTasks,
   storedTitles,
   submitForm,
@@ -23,15 +25,10 @@ setDefaultTimeout(30_000);
 const suite = useBrowserSuite();
 beforeEach(() => suite.api.removeAll());
 
-async function openPage(path = '/', options: PageOptions = {}) {
-  const { page, recorder } = await suite.newPage({ ...options, javaScriptEnabled: false });
-  const response = await page.goto(suite.url(path));
-  expect(response?.status()).toBe(200);
-  return { page, recorder, view: taskPageOf(page) };
-}
+const openPage = (path = '/', options: PageOptions = {}) =>
+  openTaskPage(suite, path, { ...options, javaScriptEnabled: false });
 
 const flashText = async (page: Page) => ((await taskPageOf(page).flash.textContent()) ?? '').trim();
-const EVIL = '<img src=x onerror=alert(1)>';
 
 describe('the task page without JavaScript', () => {
   test('add: 303 back to the list with "Added …" once; the task is stored and listed first', async () => {

@@ -11,14 +11,15 @@ import {
 import {
   answerTo,
   dayFromToday,
+  EVIL,
   editFormOf,
   eventually,
   expectCountsMatchStore,
   expectListMatchesStore,
   expectNextTo,
+  openTaskPage,
   seedTasks,
   storedTitles,
-  taskPageOf,
 } from '../support/task-page';
 
 /**
@@ -30,14 +31,7 @@ setDefaultTimeout(30_000);
 const suite = useBrowserSuite();
 beforeEach(() => suite.api.removeAll());
 
-async function openPage(path = '/', options: PageOptions = {}) {
-  const { page, recorder } = await suite.newPage(options);
-  const response = await page.goto(suite.url(path));
-  expect(response?.status()).toBe(200);
-  return { page, recorder, view: taskPageOf(page) };
-}
-
-const EVIL = '<img src=x onerror=alert(1)>';
+const openPage = (path = '/', options: PageOptions = {}) => openTaskPage(suite, path, options);
 
 describe('the task page (JavaScript on)', () => {
   test('empty: heading, "No tasks yet", zero counts, All current; axe finds nothing serious', async () => {

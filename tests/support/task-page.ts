@@ -1,6 +1,7 @@
 import { expect } from 'bun:test';
 import type { Locator, Page, Response } from 'playwright';
 import type { Task } from '../../src/tasks/model';
+import type { BrowserSuite, PageOptions } from './browser';
 import type { LiveApi, TaskInput } from './live-server';
 
 /**
@@ -204,4 +205,15 @@ export async function seedTasks(api: LiveApi): Promise<Task[]> {
     tasks.push(done ? await api.update(task.id, { status: 'done' }) : task);
   }
   return tasks;
+}
+
+/** The title every XSS check stores and looks for as plain text. */
+export const EVIL = '<img src=x onerror=alert(1)>';
+
+/** Opens a page of the task manager (200 expected) with its task-page view. */
+export async function openTaskPage(suite: BrowserSuite, path = '/', options: PageOptions = {}) {
+  const { page, recorder } = await suite.newPage(options);
+  const response = await page.goto(suite.url(path));
+  expect(response?.status()).toBe(200);
+  return { page, recorder, view: taskPageOf(page) };
 }
