@@ -1,26 +1,7 @@
 /** @jsxImportSource @kitajs/html */
 import { TaskItem, type TaskItemProps } from '../../components/task-list';
 import { text } from '../http/html';
-
-/** A map that forgets its least recently used entry beyond `limit` (a Map iterates in insertion order). */
-export function createLruCache<Value>(limit: number) {
-  const entries = new Map<string, Value>();
-  return {
-    get(key: string): Value | undefined {
-      const value = entries.get(key);
-      if (value !== undefined) {
-        entries.delete(key);
-        entries.set(key, value);
-      }
-      return value;
-    },
-    set(key: string, value: Value): void {
-      entries.delete(key);
-      if (entries.size >= limit) entries.delete(entries.keys().next().value as string);
-      entries.set(key, value);
-    },
-  };
-}
+import { createLruCache } from '../http/lru-cache';
 
 /**
  * Rendered task items, kept by everything an item's HTML depends on. A task never changes without

@@ -14,7 +14,8 @@ import { EmptyState, Pager, SearchStatus, StatusFilters, TaskRegion } from '../.
 import { AppError, InvalidInputError, NotFoundError } from '../http/app-error';
 import { type Flash, flashCookie, readFlash } from '../http/flash';
 import { fragment, isFragmentRequest, page, partial, redirect, text } from '../http/html';
-import { createItemCache, createLruCache } from './item-cache';
+import { createLruCache } from '../http/lru-cache';
+import { createItemCache } from './item-cache';
 import { type ListView, listViewUrl, parseListView, safeReturnTo, viewOfReturnTo, viewShows } from './list-view';
 import { PAGE_DEFAULT, PRIORITIES, type Task, type TaskPriority, type TaskStatus } from './model';
 import { searchWords } from './search';

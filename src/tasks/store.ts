@@ -249,8 +249,20 @@ export function createTaskStore(client: SqlClient): TaskStore {
           await recordChange(tx, null, 'open');
           return insertId;
         });
-        const created = await findById(insertId);
-        if (!created) throw new Error(`task ${insertId} vanished right after insert`);
+        // Everything the row holds is known here; reading it back would cost a round trip.
+        const iso = fromSqlTimestamp(stamp);
+        const created: Task = {
+          id: insertId,
+          title: task.title,
+          notes: task.notes,
+          status: 'open',
+          priority: task.priority,
+          due_date: task.due_date,
+          created_at: iso,
+          updated_at: iso,
+          completed_at: null,
+          version: 1,
+        };
         return { task: created, replayed: false };
       } catch (error) {
         if (!key || !isDuplicateKey(error)) throw error;

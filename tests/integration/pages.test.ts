@@ -278,7 +278,7 @@ for (const engine of ENGINES) {
   });
 }
 
-describe('cached list pages across two instances', () => {
+describe('cached list pages (HTML and JSON) across two instances', () => {
   test('a change made through one instance shows at once on the other, whose page was cached', async () => {
     const engine = ENGINES.find((candidate) => candidate.name === 'mysql');
     if (!engine) throw new Error('no mysql engine');
@@ -292,12 +292,17 @@ describe('cached list pages across two instances', () => {
       expect(await pageOf(first)).toBe(before); // served again, from the cache
       expect(before).toContain('Before the cache');
 
+      const listed = async () => (await createApiClient(first).listAll()).map((task) => task.title);
+      expect(await listed()).toEqual(['Before the cache']);
+
       const api = createApiClient(second);
       const added = await api.createTask({ title: 'Added on the other instance' });
       expect(await pageOf(first)).toContain('Added on the other instance');
+      expect(await listed()).toEqual(['Added on the other instance', 'Before the cache']);
       await api.send('PATCH', `/api/tasks/${added.id}`, { json: { title: 'Renamed elsewhere' } });
       const renamed = await pageOf(first);
       expect(renamed).toContain('Renamed elsewhere');
+      expect(await listed()).toEqual(['Renamed elsewhere', 'Before the cache']);
       expect(renamed).not.toContain('Added on the other instance');
       await api.send('PATCH', `/api/tasks/${added.id}`, { json: { status: 'done' } });
       expect(await pageOf(first)).not.toContain('Renamed elsewhere');
