@@ -50,6 +50,10 @@ export function createApp({
   // normalize: false turns unknown body fields into a 422 instead of silently dropping them.
   return new Elysia({ normalize: false })
     .use(securityHeaders())
+    .onRequest(({ set }) => {
+      // Draining: every answer closes its connection, so clients stop reusing ours.
+      if (lifecycle.draining) set.headers.connection = 'close';
+    })
     .use(requestLogging({ logger, metrics, trustedProxies: createTrustedProxies(trustedProxies) }))
     .use(errorHandling(logger, renderError))
     .use(healthRoutes({ db, lifecycle, version: packageJson.version }))

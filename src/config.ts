@@ -25,6 +25,8 @@ export interface Config {
   database: DatabaseConfig;
   logLevel: LogLevel;
   shutdownTimeoutMs: number;
+  /** After SIGTERM, how long to keep answering (each with Connection: close) before closing the listener. */
+  drainDelayMs: number;
   /** Proxies whose X-Forwarded-For we believe (nginx on the instance, the ALB's subnets). */
   trustedProxies: string[];
 }
@@ -50,6 +52,7 @@ export function loadConfig(env: Env): Config {
     database: readDatabase(env),
     logLevel: readChoice(env, 'LOG_LEVEL', ['debug', 'info', 'warn', 'error'], 'info'),
     shutdownTimeoutMs: readInteger(env, 'SHUTDOWN_TIMEOUT_MS', 25_000, 0, 600_000),
+    drainDelayMs: readInteger(env, 'DRAIN_DELAY_MS', 1_000, 0, 600_000),
     trustedProxies: readAddressList(env, 'TRUSTED_PROXIES', ['127.0.0.0/8', '::1']),
   };
 }

@@ -50,8 +50,8 @@ logger.info(
 );
 
 /**
- * Graceful shutdown: readiness answers 503 at once, the listener closes, requests in flight finish,
- * then the pool closes. A deadline ends the process regardless: Bun and mysql2 (with TLS) are known
+ * Graceful shutdown: readiness answers 503 at once, a short drain, the listener closes, requests in
+ * flight finish, then the pool closes. A deadline ends the process regardless: Bun and mysql2 (with TLS) are known
  * to hang on close, and a stuck instance must not hold up a deploy.
  */
 async function shutdown(signal: string) {
@@ -62,6 +62,9 @@ async function shutdown(signal: string) {
     logger.warn('shutdown deadline passed; exiting');
     process.exit(1);
   }, config.shutdownTimeoutMs).unref();
+  // A request a client had already put on a kept-alive connection must not meet it closing: for a
+  // moment keep answering, each answer closing its connection, then stop listening.
+  await Bun.sleep(config.drainDelayMs);
   await app.stop(false);
   // Access logs and metrics are written just after each response; let the last ones land.
   await Bun.sleep(20);

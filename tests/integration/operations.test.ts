@@ -52,7 +52,11 @@ for (const engine of ENGINES) {
         const response = await call(app, '/health');
         expect(response.status).toBe(503);
         expect(await response.json()).toEqual({ status: 'unavailable', db: 'unchecked', reason: 'shutting down' });
-        expect((await call(app, '/health/live')).status).toBe(200);
+        const live = await call(app, '/health/live');
+        expect(live.status).toBe(200);
+        // While draining, every answer closes its connection so clients stop reusing it.
+        expect(live.headers.get('connection')).toBe('close');
+        expect((await call(app, '/api/tasks')).headers.get('connection')).toBe('close');
       } finally {
         lifecycle.draining = false;
       }

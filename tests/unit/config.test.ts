@@ -21,6 +21,7 @@ describe('configuration', () => {
       database: { engine: 'sqlite', path: './data/tasks.db' },
       logLevel: 'info',
       shutdownTimeoutMs: 25_000,
+      drainDelayMs: 1_000,
       trustedProxies: ['127.0.0.0/8', '::1'],
     });
   });
