@@ -14,10 +14,23 @@ export interface Endpoint {
   load: LoadSpec;
 }
 
-const get = (path: string): LoadSpec => ({ method: 'GET', path });
+/**
+ * What every browser sends (Chromium's list), and most HTTP clients a variant of: cached pages and
+ * API lists answer gzipped to it. One row asks without it, to show what an identity answer costs.
+ */
+const CLIENT_HEADERS = { 'Accept-Encoding': 'gzip, deflate, br, zstd' };
+
+const get = (path: string): LoadSpec => ({ method: 'GET', path, headers: CLIENT_HEADERS });
 
 export const ENDPOINTS: readonly Endpoint[] = [
   { id: 'page', label: 'GET / (full page)', kind: 'read', via: 'app', load: get('/') },
+  {
+    id: 'page-identity',
+    label: 'GET / (no Accept-Encoding)',
+    kind: 'read',
+    via: 'app',
+    load: { method: 'GET', path: '/' },
+  },
   { id: 'page-open', label: 'GET /?status=open', kind: 'read', via: 'app', load: get('/?status=open') },
   { id: 'page-search', label: `GET /?q=${SEARCH_WORD}`, kind: 'read', via: 'app', load: get(`/?q=${SEARCH_WORD}`) },
   { id: 'api-list', label: 'GET /api/tasks', kind: 'read', via: 'app', load: get('/api/tasks') },
@@ -33,7 +46,7 @@ export const ENDPOINTS: readonly Endpoint[] = [
     label: 'GET /api/tasks/:id',
     kind: 'read',
     via: 'app',
-    load: { method: 'GET', path: '/api/tasks/', randomId: true, expect: 200 },
+    load: { method: 'GET', path: '/api/tasks/', randomId: true, expect: 200, headers: CLIENT_HEADERS },
   },
   { id: 'page-nginx', label: 'GET / (through nginx)', kind: 'read', via: 'nginx', load: get('/') },
   {
@@ -46,6 +59,7 @@ export const ENDPOINTS: readonly Endpoint[] = [
       path: '/api/tasks',
       body: { title: 'Benchmark task', notes: 'Created by bun run bench.', priority: 'normal', due_date: '2026-12-01' },
       expect: 201,
+      headers: CLIENT_HEADERS,
     },
   },
   {
@@ -53,7 +67,14 @@ export const ENDPOINTS: readonly Endpoint[] = [
     label: 'PATCH /api/tasks/:id',
     kind: 'write',
     via: 'app',
-    load: { method: 'PATCH', path: '/api/tasks/', randomId: true, body: { priority: 'high' }, expect: 200 },
+    load: {
+      method: 'PATCH',
+      path: '/api/tasks/',
+      randomId: true,
+      body: { priority: 'high' },
+      expect: 200,
+      headers: CLIENT_HEADERS,
+    },
   },
 ];
 

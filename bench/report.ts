@@ -35,7 +35,8 @@ export function renderHeader(env: BenchEnvironment, durationS: number): string {
     `- Git commit: ${env.commit}`,
     `- Command: \`${env.command}\``,
     `- Load: wrk, ${durationS} s per row, 1 thread for 1 connection and 2 threads otherwise, direct to the app;` +
-      ' wrk, the app and the database share the machine.',
+      " wrk, the app and the database share the machine. Requests carry a browser's" +
+      ' `Accept-Encoding: gzip, deflate, br, zstd` unless the row says otherwise.',
   ].join('\n');
 }
 
@@ -52,7 +53,7 @@ export function renderSize(size: SizeResult): string {
     ? `seeded ${count(size.inserted)} rows in ${size.seedSeconds.toFixed(1)} s (${count(Math.round(size.inserted / size.seedSeconds))} rows/s)`
     : 'no rows seeded';
   const responses = size.checks
-    .map((check) => `${check.endpoint.label} → ${check.status}, ${count(check.bytes)} B`)
+    .map((check) => `${check.endpoint.label} → ${check.status}, ${count(check.bytes)} B ${check.encoding}`)
     .join('; ');
   return [
     `## ${count(size.rows)} tasks`,

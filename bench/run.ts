@@ -156,8 +156,16 @@ async function checkResponses(endpoints: Endpoint[], origins: Origins, ids: IdRa
   const checks: ResponseCheck[] = [];
   for (const endpoint of endpoints.filter((e) => e.kind === 'read')) {
     const path = endpoint.load.randomId ? `${endpoint.load.path}${ids.minId}` : endpoint.load.path;
-    const response = await fetch(`${origins[endpoint.via]}${path}`);
-    checks.push({ endpoint, status: response.status, bytes: (await response.arrayBuffer()).byteLength });
+    // Bun's fetch sends an Accept-Encoding of its own unless told otherwise: ask as the load will.
+    const headers = new Headers(endpoint.load.headers);
+    if (!headers.has('accept-encoding')) headers.set('accept-encoding', 'identity');
+    const response = await fetch(`${origins[endpoint.via]}${path}`, { headers, decompress: false });
+    checks.push({
+      endpoint,
+      status: response.status,
+      bytes: (await response.arrayBuffer()).byteLength,
+      encoding: response.headers.get('content-encoding') ?? 'identity',
+    });
     if (!response.ok) say(`bench: warning: ${endpoint.label} answered ${response.status}`);
   }
   return checks;
@@ -174,6 +182,7 @@ async function warmUp(bench: Bench, origins: Origins, ids: IdRange): Promise<voi
       durationS: bench.options.warmupS,
       timeoutS: bench.options.timeoutS,
       ids,
+      headers: endpoint.load.headers,
     });
     await waitUntilIdle(origins.app as string);
   }
@@ -214,7 +223,7 @@ async function loadOne(
 ): Promise<RunRow> {
   const { durationS, timeoutS } = bench.options;
   try {
-    const result = await runWrk({ url, script, connections, durationS, timeoutS, ids });
+    const result = await runWrk({ url, script, connections, durationS, timeoutS, ids, headers: endpoint.load.headers });
     return { endpoint, connections, result };
   } catch (error) {
     return { endpoint, connections, result: null, failure: (error as Error).message };

@@ -25,7 +25,9 @@ export interface SizeResult {
 export interface ResponseCheck {
   endpoint: Endpoint;
   status: number;
+  /** As sent, and how it was encoded. */
   bytes: number;
+  encoding: string;
 }
 
 export interface RunRow {

@@ -1,3 +1,4 @@
+import { negotiate, type ReadyBody } from './compression';
 import type { Flash } from './flash';
 import { flashCookie } from './flash';
 
@@ -7,7 +8,7 @@ import { flashCookie } from './flash';
  */
 
 const HTML = 'text/html; charset=utf-8';
-const VARY = 'HX-Request, HX-History-Restore-Request';
+const VARY = 'HX-Request, HX-History-Restore-Request, Accept-Encoding';
 
 type Headers = Record<string, string | undefined>;
 
@@ -30,20 +31,23 @@ export function isFragmentRequest(headers: Headers): boolean {
 interface Init {
   status?: number;
   headers?: Record<string, string>;
+  /** The request's Accept-Encoding, for a ReadyBody. */
+  acceptEncoding?: string;
 }
 
-function html(markup: Markup | Uint8Array<ArrayBuffer>, { status = 200, headers = {} }: Init, cache: string): Response {
-  return new Response(markup instanceof Uint8Array ? markup : text(markup), {
+function html(markup: Markup | ReadyBody, { status = 200, headers = {}, acceptEncoding }: Init, cache: string) {
+  const ready = typeof markup === 'object' && 'identity' in markup ? negotiate(markup, acceptEncoding) : null;
+  return new Response(ready ? ready.bytes : text(markup as Markup), {
     status,
-    headers: { 'content-type': HTML, vary: VARY, 'cache-control': cache, ...headers },
+    headers: { 'content-type': HTML, vary: VARY, 'cache-control': cache, ...ready?.headers, ...headers },
   });
 }
 
 /** A whole page. Pages show live data, so browsers revalidate them every time. */
-export const page = (markup: Markup | Uint8Array<ArrayBuffer>, init: Init = {}) => html(markup, init, 'no-cache');
+export const page = (markup: Markup | ReadyBody, init: Init = {}) => html(markup, init, 'no-cache');
 
 /** A piece of a page for htmx to swap in. */
-export const fragment = (markup: Markup | Uint8Array<ArrayBuffer>, init: Init = {}) => html(markup, init, 'no-store');
+export const fragment = (markup: Markup | ReadyBody, init: Init = {}) => html(markup, init, 'no-store');
 
 /** Extra content htmx swaps elsewhere on the page (an htmx 4 partial). */
 export function partial(target: string, swap: 'outerHTML' | 'innerHTML', markup: Markup): string {

@@ -1,5 +1,6 @@
 import { withHeaders } from '@elysiajs/openapi';
 import { Elysia, t } from 'elysia';
+import { negotiate, type ReadyBody, readyBody } from '../http/compression';
 import { createLruCache } from '../http/lru-cache';
 import { readJsonBody } from '../http/request-body';
 import {
@@ -60,22 +61,22 @@ const JSON_TYPE = 'application/json; charset=utf-8';
 
 export function createTaskApi(service: TaskService) {
   // List pages by query and the list's version (see the pages' cache): any change anywhere moves
-  // the version on, so a cached page is never stale. Kept as the bytes to send.
-  const listPages = createLruCache<Uint8Array<ArrayBuffer>>(500);
-  const encoder = new TextEncoder();
+  // the version on, so a cached page is never stale. Kept ready to send (and gzipped once asked for).
+  const listPages = createLruCache<ReadyBody>(500);
 
   return new Elysia({ name: 'task-api', prefix: '/api', normalize: false })
     .get(
       '/tasks',
-      async ({ query }) => {
+      async ({ query, headers }) => {
         const { version } = await service.listStats();
         const key = `${version}|${JSON.stringify(Object.entries(query).sort())}`;
         let body = listPages.get(key);
         if (!body) {
-          body = encoder.encode(JSON.stringify(await service.listTasks(query)));
+          body = readyBody(JSON.stringify(await service.listTasks(query)));
           listPages.set(key, body);
         }
-        return new Response(body, { headers: { 'content-type': JSON_TYPE } });
+        const { bytes, headers: encoding } = negotiate(body, headers['accept-encoding']);
+        return new Response(bytes, { headers: { 'content-type': JSON_TYPE, vary: 'Accept-Encoding', ...encoding } });
       },
       {
         query: TaskListQuery,

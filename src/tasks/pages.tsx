@@ -12,6 +12,7 @@ import {
 } from '../../components/task-forms';
 import { EmptyState, Pager, SearchStatus, StatusFilters, TaskRegion } from '../../components/task-list';
 import { AppError, InvalidInputError, NotFoundError } from '../http/app-error';
+import { type ReadyBody, readyBody } from '../http/compression';
 import { type Flash, flashCookie, readFlash } from '../http/flash';
 import { fragment, isFragmentRequest, page, partial, redirect, text } from '../http/html';
 import { createLruCache } from '../http/lru-cache';
@@ -102,9 +103,9 @@ const capitalise = (text: string) => text.charAt(0).toUpperCase() + text.slice(1
 export function createTaskPages(service: TaskService, assets: PageAssets) {
   const renderItem = createItemCache();
   // Whole list pages by view and the list's version, which every change (on any instance) moves
-  // on: a cached page is the page as it would be rendered now. Kept as UTF-8 bytes, ready to send;
-  // 200 views of ~70 KB at most.
-  const listPages = createLruCache<Uint8Array<ArrayBuffer>>(200);
+  // on: a cached page is the page as it would be rendered now. Kept ready to send (UTF-8, and
+  // gzipped once asked for); 200 views of ~75 KB at most.
+  const listPages = createLruCache<ReadyBody>(200);
 
   async function listState(view: ListView, stats?: ListStats) {
     const query = { status: view.status, q: view.q || undefined, cursor: view.cursor, limit: PAGE_DEFAULT };
@@ -197,8 +198,9 @@ export function createTaskPages(service: TaskService, assets: PageAssets) {
         const flash = asFragment ? null : readFlash(request);
         const stats = await service.listStats();
         const cacheKey = `${asFragment ? 'region' : 'page'}|${listViewUrl(view)}|${today()}|${stats.version}`;
+        const acceptEncoding = headers['accept-encoding'];
         const cached = flash ? undefined : listPages.get(cacheKey);
-        if (cached) return asFragment ? fragment(cached) : page(cached);
+        if (cached) return asFragment ? fragment(cached, { acceptEncoding }) : page(cached, { acceptEncoding });
 
         let alert: string | undefined;
         const state = await listState(view, stats).catch(async (error) => {
@@ -218,11 +220,11 @@ export function createTaskPages(service: TaskService, assets: PageAssets) {
                 {...state}
               />,
             );
-        const bytes = new TextEncoder().encode(markup);
+        const body = readyBody(markup);
         // Only the page everyone gets is kept: not one showing this visitor's message.
-        if (!flash && !alert) listPages.set(cacheKey, bytes);
-        if (asFragment) return fragment(bytes);
-        return page(bytes, { headers: flash ? { 'set-cookie': flashCookie(null) } : {} });
+        if (!flash && !alert) listPages.set(cacheKey, body);
+        if (asFragment) return fragment(body, { acceptEncoding });
+        return page(body, { acceptEncoding, headers: flash ? { 'set-cookie': flashCookie(null) } : {} });
       },
       { query: ViewQuery, detail: { hide: true } },
     )

@@ -7,6 +7,7 @@ import {
   type ApiClient,
   createApiClient,
   expectErrorReply,
+  ORIGIN,
   queryString,
   type Reply,
   type TaskPage,
@@ -702,6 +703,22 @@ for (const engine of ENGINES) {
         for (let index = 0; index < count; index++) tasks.push(await list.createTask(input(index)));
         return tasks;
       }
+
+      test('a client that accepts gzip gets the list gzipped: the same JSON once unpacked', async () => {
+        await createMany(20, (index) => ({ title: `Task ${index}`, notes: 'Ünïcode notes '.repeat(40) }));
+        const app = createApp({ db: fresh.database.client, logger: createLogger('error', () => {}) });
+        const gzipped = await app.handle(
+          new Request(`${ORIGIN}/api/tasks`, { headers: { 'accept-encoding': 'gzip' } }),
+        );
+        expect(gzipped.status).toBe(200);
+        expect(gzipped.headers.get('content-encoding')).toBe('gzip');
+        expect(gzipped.headers.get('vary')).toBe('Accept-Encoding');
+        const unpacked = new TextDecoder().decode(Bun.gunzipSync(new Uint8Array(await gzipped.arrayBuffer())));
+        const plain = await list.listPage();
+        expect(plain.headers.get('content-encoding')).toBeNull();
+        expect(JSON.parse(unpacked)).toEqual(plain.body);
+        expect(plain.body.items).toHaveLength(20);
+      });
 
       test('an empty list is an empty page with no cursor', async () => {
         const reply = await list.listPage();

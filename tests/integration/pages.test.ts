@@ -261,6 +261,33 @@ for (const engine of ENGINES) {
       expect((await api.listAll()).map((task) => task.title)).toEqual(['x']);
     });
 
+    test('a browser that accepts gzip gets the list page gzipped, identical once unpacked; others get it plain', async () => {
+      for (let i = 1; i <= 30; i++) await api.createTask({ title: `Task ${i}`, notes: 'Ünïcode <notes> & more' });
+      const gzipped = async (path: string, headers: Record<string, string> = {}) => {
+        const response = await app.handle(
+          new Request(`${ORIGIN}${path}`, { headers: { 'accept-encoding': 'gzip, deflate, br, zstd', ...headers } }),
+        );
+        expect(response.headers.get('content-encoding')).toBe('gzip');
+        expect(response.headers.get('vary')).toContain('Accept-Encoding');
+        const bytes = new Uint8Array(await response.arrayBuffer());
+        return { bytes: bytes.byteLength, html: new TextDecoder().decode(Bun.gunzipSync(bytes)) };
+      };
+      for (const [path, headers] of [
+        ['/', {}],
+        ['/?status=open', HTMX],
+      ] as const) {
+        const plain = await request('GET', path, { headers });
+        expect(plain.response.headers.get('content-encoding')).toBeNull();
+        const first = await gzipped(path, headers);
+        expect(first.html).toBe(plain.html);
+        expect(first.bytes).toBeLessThan(plain.html.length / 5);
+        expect((await gzipped(path, headers)).html).toBe(plain.html); // from the cache
+      }
+      await api.createTask({ title: 'Added after caching' });
+      expect((await gzipped('/')).html).toContain('Added after caching');
+      expect((await request('GET', '/')).html).toContain('Added after caching');
+    });
+
     test('"Load more" pages through every task once, 50 at a time', async () => {
       for (let i = 1; i <= 55; i++) await api.createTask({ title: `Task ${i}` });
       const first = await request('GET', '/');
