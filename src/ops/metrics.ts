@@ -54,36 +54,43 @@ export function createMetrics(db: SqlClient) {
     },
   });
 
-  // prom-client hashes the label set on every call; one child per method, route and status saves
-  // that on the hot path (the set is small: route templates, not paths).
-  const requestSeries = new Map<string, { count: () => void; time: (seconds: number) => void }>();
-  function seriesFor(method: string, route: string, status: number) {
-    const key = `${method} ${route} ${status}`;
-    let series = requestSeries.get(key);
-    if (!series) {
-      const values = { method, route, status: String(status) };
-      const counter = requests.labels(values);
-      const histogram = requestSeconds.labels(values);
-      series = { count: () => counter.inc(), time: (seconds) => histogram.observe(seconds) };
-      requestSeries.set(key, series);
-    }
-    return series;
-  }
+  const requestSeries = seriesCache((method: string, route: string, status: string) => {
+    const values = { method, route, status };
+    return { counter: requests.labels(values), histogram: requestSeconds.labels(values) };
+  });
+  const querySeries = seriesCache((kind: string, outcome: string) => querySeconds.labels({ kind, outcome }));
 
   return {
     registry,
     observeRequest(method: string, route: string, status: number, seconds: number) {
-      const series = seriesFor(method, route, status);
-      series.count();
-      series.time(seconds);
+      const series = requestSeries(method, route, String(status));
+      series.counter.inc();
+      series.histogram.observe(seconds);
     },
     observeQuery(kind: 'query' | 'execute', ok: boolean, seconds: number) {
-      querySeconds.observe({ kind, outcome: ok ? 'ok' : 'error' }, seconds);
+      querySeries(kind, ok ? 'ok' : 'error').observe(seconds);
     },
   };
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
+
+/**
+ * prom-client hashes the label set on every call; keeping one child per label set saves that on
+ * the hot path. The sets are small: route templates and outcomes, never raw paths.
+ */
+function seriesCache<Labels extends string[], Series>(make: (...labels: Labels) => Series) {
+  const children = new Map<string, Series>();
+  return (...labels: Labels): Series => {
+    const key = labels.join(' ');
+    let series = children.get(key);
+    if (series === undefined) {
+      series = make(...labels);
+      children.set(key, series);
+    }
+    return series;
+  };
+}
 
 /** The same client, timing every statement into the metrics. */
 export function timedClient(client: SqlClient, metrics: Metrics): SqlClient {
