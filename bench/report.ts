@@ -58,7 +58,10 @@ export function renderSize(size: SizeResult): string {
   return [
     `## ${count(size.rows)} tasks`,
     '',
-    `${seeded}; a search for “${SEARCH_WORD}” matches ${(size.searchShare * 100).toFixed(1)} % of tasks.`,
+    `${seeded}; a search for “${SEARCH_WORD}” matches ${(size.searchShare * 100).toFixed(1)} % of tasks; ` +
+      (size.settle.settled
+        ? `the machine went quiet ${size.settle.seconds.toFixed(0)} s after seeding.`
+        : `the machine was still busy ${size.settle.seconds.toFixed(0)} s after seeding.`),
     '',
     table(['endpoint', 'conns', 'req/s', 'p50', 'p99', 'errors'], rows),
     '',

@@ -20,7 +20,7 @@ import {
 } from './database';
 import { ENDPOINTS, type Endpoint, runOrder } from './endpoints';
 import { describeEnvironment } from './environment';
-import { cpuSnapshot, othersShare } from './machine-noise';
+import { cpuSnapshot, othersShare, waitForQuietMachine } from './machine-noise';
 import { type BenchOptions, parseOptions, USAGE, UsageError } from './options';
 import { renderHeader, renderNotes, renderScaling, renderSize, renderTargets } from './report';
 import { growTo, SEARCH_WORD } from './seed';
@@ -124,7 +124,10 @@ async function seedTo(bench: Bench, size: number) {
   await refreshDerivedData(bench.sql, bench.database.url, bench.schema);
   const seedSeconds = (performance.now() - started) / 1000;
   const ids = await idRange(bench.sql);
-  return { inserted, seedSeconds, ids, searchShare: await searchShare(bench.database.url, SEARCH_WORD, ids.rows) };
+  const share = await searchShare(bench.database.url, SEARCH_WORD, ids.rows);
+  say('bench: waiting for the database to finish its background work');
+  const settle = await waitForQuietMachine();
+  return { inserted, seedSeconds, ids, searchShare: share, settle };
 }
 
 /** A fresh process per size: rows written behind the app's back must not meet any cache of its own. */

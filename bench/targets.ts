@@ -9,6 +9,8 @@ export interface SizeResult {
   inserted: number;
   seedSeconds: number;
   searchShare: number;
+  /** How long the machine took to go quiet after seeding, before anything was measured. */
+  settle: { seconds: number; settled: boolean };
   pid: number | null;
   /** Largest RSS sampled during and after the load runs, kB. */
   rssMaxKb: number;
