@@ -1,6 +1,5 @@
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { beforeAll, describe, expect, test } from 'bun:test';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   compareIds,
@@ -13,7 +12,7 @@ import {
   parseGuardExceptions,
   runGuard,
 } from '../support/cfn-guard';
-import { INFRA_DIR, templateFiles } from '../support/cloudformation';
+import { INFRA_DIR, loadTemplates, parseTemplate } from '../support/cloudformation';
 
 /** Control Tower proactive controls through cfn-guard, as AWS publishes both. */
 
@@ -31,25 +30,22 @@ describe('cfn-guard and its rules', () => {
 });
 
 describe('guard results on fixtures', () => {
-  let dir: string;
   let results: GuardResult[];
   const imdsv2 = guardRules(['ec2']).filter((r) => r.id === 'CT.EC2.PR.1');
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'guard-'));
-    const write = (name: string, yaml: string) => {
-      writeFileSync(join(dir, name), yaml);
-      return join(dir, name);
-    };
     const launchTemplate = (metadata: string) =>
       `Resources:\n  Lt:\n    Type: AWS::EC2::LaunchTemplate\n    Properties:\n      LaunchTemplateData:\n        ImageId: !Ref Ami\n${metadata}`;
+    const fixture = (file: string, yaml: string) => ({ file, template: parseTemplate(yaml) });
     results = await runGuard(imdsv2, [
-      write('bad.yaml', launchTemplate('')),
-      write('good.yaml', launchTemplate('        MetadataOptions: { HttpTokens: required, HttpEndpoint: enabled }\n')),
-      write('none.yaml', 'Resources:\n  T:\n    Type: AWS::SNS::Topic\n'),
+      fixture('bad.yaml', launchTemplate('')),
+      fixture(
+        'good.yaml',
+        launchTemplate('        MetadataOptions: { HttpTokens: required, HttpEndpoint: enabled }\n'),
+      ),
+      fixture('none.yaml', 'Resources:\n  T:\n    Type: AWS::SNS::Topic\n'),
     ]);
   });
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   test('each template gets its own status: FAIL, PASS, or SKIP where the rule does not apply', () => {
     expect(results.map((r) => [r.template, r.status])).toEqual([
@@ -104,18 +100,19 @@ describe('guard results on fixtures', () => {
 
 describe('guard on infra/*.yaml', () => {
   test('every Control Tower rule passes, does not apply, or is an exception with a reason', async () => {
-    const templates = templateFiles();
+    const templates = loadTemplates();
     expect(templates.length).toBeGreaterThan(0);
     const rules = guardRules();
     const results = await runGuard(rules, templates);
     const exceptionsFile = join(INFRA_DIR, 'guard-exceptions');
     const verdict = judgeGuardResults(results, existsSync(exceptionsFile) ? readFileSync(exceptionsFile, 'utf8') : '');
 
-    const ruleFolder = 'node_modules/@cdklabs/cdk-validator-cfnguard/rules/control-tower/cfn-guard/<service>/*.guard';
+    const rule = 'node_modules/@cdklabs/cdk-validator-cfnguard/rules/control-tower/cfn-guard/<service>/<rule>.guard';
+    const data = templates.map((t) => `<tmp>/${t.file}.json`);
     console.log(
       [
         `${guardVersion()}: ${rules.length} Control Tower rules (${GUARD_SERVICES.join(', ')}) over ${templates.length} templates`,
-        `  command, once per rule: cfn-guard ${guardArguments(`${ruleFolder}`, ['infra/<each>.yaml']).join(' ')}`,
+        `  once per rule, each template as long-form JSON: cfn-guard ${guardArguments(rule, data).join(' ')}`,
         `  passed (${verdict.passed.length}): ${verdict.passed.join(' ')}`,
         `  not applicable, no such resources (${verdict.notApplicable.length}): ${verdict.notApplicable.join(' ')}`,
         `  excepted (${verdict.excepted.length}):`,

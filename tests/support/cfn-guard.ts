@@ -1,5 +1,7 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { LoadedTemplate } from './cloudformation';
 
 /**
  * AWS Control Tower's proactive controls, run offline: cfn-guard and the rules both ship inside the
@@ -70,22 +72,43 @@ export interface GuardResult {
 /**
  * One cfn-guard run per rule file over all templates: the rule's identity is then the file, so
  * the report is exact even where rule names repeat (each file has a template and a hook variant).
+ *
+ * cfn-guard is given each template in the long form our loader produces, as JSON: that is the
+ * form the rules are written against (CDK's synthesized templates, the resolved properties a
+ * hook sees). Its own YAML reader keeps `!GetAtt Role.Arn` as the string "Role.Arn", which rules
+ * that look for `Fn::GetAtt: [Role, Arn]` then reject although CloudFormation treats both alike.
  */
-export async function runGuard(rules: GuardRule[], templates: string[]): Promise<GuardResult[]> {
-  const runs = rules.map(async (rule) => {
-    const command = [guardBinary(), ...guardArguments(rule.path, templates)];
-    const child = Bun.spawn(command, { stdout: 'pipe', stderr: 'pipe' });
-    const [stdout, stderr, exitCode] = await Promise.all([
-      new Response(child.stdout).text(),
-      new Response(child.stderr).text(),
-      child.exited,
-    ]);
-    // 0: nothing failed; 19: some rule failed. Anything else is cfn-guard itself failing (a parse error).
-    if (exitCode !== 0 && exitCode !== 19)
-      throw new Error(`${command.join(' ')}: exit ${exitCode}\n${stderr}${stdout}`);
-    return parseGuardOutput(rule, stdout, templates);
-  });
-  return (await Promise.all(runs)).flat();
+export async function runGuard(rules: GuardRule[], templates: LoadedTemplate[]): Promise<GuardResult[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'cfn-guard-'));
+  try {
+    const files = templates.map(({ file, template }) => {
+      const path = join(dir, `${file}.json`);
+      writeFileSync(path, JSON.stringify(template, null, 1));
+      return { file, path };
+    });
+    const runs = rules.map(async (rule) => {
+      const command = [
+        guardBinary(),
+        ...guardArguments(
+          rule.path,
+          files.map((f) => f.path),
+        ),
+      ];
+      const child = Bun.spawn(command, { stdout: 'pipe', stderr: 'pipe' });
+      const [stdout, stderr, exitCode] = await Promise.all([
+        new Response(child.stdout).text(),
+        new Response(child.stderr).text(),
+        child.exited,
+      ]);
+      // 0: nothing failed; 19: some rule failed. Anything else is cfn-guard itself failing.
+      if (exitCode !== 0 && exitCode !== 19)
+        throw new Error(`${command.join(' ')}: exit ${exitCode}\n${stderr}${stdout}`);
+      return parseGuardOutput(rule, stdout, files);
+    });
+    return (await Promise.all(runs)).flat();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 export function guardArguments(rulePath: string, templates: string[]): string[] {
@@ -108,12 +131,12 @@ interface GuardFileReport {
   not_compliant: unknown[];
 }
 
-export function parseGuardOutput(rule: GuardRule, stdout: string, templates: string[]): GuardResult[] {
+function parseGuardOutput(rule: GuardRule, stdout: string, files: { file: string; path: string }[]): GuardResult[] {
   const reports = JSON.parse(stdout) as GuardFileReport[];
-  return templates.map((path) => {
+  return files.map(({ file, path }) => {
     const report = reports.find((r) => r.name === path);
-    if (!report) throw new Error(`cfn-guard reported nothing for ${path} under ${rule.id}`);
-    return { rule, template: basename(path), status: report.status, findings: findings(report.not_compliant) };
+    if (!report) throw new Error(`cfn-guard reported nothing for ${file} under ${rule.id}`);
+    return { rule, template: file, status: report.status, findings: findings(report.not_compliant) };
   });
 }
 
