@@ -169,6 +169,22 @@ describe('each check fails on a fixture broken its way', () => {
       'app.yaml Group: VPCZoneIdentifier includes public subnet network.yaml PublicA',
     ],
     [
+      'instances in a subnet without a NAT route',
+      'checkNoPublicIps',
+      broken('network.yaml', 'PrivateBAssociation', (r) => {
+        r.Properties.RouteTableId = { Ref: 'Vpc' };
+      }),
+      'app.yaml Group: VPCZoneIdentifier includes isolated subnet network.yaml PrivateB',
+    ],
+    [
+      'a NAT gateway in a private subnet',
+      'checkAvailabilityZones',
+      broken('network.yaml', 'Nat', (r) => {
+        r.Properties.SubnetId = { Ref: 'PrivateA' };
+      }),
+      'network.yaml Nat: a NAT gateway belongs in a public subnet',
+    ],
+    [
       'a private subnet that maps public IPs',
       'checkNoPublicIps',
       broken('network.yaml', 'PrivateA', (r) => {
@@ -207,6 +223,14 @@ describe('each check fails on a fixture broken its way', () => {
         r.UpdateReplacePolicy = 'Delete';
       }),
       'database.yaml Db: UpdateReplacePolicy must be Snapshot',
+    ],
+    [
+      'a database without snapshot on delete',
+      'checkDatabasePrivate',
+      broken('database.yaml', 'Db', (r) => {
+        r.DeletionPolicy = undefined;
+      }),
+      'database.yaml Db: DeletionPolicy must be Snapshot',
     ],
     [
       'a health check on /',

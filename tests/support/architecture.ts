@@ -139,6 +139,11 @@ export class Architecture {
         problems.push(`${tier} subnets share an AZ: ${inTier.map((s) => `${s.subnet.id}@${s.az}`).join(', ')}`);
       }
     }
+    for (const nat of this.stacks.resources('AWS::EC2::NatGateway')) {
+      const { facts } = this.subnetFacts(nat.resource.Properties?.SubnetId, nat.file);
+      if (facts.length !== 1 || facts[0]?.tier !== 'public')
+        problems.push(`${label(nat)}: a NAT gateway belongs in a public subnet`);
+    }
     const zonesOf = (tier: Tier) => [...new Set(subnets.filter((s) => s.tier === tier).map((s) => s.az))].sort().join();
     if (zonesOf('public') !== zonesOf('private')) {
       problems.push(
@@ -240,7 +245,8 @@ export class Architecture {
     if (groups.length === 0) problems.push('no Auto Scaling group');
     for (const group of groups) {
       const { facts, others } = this.subnetFacts(group.resource.Properties?.VPCZoneIdentifier, group.file);
-      problems.push(...this.privateSubnetProblems(label(group), 'VPCZoneIdentifier', facts, others));
+      // Instances fetch their release and packages at boot: their subnets need the NAT route.
+      problems.push(...this.privateSubnetProblems(label(group), 'VPCZoneIdentifier', facts, others, ['private']));
     }
     for (const { subnet, tier } of this.subnets()) {
       const template = this.stacks.template(subnet.file);
@@ -252,12 +258,18 @@ export class Architecture {
     return problems;
   }
 
-  private privateSubnetProblems(owner: string, property: string, facts: SubnetFacts[], others: Located[]): string[] {
+  private privateSubnetProblems(
+    owner: string,
+    property: string,
+    facts: SubnetFacts[],
+    others: Located[],
+    allowed: Tier[] = ['private', 'isolated'],
+  ): string[] {
     const problems: string[] = [];
     if (facts.length === 0) problems.push(`${owner}: ${property} does not lead to subnets in the templates`);
     for (const other of others) problems.push(`${owner}: ${property} leads to ${label(other)}, not a subnet`);
     for (const { subnet, tier } of facts) {
-      if (tier === 'public') problems.push(`${owner}: ${property} includes public subnet ${label(subnet)}`);
+      if (!allowed.includes(tier)) problems.push(`${owner}: ${property} includes ${tier} subnet ${label(subnet)}`);
     }
     if (new Set(facts.map((f) => f.az)).size < 2) problems.push(`${owner}: ${property} spans fewer than 2 AZs`);
     return problems;
@@ -277,6 +289,8 @@ export class Architecture {
         const { facts, others } = this.subnetFacts(group.resource.Properties?.SubnetIds, group.file);
         problems.push(...this.privateSubnetProblems(label(group), 'SubnetIds', facts, others));
       }
+    }
+    for (const db of [...databases, ...this.stacks.resources('AWS::RDS::DBCluster')]) {
       for (const policy of ['DeletionPolicy', 'UpdateReplacePolicy'] as const) {
         if (db.resource[policy] !== 'Snapshot') problems.push(`${label(db)}: ${policy} must be Snapshot`);
       }
