@@ -115,6 +115,14 @@ describe('spec check on fixtures', () => {
     expect(broken(yaml)).toContain(message);
   });
 
+  test('an unknown parameter type and an output without a value fail', () => {
+    expect(
+      check(
+        'Parameters:\n  A: { Type: Strng }\n  B: { Type: List<AWS::EC2::Subnet::Id> }\n  C: { Type: AWS::EC2::KeyPair::KeyName }\nResources: {}\nOutputs:\n  O: { Export: { Name: x } }\n',
+      ),
+    ).toEqual(['fixture.yaml: parameter A: unknown Type Strng', 'fixture.yaml: output O has no Value']);
+  });
+
   test('an unknown top-level section fails', () => {
     expect(check('Resources: {}\nOutput: {}\n')).toEqual(['fixture.yaml: unknown top-level section Output']);
   });

@@ -56,11 +56,22 @@ const TEMPLATE_KEYS = new Set([
   'Outputs',
 ]);
 
+/** The parameter types CloudFormation knows: plain ones, AWS-specific ones (and their lists), SSM ones. */
+const PARAMETER_TYPE =
+  /^(String|Number|List<Number>|CommaDelimitedList|(List<)?AWS::EC2::[A-Za-z]+::(Id|Name|KeyName)>?|AWS::SSM::Parameter::Name|AWS::SSM::Parameter::Value<.+>|AWS::Route53::HostedZone::Id|List<AWS::Route53::HostedZone::Id>)$/;
+
 export function checkAgainstSpec(templates: LoadedTemplate[]): string[] {
   const problems: string[] = [];
   for (const { file, template } of templates) {
     for (const key of Object.keys(template)) {
       if (!TEMPLATE_KEYS.has(key)) problems.push(`${file}: unknown top-level section ${key}`);
+    }
+    for (const [name, parameter] of Object.entries(template.Parameters ?? {})) {
+      if (!PARAMETER_TYPE.test(String(parameter.Type)))
+        problems.push(`${file}: parameter ${name}: unknown Type ${parameter.Type}`);
+    }
+    for (const [name, output] of Object.entries(template.Outputs ?? {})) {
+      if (output.Value === undefined) problems.push(`${file}: output ${name} has no Value`);
     }
     for (const [id, resource] of Object.entries(template.Resources ?? {})) {
       const where = `${file}: ${id}`;
