@@ -12,8 +12,9 @@ import {
  * The templates as one deployment: stacks linked by exports. Export and import names are
  * evaluated as far as the templates allow (parameter defaults, literal text); what only the
  * deployment knows (the stack's own name, the region, a parameter without a default) is a hole
- * that matches any text. So `${AWS::StackName}-VpcId` exported by the network stack matches
- * `${NetworkStack}-VpcId` imported with NetworkStack's default, whatever the naming convention.
+ * that matches any text. So `${AWS::StackName}-VpcId` exported by the network stack matches an
+ * import of `${NetworkStack}-VpcId` (or of `tm-network-VpcId`, NetworkStack's default if it has
+ * one), whatever the naming convention.
  */
 
 const HOLE = Symbol('deploy-time value');
