@@ -90,9 +90,15 @@ export async function buildRelease(outDir = join(ROOT, 'dist'), version?: string
   await build({
     entrypoints: [join(ROOT, 'src/main.ts')],
     plugins: [releaseRelativeDirs()],
-    // The service's environment comes from systemd alone: no .env or bunfig.toml picked up from
-    // whatever folder it happens to start in.
-    compile: { outfile: join(folder, 'task-manager'), autoloadDotenv: false, autoloadBunfig: false },
+    // x86_64 Linux like the instances (app.yaml), whatever machine builds the release. The
+    // service's environment comes from systemd alone: no .env or bunfig.toml is picked up from
+    // whatever folder it starts in.
+    compile: {
+      target: 'bun-linux-x64',
+      outfile: join(folder, 'task-manager'),
+      autoloadDotenv: false,
+      autoloadBunfig: false,
+    },
   });
   await build({
     entrypoints: [join(ROOT, 'scripts/nginx-config.ts')],
