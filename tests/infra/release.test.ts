@@ -1,0 +1,141 @@
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Subprocess } from 'bun';
+import { buildRelease, type Release } from '../../scripts/release';
+import { freePort } from '../support/mariadb';
+
+/**
+ * `bun run release` as an instance receives it: built, unpacked somewhere else, the compiled binary
+ * started on SQLite with nothing of the repository around it, and nginx configured by the
+ * renderer that ships inside it, in front of that binary.
+ */
+
+const work = mkdtempSync(join(tmpdir(), 'tm-release-'));
+let release: Release;
+let home: string;
+let app: Subprocess<'ignore', 'pipe', 'pipe'>;
+let origin: string;
+let printed = '';
+
+async function waitFor(url: string, isUp: () => boolean): Promise<void> {
+  for (let attempt = 0; attempt < 200 && isUp(); attempt++) {
+    if (await fetch(url).catch(() => undefined)) return;
+    await Bun.sleep(50);
+  }
+  throw new Error(`nothing answered ${url}:\n${printed}`);
+}
+
+beforeAll(async () => {
+  release = await buildRelease(join(work, 'dist'), '0.0.0-test');
+  const unpacked = join(work, 'instance');
+  mkdirSync(unpacked);
+  const untar = Bun.spawnSync(['tar', '-xzf', release.tarball, '-C', unpacked], { stderr: 'pipe' });
+  if (untar.exitCode !== 0) throw new Error(untar.stderr.toString());
+  home = join(unpacked, release.name);
+
+  const port = await freePort();
+  origin = `http://127.0.0.1:${port}`;
+  // A bare environment and a working directory outside the release, as under systemd.
+  app = Bun.spawn([join(home, 'task-manager')], {
+    cwd: work,
+    env: { PATH: '/usr/bin:/bin', PORT: String(port), DATABASE_URL: `sqlite:${work}/data/tasks.db` },
+    stdin: 'ignore',
+    stdout: 'pipe',
+    stderr: 'pipe',
+  });
+  for (const stream of [app.stdout, app.stderr]) {
+    void (async () => {
+      const reader = stream.getReader();
+      for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read())
+        printed += new TextDecoder().decode(chunk.value);
+    })();
+  }
+  await waitFor(`${origin}/health/live`, () => app.exitCode === null);
+}, 120_000);
+
+afterAll(async () => {
+  app?.kill('SIGTERM');
+  await app?.exited;
+  rmSync(work, { recursive: true, force: true });
+});
+
+describe('bun run release', () => {
+  test('writes a tarball and a checksum that sha256sum -c accepts', () => {
+    const digest = createHash('sha256').update(readFileSync(release.tarball)).digest('hex');
+    expect(readFileSync(release.checksumFile, 'utf8')).toBe(`${digest}  ${release.name}.tar.gz\n`);
+    const check = Bun.spawnSync(['sha256sum', '-c', release.checksumFile], { cwd: join(work, 'dist'), stdout: 'pipe' });
+    expect(check.stdout.toString()).toContain(': OK');
+    console.log(`release ${release.name}: ${(Bun.file(release.tarball).size / 1e6).toFixed(1)} MB, sha256 ${digest}`);
+  });
+
+  test('the binary migrates a fresh SQLite database and reports healthy', async () => {
+    const health = await fetch(`${origin}/health`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toMatchObject({ status: 'ok', db: 'up' });
+    expect(existsSync(join(work, 'data/tasks.db'))).toBe(true);
+    const created = await fetch(`${origin}/api/tasks`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ title: 'Shipped in a release' }),
+    });
+    expect(created.status).toBe(201);
+  });
+
+  test('serves the page, its content-hashed assets and Swagger UI', async () => {
+    const page = await fetch(`${origin}/`);
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain('Shipped in a release');
+    const assets = [...html.matchAll(/(?:href|src)="(\/static\/[^"]+)"/g)].map((match) => match[1]);
+    expect(assets.length).toBeGreaterThanOrEqual(3);
+    for (const asset of assets) expect((await fetch(`${origin}${asset}`)).status).toBe(200);
+
+    const swagger = await fetch(`${origin}/swagger`);
+    expect(swagger.status).toBe(200);
+    const bundle = /src="(\/static\/swagger-ui-[^"]+\.js)"/.exec(await swagger.text())?.[1];
+    expect(bundle).toBeDefined();
+    expect((await fetch(`${origin}${bundle}`)).status).toBe(200);
+    expect((await fetch(`${origin}/swagger/json`)).status).toBe(200);
+  });
+
+  test('its own renderer configures nginx, which serves the assets from disk and proxies the rest', async () => {
+    const nginxDir = join(work, 'nginx');
+    for (const folder of ['logs', 'temp']) mkdirSync(join(nginxDir, folder), { recursive: true });
+    const port = await freePort();
+    const render = Bun.spawnSync(
+      [
+        join(home, 'task-manager'),
+        join(home, 'scripts/nginx-config.js'),
+        ...['--out', join(nginxDir, 'nginx.conf'), '--public', join(nginxDir, 'public')],
+        ...['--upstream', new URL(origin).host, '--listen', `127.0.0.1:${port}`, '--real-ip-from', '10.0.0.0/16'],
+        ...['--log-dir', join(nginxDir, 'logs'), '--temp-dir', join(nginxDir, 'temp')],
+        ...['--pid-file', join(nginxDir, 'nginx.pid'), '--user', process.getuid?.() === 0 ? 'root' : 'nobody'],
+      ],
+      { cwd: work, env: { PATH: '/usr/bin:/bin', BUN_BE_BUN: '1' }, stdout: 'pipe', stderr: 'pipe' },
+    );
+    expect(render.stderr.toString()).toBe('');
+    expect(render.exitCode).toBe(0);
+    expect(readFileSync(join(nginxDir, 'nginx.conf'), 'utf8')).toContain('set_real_ip_from 10.0.0.0/16;');
+
+    const nginx = Bun.spawn(['nginx', '-p', nginxDir, '-c', join(nginxDir, 'nginx.conf'), '-g', 'daemon off;'], {
+      stderr: 'pipe',
+    });
+    try {
+      const front = `http://127.0.0.1:${port}`;
+      await waitFor(`${front}/health`, () => nginx.exitCode === null);
+      const page = await fetch(`${front}/`);
+      expect(page.status).toBe(200);
+      const css = /href="(\/static\/app\.[0-9a-f]{12}\.css)"/.exec(await page.text())?.[1] ?? 'missing';
+      const asset = await fetch(`${front}${css}`);
+      expect(asset.status).toBe(200);
+      expect(asset.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+      expect(existsSync(join(nginxDir, 'public', css))).toBe(true);
+    } finally {
+      nginx.kill('SIGQUIT');
+      await nginx.exited;
+    }
+  });
+});
