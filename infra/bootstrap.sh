@@ -156,9 +156,9 @@ EOF
 Description=Check the Task Manager database secret for a rotation
 
 [Timer]
-OnBootSec=5min
-OnUnitActiveSec=5min
-RandomizedDelaySec=2min
+OnBootSec=1min
+OnUnitActiveSec=1min
+RandomizedDelaySec=30s
 
 [Install]
 WantedBy=timers.target

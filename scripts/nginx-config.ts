@@ -9,10 +9,9 @@
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { APP_ROOT as ROOT } from '../src/app-root';
 import { swaggerAssetFiles } from '../src/http/api-docs';
 import { loadAssets } from '../src/http/assets';
-
-const ROOT = join(import.meta.dir, '..');
 
 export interface NginxOptions {
   /** host:port of each app instance. */

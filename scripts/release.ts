@@ -9,23 +9,17 @@
  *   static/                      our CSS, scripts, icon, 429 pages
  *   node_modules/htmx.org/…      the two vendored front-end packages the app resolves at start
  *   node_modules/swagger-ui-dist/…
- *   src/http/                    empty: the folder the asset code's paths are relative to
  *   release.json                 version, commit, build time
  *
- * Why the files sit beside the binary: src/http/assets.ts, static-files.ts and api-docs.ts locate
- * static/ and the packages from `import.meta.dir`, which inside a compiled binary is the virtual
- * /$bunfs/root, where nothing is. Until the app resolves them from the binary's folder itself
- * (a one-line change in src/, proposed in docs/deployment.md), the build rewrites `import.meta.dir`
- * in our own sources to "<folder of the running binary>/<the source's folder>", so the unchanged
- * app code finds the same relative paths in the release that it finds in the repository.
+ * The files sit beside the binary because the app finds them from APP_ROOT (src/app-root.ts):
+ * the binary's folder when compiled, the repository otherwise.
  *
  *   bun scripts/release.ts [--out-dir dist] [--version 0.1.0-abc1234]
  */
 import { createHash } from 'node:crypto';
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { BunPlugin } from 'bun';
 import packageJson from '../package.json' with { type: 'json' };
 
 const ROOT = join(import.meta.dir, '..');
@@ -39,30 +33,11 @@ const VENDORED_FILES = [
   'node_modules/swagger-ui-dist/swagger-ui.css',
 ];
 
-/** Folders our sources compute paths from; they must exist for "<folder>/../../static" to resolve. */
-const SOURCE_FOLDERS = ['src/http', 'scripts'];
-
 export interface Release {
   name: string;
   tarball: string;
   checksumFile: string;
   sha256: string;
-}
-
-/** Replaces `import.meta.dir` in our own sources (never in node_modules) with the release path. */
-function releaseRelativeDirs(): BunPlugin {
-  const ours = new RegExp(`^${ROOT.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/(src|scripts|components)/.*\\.tsx?$`);
-  return {
-    name: 'release-relative-dirs',
-    setup(build) {
-      build.onLoad({ filter: ours }, ({ path }) => {
-        const folder = relative(ROOT, dirname(path));
-        const here = `(process.execPath.slice(0, process.execPath.lastIndexOf("/")) + ${JSON.stringify(`/${folder}`)})`;
-        const contents = readFileSync(path, 'utf8').replaceAll('import.meta.dir', here);
-        return { contents, loader: path.endsWith('.tsx') ? 'tsx' : 'ts' };
-      });
-    },
-  };
 }
 
 async function build(options: Parameters<typeof Bun.build>[0]): Promise<void> {
@@ -89,7 +64,6 @@ export async function buildRelease(outDir = join(ROOT, 'dist'), version?: string
 
   await build({
     entrypoints: [join(ROOT, 'src/main.ts')],
-    plugins: [releaseRelativeDirs()],
     // x86_64 Linux like the instances (app.yaml), whatever machine builds the release. The
     // service's environment comes from systemd alone: no .env or bunfig.toml is picked up from
     // whatever folder it starts in.
@@ -102,7 +76,6 @@ export async function buildRelease(outDir = join(ROOT, 'dist'), version?: string
   });
   await build({
     entrypoints: [join(ROOT, 'scripts/nginx-config.ts')],
-    plugins: [releaseRelativeDirs()],
     target: 'bun',
     outdir: join(folder, 'scripts'),
     naming: 'nginx-config.js',
@@ -114,7 +87,6 @@ export async function buildRelease(outDir = join(ROOT, 'dist'), version?: string
     mkdirSync(dirname(join(folder, file)), { recursive: true });
     cpSync(join(ROOT, file), join(folder, file));
   }
-  for (const source of SOURCE_FOLDERS) mkdirSync(join(folder, source), { recursive: true });
   writeFileSync(
     join(folder, 'release.json'),
     `${JSON.stringify({ name, version: releaseVersion, commit, bun: Bun.version, built_at: new Date().toISOString() }, null, 2)}\n`,

@@ -32,6 +32,8 @@ const UNAVAILABLE_CODES = new Set([
   'PROTOCOL_CONNECTION_LOST',
   'POOL_CLOSED',
   'ER_CON_COUNT_ERROR',
+  // A rotated password that this process has not picked up yet (docs/deployment.md, rotation).
+  'ER_ACCESS_DENIED_ERROR',
   'ER_LOCK_WAIT_TIMEOUT',
   'ER_LOCK_DEADLOCK',
 ]);

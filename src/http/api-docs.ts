@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import { openapi } from '@elysiajs/openapi';
 import { Elysia } from 'elysia';
 import swaggerUiPackage from 'swagger-ui-dist/package.json' with { type: 'json' };
+import { APP_ROOT } from '../app-root';
 import { CONTENT_SECURITY_POLICY } from './security-headers';
 
 /**
@@ -12,7 +13,7 @@ import { CONTENT_SECURITY_POLICY } from './security-headers';
  */
 
 const ASSET_ROOT = `/static/swagger-ui-${swaggerUiPackage.version}`;
-const ASSET_DIR = dirname(Bun.resolveSync('swagger-ui-dist/package.json', import.meta.dir));
+const ASSET_DIR = dirname(Bun.resolveSync('swagger-ui-dist/package.json', APP_ROOT));
 const ASSETS: Record<string, string> = {
   'swagger-ui-bundle.js': 'text/javascript; charset=utf-8',
   'swagger-ui.css': 'text/css; charset=utf-8',

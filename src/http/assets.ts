@@ -3,13 +3,14 @@ import { readFileSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { Elysia } from 'elysia';
 import type { PageAssets } from '../../components/layout';
+import { APP_ROOT } from '../app-root';
 
 /**
  * Our CSS and scripts, served from memory under names that carry a hash of their content
  * (app.3f2a….css), so browsers may keep them for a year and a deploy can never serve stale code.
  */
 
-const STATIC_DIR = `${import.meta.dir}/../../static`;
+const STATIC_DIR = `${APP_ROOT}/static`;
 const TYPES: Record<string, string> = {
   '.css': 'text/css; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
@@ -20,7 +21,7 @@ const SOURCES: Record<keyof PageAssets, string> = {
   icon: `${STATIC_DIR}/favicon.ico`,
   css: `${STATIC_DIR}/app.css`,
   app: `${STATIC_DIR}/app.js`,
-  htmx: Bun.resolveSync('htmx.org/dist/htmx.min.js', import.meta.dir),
+  htmx: Bun.resolveSync('htmx.org/dist/htmx.min.js', APP_ROOT),
 };
 
 interface Asset {

@@ -1,6 +1,7 @@
 import { Elysia } from 'elysia';
+import { APP_ROOT } from '../app-root';
 
-const STATIC_DIR = `${import.meta.dir}/../../static`;
+const STATIC_DIR = `${APP_ROOT}/static`;
 
 /**
  * Files browsers ask for by fixed name (the Swagger page links no icon, so browsers try /favicon.ico).

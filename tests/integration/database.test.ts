@@ -219,6 +219,30 @@ describe('the mysql pool', () => {
     expect(await response.json()).toMatchObject({ error: 'database_unavailable' });
   });
 
+  test('a password the server no longer takes (a rotation not yet picked up) answers 503, not 500', async () => {
+    const { url, drop } = await createTestMysqlDatabase();
+    cleanups.push(drop);
+    const database = new URL(url);
+    const user = `tm_rotated_${process.pid}`;
+    const admin = await mysql.createConnection({ uri: `${database.protocol}//${database.username}@${database.host}` });
+    await admin.query('CREATE USER IF NOT EXISTS ?@? IDENTIFIED BY ?', [user, '%', 'rotated-password']);
+    cleanups.push(async () => {
+      await admin.query('DROP USER IF EXISTS ?@?', [user, '%']);
+      await admin.end();
+    });
+    database.username = user;
+    database.password = 'the-old-password';
+    const config = loadConfig({ DATABASE_URL: database.toString(), DB_ACQUIRE_TIMEOUT_MS: '2000' });
+    if (config.database.engine !== 'mysql') throw new Error('expected mysql');
+    const client = openMysql(config.database);
+    cleanups.push(() => client.close());
+    const app = createApp({ db: client, logger: createLogger('error', () => {}) });
+    const response = await app.handle(new Request('http://localhost/api/tasks'));
+    expect(response.status).toBe(503);
+    expect(response.headers.get('retry-after')).toBe('5');
+    expect(await response.json()).toMatchObject({ error: 'database_unavailable' });
+  });
+
   test('TLS verifies the server: rds trusts Amazon RDS CAs, and never switches verification off', async () => {
     expect(tlsOptions('off')).toBeUndefined();
     expect(tlsOptions('rds')).toMatchObject({ rejectUnauthorized: true, ca: expect.any(Array) });
