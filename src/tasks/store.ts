@@ -1,3 +1,4 @@
+import { batchedReads } from '../db/batched-reads';
 import {
   type Engine,
   fromSqlTimestamp,
@@ -143,6 +144,9 @@ function filterWhere(engine: Engine, filter: ListFilter, { statusAsRange = false
   return where;
 }
 
+/** The one key of the stats batch. */
+const STATS = 'stats';
+
 const randomShard = () => Math.floor(Math.random() * COUNT_SHARDS);
 
 /** The status a task has now, its row locked until the transaction ends; null when there is none. */
@@ -171,7 +175,11 @@ async function recordChange(tx: SqlClient, from: TaskStatus | null, to: TaskStat
 }
 
 export function createTaskStore(client: SqlClient): TaskStore {
-  async function readStats(): Promise<ListStats> {
+  // The two reads every page and API call makes, batched across concurrent requests (see batchedReads).
+  const statsReads = batchedReads(async () => new Map([[STATS, await readStatsNow()]]));
+  const readStats = async () => (await statsReads(STATS)) as ListStats;
+
+  async function readStatsNow(): Promise<ListStats> {
     const rows = await client.query<{ status: TaskStatus; total: number | string; writes: number | string }>(
       'SELECT status, SUM(total) AS total, SUM(writes) AS writes FROM task_counts GROUP BY status',
     );
@@ -193,10 +201,12 @@ export function createTaskStore(client: SqlClient): TaskStore {
     return rows.map(toTask);
   }
 
-  async function findById(id: number): Promise<Task | null> {
-    const rows = await client.query<TaskRow>(`SELECT ${COLUMNS} FROM tasks WHERE id = ?`, [id]);
-    return rows[0] ? toTask(rows[0]) : null;
-  }
+  const byIdReads = batchedReads(async (ids: number[]) => {
+    const placeholders = ids.map(() => '?').join(', ');
+    const rows = await client.query<TaskRow>(`SELECT ${COLUMNS} FROM tasks WHERE id IN (${placeholders})`, ids);
+    return new Map(rows.map((row) => [Number(row.id), toTask(row)]));
+  });
+  const findById = async (id: number): Promise<Task | null> => (await byIdReads(id)) ?? null;
 
   // Undated tasks come after dated ones. Two index range scans instead of ORDER BY (due_date IS NULL),
   // which no index can serve: first the dated tasks, then, if the page has room, the undated ones.
