@@ -62,19 +62,22 @@ function readProcesses(): Map<number, { ppid: number; ticks: number }> {
 }
 
 /**
- * Waits until the whole machine is nearly idle for a second: after a bulk load, InnoDB goes on
- * purging and merging its full-text cache for a while, and a run measured then shows that work, not
- * the app. Gives up after `limitMs`; answers how long it waited and whether it settled.
+ * Waits until the whole machine has been nearly idle for `quietSeconds` in a row: after a bulk
+ * load, InnoDB goes on purging and merging its full-text cache in bursts, and a run measured then
+ * shows that work, not the app. Gives up after `limitMs`; answers how long it waited and whether
+ * it settled.
  */
-export async function waitForQuietMachine(maxBusyShare = 0.1, limitMs = 120_000) {
+export async function waitForQuietMachine(maxBusyShare = 0.1, quietSeconds = 3, limitMs = 180_000) {
   const started = performance.now();
+  let quietInARow = 0;
   while (performance.now() - started < limitMs) {
     const before = cpuSnapshot();
     await Bun.sleep(1000);
     const after = cpuSnapshot();
     const total = after.machineTotal - before.machineTotal;
-    if (total > 0 && (after.machineBusy - before.machineBusy) / total <= maxBusyShare)
-      return { seconds: (performance.now() - started) / 1000, settled: true };
+    const quiet = total > 0 && (after.machineBusy - before.machineBusy) / total <= maxBusyShare;
+    quietInARow = quiet ? quietInARow + 1 : 0;
+    if (quietInARow >= quietSeconds) return { seconds: (performance.now() - started) / 1000, settled: true };
   }
   return { seconds: limitMs / 1000, settled: false };
 }

@@ -12,8 +12,11 @@ import { freePort } from './mariadb';
 export interface RunningNginx {
   origin: string;
   configFile: string;
-  /** Access-log entries so far, parsed from nginx's JSON lines. */
-  accessLog(): Record<string, unknown>[];
+  /**
+   * Access-log entries, parsed from nginx's JSON lines, once one of them satisfies `until`: nginx
+   * buffers its log (flushed every second), so an entry appears a moment after its answer.
+   */
+  accessLogUntil(until: (entry: Record<string, unknown>) => boolean): Promise<Record<string, unknown>[]>;
   stop(): Promise<void>;
 }
 
@@ -70,12 +73,20 @@ export async function startNginx(upstreams: string[], tunables: Tunables = {}): 
       () => undefined,
     );
     if (answered) {
-      const accessLog = () =>
+      const accessLog = (): Record<string, unknown>[] =>
         readFileSync(join(dir, 'logs/access.log'), 'utf8')
           .split('\n')
           .filter(Boolean)
           .map((line) => JSON.parse(line));
-      return { origin, configFile, accessLog, stop };
+      const accessLogUntil = async (until: (entry: Record<string, unknown>) => boolean) => {
+        for (let waited = 0; waited < 5_000; waited += 50) {
+          const entries = accessLog();
+          if (entries.some(until)) return entries;
+          await Bun.sleep(50);
+        }
+        throw new Error('the access log never showed the entry looked for');
+      };
+      return { origin, configFile, accessLogUntil, stop };
     }
     await Bun.sleep(50);
   }
