@@ -43,6 +43,24 @@ export async function openBenchDatabase(bufferPoolMb: number): Promise<BenchData
   };
 }
 
+/**
+ * A database of its own for one table size, beside the bench's (name_<size>), dropped at cleanup:
+ * every size is seeded up front and measured side by side, so a machine that speeds up or slows
+ * down during the bench shifts all sizes alike instead of looking like a cost of the data.
+ */
+export async function createSizeDatabase(baseUrl: string, size: number): Promise<string> {
+  const url = new URL(baseUrl);
+  const name = `${decodeURIComponent(url.pathname.slice(1))}_${size}`;
+  url.pathname = '';
+  const serverUrl = url.toString().replace(/\/$/, '');
+  await createDatabase(serverUrl, name);
+  onCleanup(async () => {
+    const admin = await mysql.createConnection({ uri: serverUrl });
+    await admin.query(`DROP DATABASE IF EXISTS \`${name}\``).finally(() => admin.end());
+  });
+  return `${serverUrl}/${name}`;
+}
+
 async function createDatabase(serverUrl: string, name: string): Promise<void> {
   const admin = await mysql.createConnection({ uri: serverUrl });
   try {
@@ -203,27 +221,4 @@ export async function idRange(connection: Connection): Promise<IdRange> {
   );
   const row = rows[0] ?? { n: 0, lo: 0, hi: 0 };
   return { rows: Number(row.n), minId: Number(row.lo), maxId: Number(row.hi) };
-}
-
-/**
- * Removes the rows the POST runs added, so the next size starts from what was seeded, and lets
- * ids continue without a gap (GET/PATCH pick random ids between the lowest and highest).
- */
-export async function trimAfter(
-  connection: Connection,
-  databaseUrl: string,
-  lastSeededId: number,
-  schema: SchemaReport,
-): Promise<number> {
-  let removed = 0;
-  for (;;) {
-    const [result] = await connection.query<mysql.ResultSetHeader>('DELETE FROM tasks WHERE id > ? LIMIT 20000', [
-      lastSeededId,
-    ]);
-    removed += result.affectedRows;
-    if (result.affectedRows === 0) break;
-  }
-  await connection.query(`ALTER TABLE tasks AUTO_INCREMENT = ${lastSeededId + 1}`);
-  await refreshDerivedData(connection, databaseUrl, schema);
-  return removed;
 }

@@ -6,9 +6,9 @@ import { startNginx } from '../tests/support/nginx';
 import { type AppProcess, readMemory, rssSampler, startApp, waitUntilIdle } from './app-process';
 import { cleanUpAll, cleanUpOnSignals, interrupted, onCleanup } from './cleanup';
 import {
-  type BenchDatabase,
   connect,
   countsDrift,
+  createSizeDatabase,
   type IdRange,
   idRange,
   inspectSchema,
@@ -16,7 +16,6 @@ import {
   refreshDerivedData,
   type SchemaReport,
   searchShare,
-  trimAfter,
 } from './database';
 import { ENDPOINTS, type Endpoint, runOrder } from './endpoints';
 import { describeEnvironment } from './environment';
@@ -28,8 +27,9 @@ import { formatMs, formatRps, type ResponseCheck, type RunRow, type SizeResult }
 import { errorCount, runWrk, writeLuaScript } from './wrk';
 
 /**
- * `bun run bench`: seeds MySQL with growing numbers of tasks, drives the real server with wrk at
- * each size, and prints (and writes to bench/results.md) what it measured. Asserts nothing.
+ * `bun run bench`: seeds one MySQL database per table size, starts the real server on each, drives
+ * every endpoint with wrk at each size back to back, and prints (and writes to bench/results.md)
+ * what it measured. Asserts nothing.
  */
 
 const RESULTS_FILE = join(import.meta.dir, 'results.md');
@@ -37,14 +37,21 @@ const WARMUP_CONNECTIONS = 8;
 
 interface Bench {
   options: BenchOptions;
-  database: BenchDatabase;
-  sql: Connection;
-  schema: SchemaReport;
   endpoints: Endpoint[];
   scriptDir: string;
 }
 
 type Origins = Record<Endpoint['via'], string | undefined>;
+
+/** One table size: its own database, seeded, and the app (and nginx) serving it. */
+interface Sized {
+  size: number;
+  url: string;
+  sql: Connection;
+  seeded: Awaited<ReturnType<typeof seedTo>>;
+  app: AppProcess;
+  origins: Origins;
+}
 
 const say = (text: string) => process.stderr.write(`${text}\n`);
 
@@ -61,37 +68,52 @@ async function main(): Promise<void> {
   const scriptDir = mkdtempSync(join(tmpdir(), 'tm-bench-'));
   const removeScripts = () => rmSync(scriptDir, { recursive: true, force: true });
   onCleanup(removeScripts, removeScripts);
+  const bench: Bench = { options, endpoints, scriptDir };
 
-  say('bench: preparing the database');
+  say('bench: preparing the databases');
   const database = await openBenchDatabase(options.bufferPoolMb);
-  const sql = await connect(database.url);
-  const environment = await describeEnvironment(sql, database.description);
-  // The app's own migrations create the schema; the bench reads it rather than assuming it.
-  await (await startApp(database.url)).stop();
-  const schema = await inspectSchema(sql);
-  for (const warning of schema.warnings) say(`bench: warning: ${warning}`);
-
-  const notes = [...schema.warnings];
-  if (schema.hasTaskCounts) notes.push('task_counts is rebuilt (the app’s rebuildTaskCounts) after every bulk change.');
-  const bench: Bench = { options, database, sql, schema, endpoints, scriptDir };
-
-  const header = renderHeader(environment, options.durationS);
-  const sizes: SizeResult[] = [];
+  const environment = await describeEnvironment(await connect(database.url), database.description);
+  let schema: SchemaReport | null = null;
+  const seededSizes: Omit<Sized, 'app' | 'origins'>[] = [];
   for (const size of options.sizes) {
-    sizes.push(await measureSize(bench, size));
-    console.log(`\n${renderSize(sizes.at(-1) as SizeResult)}\n`);
-    writeResults([
-      header,
-      ...sizes.map(renderSize),
-      renderNotes([...notes, 'Partial: the run has not finished.'], schema),
-    ]);
+    const url = await createSizeDatabase(database.url, size);
+    const sql = await connect(url);
+    // The app's own migrations create the schema; the bench reads it rather than assuming it.
+    await (await startApp(url)).stop();
+    schema ??= await inspectSchema(sql);
+    seededSizes.push({ size, url, sql, seeded: await seedTo(sql, url, schema, size) });
   }
+  if (!schema) throw new UsageError('no table sizes to measure');
+  for (const warning of schema.warnings) say(`bench: warning: ${warning}`);
+  say('bench: waiting for the database to finish its background work');
+  const settle = await waitForQuietMachine();
 
-  const minutes = (performance.now() - started) / 60_000;
-  notes.push(`Wall time ${minutes.toFixed(1)} min.`);
+  const sized: Sized[] = [];
+  for (const entry of seededSizes) sized.push({ ...entry, ...(await startServing(bench, entry.url)) });
+  const measured = await measureAll(bench, sized);
+
+  const sizes: SizeResult[] = [];
+  for (const entry of sized) {
+    const { ids, ...seeding } = entry.seeded;
+    const countsAfterWrites = await countsDrift(entry.sql, schema);
+    sizes.push({ size: entry.size, rows: ids.rows, ...seeding, settle, ...measured(entry), countsAfterWrites });
+  }
+  const notes = [...schema.warnings];
+  if (schema.hasTaskCounts) notes.push('task_counts is rebuilt (the app’s rebuildTaskCounts) after every bulk load.');
+  notes.push(
+    'Each size has a database and an app of its own; every row runs at each size back to back, so a drift in the machine’s speed during the bench shifts all sizes alike.',
+  );
+  notes.push(`Wall time ${((performance.now() - started) / 60_000).toFixed(1)} min.`);
   const summary = [renderTargets(sizes), renderScaling(sizes)];
-  console.log(`${summary.join('\n\n')}\n\n${notes.map((note) => `- ${note}`).join('\n')}`);
-  writeResults([header, ...summary, ...sizes.map(renderSize), renderNotes(notes, schema)]);
+  console.log(
+    `${sizes.map(renderSize).join('\n\n')}\n\n${summary.join('\n\n')}\n\n${notes.map((note) => `- ${note}`).join('\n')}`,
+  );
+  writeResults([
+    renderHeader(environment, options.durationS),
+    ...summary,
+    ...sizes.map(renderSize),
+    renderNotes(notes, schema),
+  ]);
   say(`bench: wrote ${RESULTS_FILE}`);
 }
 
@@ -105,53 +127,57 @@ function chooseEndpoints(options: BenchOptions): Endpoint[] {
   return runOrder(chosen);
 }
 
-/** Grow the table to `size`, start a fresh app on it, run every endpoint, then drop what POST added. */
-async function measureSize(bench: Bench, size: number): Promise<SizeResult> {
-  const seeded = await seedTo(bench, size);
-  const measured = await withFreshApp(bench, (app, origins) => measureLoad(bench, app, origins, seeded.ids, size));
-  const countsAfterWrites = await countsDrift(bench.sql, bench.schema);
-  const removed = await trimAfter(bench.sql, bench.database.url, seeded.ids.maxId, bench.schema);
-  say(`bench: removed ${removed.toLocaleString('en-US')} tasks the write runs added`);
-  const { ids, ...seeding } = seeded;
-  return { size, rows: ids.rows, ...seeding, ...measured, countsAfterWrites };
-}
-
-async function seedTo(bench: Bench, size: number) {
-  const before = await idRange(bench.sql);
-  if (before.rows > size) say(`bench: the table already holds ${before.rows} tasks (> ${size}); measuring that`);
+/** Grows a size's table to `size` with the bulk path, then refreshes what derives from it. */
+async function seedTo(sql: Connection, url: string, schema: SchemaReport, size: number) {
   const started = performance.now();
-  const inserted = await growTo(bench.sql, before.rows, size);
-  await refreshDerivedData(bench.sql, bench.database.url, bench.schema);
+  const inserted = await growTo(sql, (await idRange(sql)).rows, size);
+  await refreshDerivedData(sql, url, schema);
   const seedSeconds = (performance.now() - started) / 1000;
-  const ids = await idRange(bench.sql);
-  const share = await searchShare(bench.database.url, SEARCH_WORD, ids.rows);
-  say('bench: waiting for the database to finish its background work');
-  const settle = await waitForQuietMachine();
-  return { inserted, seedSeconds, ids, searchShare: share, settle };
+  const ids = await idRange(sql);
+  return { inserted, seedSeconds, ids, searchShare: await searchShare(url, SEARCH_WORD, ids.rows) };
 }
 
-/** A fresh process per size: rows written behind the app's back must not meet any cache of its own. */
-async function withFreshApp<T>(bench: Bench, work: (app: AppProcess, origins: Origins) => Promise<T>): Promise<T> {
-  const app = await startApp(bench.database.url);
-  let stopFront = async () => {};
-  try {
-    const needsFront = bench.endpoints.some((endpoint) => endpoint.via === 'nginx');
-    const front = needsFront ? await startNginx([new URL(app.origin).host]) : null;
-    if (front) stopFront = onCleanup(() => front.stop());
-    return await work(app, { app: app.origin, nginx: front?.origin });
-  } finally {
-    await stopFront();
-    await app.stop();
-  }
+/** An app on the size's database, started after the bulk load so no cache of its own predates it. */
+async function startServing(bench: Bench, url: string): Promise<{ app: AppProcess; origins: Origins }> {
+  const app = await startApp(url);
+  const needsFront = bench.endpoints.some((endpoint) => endpoint.via === 'nginx');
+  const front = needsFront ? await startNginx([new URL(app.origin).host]) : null;
+  if (front) onCleanup(() => front.stop());
+  return { app, origins: { app: app.origin, nginx: front?.origin } };
 }
 
-async function measureLoad(bench: Bench, app: AppProcess, origins: Origins, ids: IdRange, size: number) {
-  const checks = await checkResponses(bench.endpoints, origins, ids);
-  await warmUp(bench, origins, ids);
+/** Runs every endpoint at every connection count, each at all sizes in turn; answers per size. */
+async function measureAll(bench: Bench, sized: Sized[]) {
+  const checks = new Map<Sized, ResponseCheck[]>();
+  for (const entry of sized) checks.set(entry, await checkResponses(bench.endpoints, entry.origins, entry.seeded.ids));
+  for (const entry of sized) await warmUp(bench, entry.origins, entry.seeded.ids);
+  const runs = new Map<Sized, RunRow[]>(sized.map((entry) => [entry, []]));
+  const samplers = new Map(sized.map((entry) => [entry, rssSampler(entry.app.pid)]));
   const cpuBefore = cpuSnapshot();
-  const { runs, rssMaxKb } = await loadAll(bench, app, origins, ids, size);
+  for (const endpoint of bench.endpoints) {
+    const script = writeLuaScript(bench.scriptDir, endpoint.id, endpoint.load);
+    for (const connections of bench.options.connections) {
+      for (const entry of sized) {
+        if (interrupted()) throw new Error('interrupted');
+        const url = `${entry.origins[endpoint.via]}${endpoint.load.path}`;
+        const run = await loadOne(bench, endpoint, script, url, connections, entry.seeded.ids);
+        runs.get(entry)?.push(run);
+        samplers.get(entry)?.sample();
+        say(`[${entry.size.toLocaleString('en-US')}] ${endpoint.label} × ${connections}: ${describeRun(run)}`);
+        await waitUntilIdle(entry.app.origin);
+      }
+    }
+  }
   const othersCpuShare = othersShare(cpuBefore, cpuSnapshot());
-  return { pid: app.pid, rssMaxKb, peakKb: readMemory(app.pid)?.peakKb ?? 0, othersCpuShare, checks, runs };
+  for (const sampler of samplers.values()) sampler.stop();
+  return (entry: Sized) => ({
+    pid: entry.app.pid,
+    rssMaxKb: samplers.get(entry)?.maxKb ?? 0,
+    peakKb: readMemory(entry.app.pid)?.peakKb ?? 0,
+    othersCpuShare,
+    checks: checks.get(entry) ?? [],
+    runs: runs.get(entry) ?? [],
+  });
 }
 
 /** One request per read endpoint, so the report shows what a response is (status, size). */
@@ -189,31 +215,6 @@ async function warmUp(bench: Bench, origins: Origins, ids: IdRange): Promise<voi
     });
     await waitUntilIdle(origins.app as string);
   }
-}
-
-async function loadAll(bench: Bench, app: AppProcess, origins: Origins, ids: IdRange, size: number) {
-  const rss = rssSampler(app.pid);
-  const runs: RunRow[] = [];
-  for (const endpoint of bench.endpoints) {
-    const script = writeLuaScript(bench.scriptDir, endpoint.id, endpoint.load);
-    for (const connections of bench.options.connections) {
-      if (interrupted()) throw new Error('interrupted');
-      const run = await loadOne(
-        bench,
-        endpoint,
-        script,
-        `${origins[endpoint.via]}${endpoint.load.path}`,
-        connections,
-        ids,
-      );
-      runs.push(run);
-      rss.sample();
-      say(`[${size.toLocaleString('en-US')}] ${endpoint.label} × ${connections}: ${describeRun(run)}`);
-      await waitUntilIdle(app.origin);
-    }
-  }
-  rss.stop();
-  return { runs, rssMaxKb: rss.maxKb };
 }
 
 async function loadOne(
