@@ -21,7 +21,7 @@ export const USAGE = `usage: bun run bench [options]
   --quick                       sizes 1000,10000 and 3 s runs
   --duration <s>                seconds per wrk run (default 10, 3 with --quick)
   --connections 1,32,64         connection counts per endpoint (default)
-  --warmup <s>                  seconds of warm-up per read endpoint after each app start (default 2)
+  --warmup <s>                  seconds of warm-up per read endpoint after each app start (default 3)
   --timeout <s>                 wrk request timeout (default 10)
   --only <id,...>               run only these endpoints (ids in bench/endpoints.ts)
   --buffer-pool <MB>            InnoDB buffer pool of the throwaway MariaDB (default 1024)
@@ -59,7 +59,7 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
     sizes: [...new Set(sizes)].sort((a, b) => a - b),
     durationS: values.duration ? positive('--duration', values.duration) : quick ? 3 : 10,
     connections: values.connections ? numberList('--connections', values.connections) : [1, 32, 64],
-    warmupS: values.warmup ? positive('--warmup', values.warmup) : quick ? 1 : 2,
+    warmupS: values.warmup ? positive('--warmup', values.warmup) : quick ? 1 : 3,
     timeoutS: values.timeout ? positive('--timeout', values.timeout) : 10,
     only: values.only ? values.only.split(',').map((id) => id.trim()) : null,
     bufferPoolMb: values['buffer-pool'] ? positive('--buffer-pool', values['buffer-pool']) : 1024,

@@ -33,7 +33,8 @@ import { errorCount, runWrk, writeLuaScript } from './wrk';
  */
 
 const RESULTS_FILE = join(import.meta.dir, 'results.md');
-const WARMUP_CONNECTIONS = 8;
+// As many as the target runs use: the JIT settles on the paths that concurrency takes.
+const WARMUP_CONNECTIONS = 32;
 
 interface Bench {
   options: BenchOptions;
