@@ -5,6 +5,8 @@ export interface BenchOptions {
   /** Table sizes to measure, ascending: the table only ever grows between them. */
   sizes: number[];
   durationS: number;
+  /** Runs of each row; the report shows the median one. */
+  repeat: number;
   connections: number[];
   warmupS: number;
   /** wrk's per-request timeout; slower answers count as timeout errors. */
@@ -19,7 +21,8 @@ export const USAGE = `usage: bun run bench [options]
 
   --sizes 1000,100000,1000000   table sizes to seed and measure, ascending (default)
   --quick                       sizes 1000,10000 and 3 s runs
-  --duration <s>                seconds per wrk run (default 10, 3 with --quick)
+  --duration <s>                seconds per wrk run (default 5, 3 with --quick)
+  --repeat <n>                  runs of each row, sizes taking turns; the median is reported (default 3, 1 with --quick)
   --connections 1,32,64         connection counts per endpoint (default)
   --warmup <s>                  seconds of warm-up per read endpoint after each app start (default 3)
   --timeout <s>                 wrk request timeout (default 10)
@@ -42,6 +45,7 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
         sizes: { type: 'string' },
         quick: { type: 'boolean', default: false },
         duration: { type: 'string' },
+        repeat: { type: 'string' },
         connections: { type: 'string' },
         warmup: { type: 'string' },
         timeout: { type: 'string' },
@@ -57,7 +61,8 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
   const sizes = values.sizes ? numberList('--sizes', values.sizes) : quick ? QUICK_SIZES : DEFAULT_SIZES;
   return {
     sizes: [...new Set(sizes)].sort((a, b) => a - b),
-    durationS: values.duration ? positive('--duration', values.duration) : quick ? 3 : 10,
+    durationS: values.duration ? positive('--duration', values.duration) : quick ? 3 : 5,
+    repeat: values.repeat ? positive('--repeat', values.repeat) : quick ? 1 : 3,
     connections: values.connections ? numberList('--connections', values.connections) : [1, 32, 64],
     warmupS: values.warmup ? positive('--warmup', values.warmup) : quick ? 1 : 3,
     timeoutS: values.timeout ? positive('--timeout', values.timeout) : 10,

@@ -1,5 +1,6 @@
 import type { SchemaReport } from './database';
 import type { BenchEnvironment } from './environment';
+import type { BenchOptions } from './options';
 import { SEARCH_WORD } from './seed';
 import {
   formatMb,
@@ -23,7 +24,10 @@ function table(header: string[], rows: string[][]): string {
   return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
 }
 
-export function renderHeader(env: BenchEnvironment, durationS: number): string {
+export function renderHeader(
+  env: BenchEnvironment,
+  { durationS, repeat }: Pick<BenchOptions, 'durationS' | 'repeat'>,
+): string {
   return [
     '# Benchmark results',
     '',
@@ -34,7 +38,7 @@ export function renderHeader(env: BenchEnvironment, durationS: number): string {
     `- App: ${env.app}`,
     `- Git commit: ${env.commit}`,
     `- Command: \`${env.command}\``,
-    `- Load: wrk, ${durationS} s per row, 1 thread for 1 connection and 2 threads otherwise, direct to the app;` +
+    `- Load: wrk, ${repeat} runs of ${durationS} s per row (the sizes taking turns; the median shown), 1 thread for 1 connection and 2 threads otherwise, direct to the app;` +
       " wrk, the app and the database share the machine. Requests carry a browser's" +
       ' `Accept-Encoding: gzip, deflate, br, zstd` unless the row says otherwise.',
   ].join('\n');

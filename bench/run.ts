@@ -24,7 +24,7 @@ import { type BenchOptions, parseOptions, USAGE, UsageError } from './options';
 import { renderHeader, renderNotes, renderScaling, renderSize, renderTargets } from './report';
 import { growTo, SEARCH_WORD } from './seed';
 import { formatMs, formatRps, type ResponseCheck, type RunRow, type SizeResult } from './targets';
-import { errorCount, runWrk, writeLuaScript } from './wrk';
+import { errorCount, medianRun, runWrk, type WrkResult, writeLuaScript } from './wrk';
 
 /**
  * `bun run bench`: seeds one MySQL database per table size, starts the real server on each, drives
@@ -109,12 +109,7 @@ async function main(): Promise<void> {
   console.log(
     `${sizes.map(renderSize).join('\n\n')}\n\n${summary.join('\n\n')}\n\n${notes.map((note) => `- ${note}`).join('\n')}`,
   );
-  writeResults([
-    renderHeader(environment, options.durationS),
-    ...summary,
-    ...sizes.map(renderSize),
-    renderNotes(notes, schema),
-  ]);
+  writeResults([renderHeader(environment, options), ...summary, ...sizes.map(renderSize), renderNotes(notes, schema)]);
   say(`bench: wrote ${RESULTS_FILE}`);
 }
 
@@ -147,7 +142,10 @@ async function startServing(bench: Bench, url: string): Promise<{ app: AppProces
   return { app, origins: { app: app.origin, nginx: front?.origin } };
 }
 
-/** Runs every endpoint at every connection count, each at all sizes in turn; answers per size. */
+/**
+ * Runs every endpoint at every connection count `repeat` times, the sizes taking turns within each
+ * round, and keeps the median run per size; answers per size.
+ */
 async function measureAll(bench: Bench, sized: Sized[]) {
   const checks = new Map<Sized, ResponseCheck[]>();
   for (const entry of sized) checks.set(entry, await checkResponses(bench.endpoints, entry.origins, entry.seeded.ids));
@@ -158,15 +156,20 @@ async function measureAll(bench: Bench, sized: Sized[]) {
   for (const endpoint of bench.endpoints) {
     const script = writeLuaScript(bench.scriptDir, endpoint.id, endpoint.load);
     for (const connections of bench.options.connections) {
-      for (const entry of sized) {
-        if (interrupted()) throw new Error('interrupted');
-        const url = `${entry.origins[endpoint.via]}${endpoint.load.path}`;
-        const run = await loadOne(bench, endpoint, script, url, connections, entry.seeded.ids);
-        runs.get(entry)?.push(run);
-        samplers.get(entry)?.sample();
-        say(`[${entry.size.toLocaleString('en-US')}] ${endpoint.label} × ${connections}: ${describeRun(run)}`);
-        await waitUntilIdle(entry.app.origin);
+      const rounds = new Map<Sized, RunRow[]>(sized.map((entry) => [entry, []]));
+      for (let round = 1; round <= bench.options.repeat; round++) {
+        for (const entry of sized) {
+          if (interrupted()) throw new Error('interrupted');
+          const url = `${entry.origins[endpoint.via]}${endpoint.load.path}`;
+          const run = await loadOne(bench, endpoint, script, url, connections, entry.seeded.ids);
+          rounds.get(entry)?.push(run);
+          samplers.get(entry)?.sample();
+          const size = entry.size.toLocaleString('en-US');
+          say(`[${size}] ${endpoint.label} × ${connections} (${round}/${bench.options.repeat}): ${describeRun(run)}`);
+          await waitUntilIdle(entry.app.origin);
+        }
       }
+      for (const entry of sized) runs.get(entry)?.push(medianRow(rounds.get(entry) ?? []));
     }
   }
   const othersCpuShare = othersShare(cpuBefore, cpuSnapshot());
@@ -233,6 +236,14 @@ async function loadOne(
   } catch (error) {
     return { endpoint, connections, result: null, failure: (error as Error).message };
   }
+}
+
+/** The median of a row's runs; a run wrk could not make fails the row. */
+function medianRow(rounds: RunRow[]): RunRow {
+  const failed = rounds.find((run) => !run.result);
+  if (failed) return failed;
+  const first = rounds[0] as RunRow;
+  return { ...first, result: medianRun(rounds.map((run) => run.result as WrkResult)) };
 }
 
 function describeRun(run: RunRow): string {

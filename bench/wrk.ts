@@ -47,6 +47,28 @@ export function errorCount(result: WrkResult): number {
   return connect + read + write + timeout + (result.unexpected ?? result.non2xx);
 }
 
+/**
+ * The run with the median req/s of several (its latencies with it), carrying the errors of all of
+ * them: one slow moment of the machine moves the median little, and no failed request is hidden.
+ */
+export function medianRun(results: WrkResult[]): WrkResult {
+  const sorted = [...results].sort((a, b) => a.rps - b.rps);
+  const median = sorted[Math.floor((sorted.length - 1) / 2)] as WrkResult;
+  const sum = (pick: (result: WrkResult) => number) => results.reduce((total, result) => total + pick(result), 0);
+  return {
+    ...median,
+    socket: {
+      connect: sum((result) => result.socket.connect),
+      read: sum((result) => result.socket.read),
+      write: sum((result) => result.socket.write),
+      timeout: sum((result) => result.socket.timeout),
+    },
+    non2xx: sum((result) => result.non2xx),
+    unexpected: median.unexpected === null ? null : sum((result) => result.unexpected ?? 0),
+    firstUnexpected: results.find((result) => result.firstUnexpected !== null)?.firstUnexpected ?? null,
+  };
+}
+
 /** Writes the Lua script a spec needs into `dir`; null when a plain GET of a fixed URL will do. */
 export function writeLuaScript(dir: string, name: string, spec: LoadSpec): string | null {
   if (spec.method === 'GET' && !spec.randomId && spec.expect === undefined) return null;
