@@ -13,6 +13,10 @@ const work = mkdtempSync(join(tmpdir(), 'tm-deploy-'));
 const release = join(work, 'task-manager-1.2.3-abcdef123456.tar.gz');
 const SHA256 = new Bun.CryptoHasher('sha256').update('a release').digest('hex');
 const URL = 'http://demo-alb-123.elb.example.com';
+/** The stacks of prefix "demo", in the order they must be deployed (each imports the ones before). */
+const DEMO_STACKS = ['artifacts', 'network', 'security', 'database', 'load-balancer', 'app', 'monitoring'].map(
+  (layer) => `demo-${layer}`,
+);
 
 const FAKE_AWS = `#!/usr/bin/env bash
 # Records each call as one line, arguments separated by a unit separator.
@@ -77,15 +81,7 @@ describe('infra/deploy.sh', () => {
     );
     expect(run.stderr).not.toContain('deploy: unknown');
     expect(run.exitCode).toBe(0);
-    expect(stacksDeployed(run.calls)).toEqual([
-      'demo-artifacts',
-      'demo-network',
-      'demo-security',
-      'demo-database',
-      'demo-load-balancer',
-      'demo-app',
-      'demo-monitoring',
-    ]);
+    expect(stacksDeployed(run.calls)).toEqual(DEMO_STACKS);
     expect(run.stdout).toContain(`Task Manager is at ${URL}`);
     for (const call of run.calls) expect(call.slice(-2)).toEqual(['--region', 'eu-west-1']);
 
@@ -142,15 +138,7 @@ describe('infra/deploy.sh', () => {
     expect(run.exitCode).toBe(0);
     expect(run.calls).toEqual([]);
     const printed = run.stdout.split('\n').filter((line) => line.startsWith('+ aws cloudformation deploy'));
-    expect(printed.map((line) => /--stack-name (\S+)/.exec(line)?.[1])).toEqual([
-      'demo-artifacts',
-      'demo-network',
-      'demo-security',
-      'demo-database',
-      'demo-load-balancer',
-      'demo-app',
-      'demo-monitoring',
-    ]);
+    expect(printed.map((line) => /--stack-name (\S+)/.exec(line)?.[1])).toEqual(DEMO_STACKS);
     expect(run.stdout).toContain('Task Manager is at <demo-load-balancer output Url>');
   });
 

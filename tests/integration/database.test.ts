@@ -207,8 +207,9 @@ describe('the mysql pool', () => {
     expect(readPoolInternals(pool)).toEqual({ total: 1, idle: 1, waiting: 0 });
   });
 
-  test('an unreachable server answers 503 with Retry-After, not 500', async () => {
-    const config = loadConfig({ DATABASE_URL: 'mysql://root@127.0.0.1:1/nowhere', DB_ACQUIRE_TIMEOUT_MS: '2000' });
+  /** What a client gets from an app whose database at `databaseUrl` will not serve it. */
+  async function expectUnavailableAnswer(databaseUrl: string) {
+    const config = loadConfig({ DATABASE_URL: databaseUrl, DB_ACQUIRE_TIMEOUT_MS: '2000' });
     if (config.database.engine !== 'mysql') throw new Error('expected mysql');
     const client = openMysql(config.database);
     cleanups.push(() => client.close());
@@ -217,6 +218,10 @@ describe('the mysql pool', () => {
     expect(response.status).toBe(503);
     expect(response.headers.get('retry-after')).toBe('5');
     expect(await response.json()).toMatchObject({ error: 'database_unavailable' });
+  }
+
+  test('an unreachable server answers 503 with Retry-After, not 500', async () => {
+    await expectUnavailableAnswer('mysql://root@127.0.0.1:1/nowhere');
   });
 
   test('a password the server no longer takes (a rotation not yet picked up) answers 503, not 500', async () => {
@@ -232,15 +237,7 @@ describe('the mysql pool', () => {
     });
     database.username = user;
     database.password = 'the-old-password';
-    const config = loadConfig({ DATABASE_URL: database.toString(), DB_ACQUIRE_TIMEOUT_MS: '2000' });
-    if (config.database.engine !== 'mysql') throw new Error('expected mysql');
-    const client = openMysql(config.database);
-    cleanups.push(() => client.close());
-    const app = createApp({ db: client, logger: createLogger('error', () => {}) });
-    const response = await app.handle(new Request('http://localhost/api/tasks'));
-    expect(response.status).toBe(503);
-    expect(response.headers.get('retry-after')).toBe('5');
-    expect(await response.json()).toMatchObject({ error: 'database_unavailable' });
+    await expectUnavailableAnswer(database.toString());
   });
 
   test('TLS verifies the server: rds trusts Amazon RDS CAs, and never switches verification off', async () => {
