@@ -58,15 +58,23 @@ export function Layout({ title, assets, children }: PropsWithChildren<LayoutProp
   );
 }
 
+/** The DOM ids of the message regions, which routes target with htmx partials. */
+export const MESSAGE_IDS = { flash: 'flash', alerts: 'alerts' } as const;
+
+/** One message as both regions show it; nothing when there is none. */
+export function Message({ text }: { text?: string }) {
+  return text ? <p safe>{text}</p> : '';
+}
+
 /** Status messages ("Added …") and errors, announced by assistive technology. */
 export function MessageRegions({ flash, alert }: { flash?: string; alert?: string }) {
   return (
     <>
-      <div id="flash" class="flash" role="status">
-        {flash ? <p safe>{flash}</p> : ''}
+      <div id={MESSAGE_IDS.flash} class="flash" role="status">
+        <Message text={flash} />
       </div>
-      <div id="alerts" class="alerts" role="alert">
-        {alert ? <p safe>{alert}</p> : ''}
+      <div id={MESSAGE_IDS.alerts} class="alerts" role="alert">
+        <Message text={alert} />
       </div>
     </>
   );

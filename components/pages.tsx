@@ -1,8 +1,7 @@
 /** @jsxImportSource @kitajs/html */
-import { type ListView, listViewUrl } from '../src/tasks/list-view';
-import type { Task } from '../src/tasks/model';
-import type { StatusCounts } from '../src/tasks/store';
+import type { ListView, StatusCounts, Task } from '../src/tasks/model';
 import { Layout, MessageRegions, type PageAssets } from './layout';
+import { listViewUrl } from './list-view-url';
 import { EditTaskForm, type FieldErrors, NewTaskForm, type TaskFormValues } from './task-forms';
 import { SearchForm, TaskRegion } from './task-list';
 

@@ -1,6 +1,7 @@
 /** @jsxImportSource @kitajs/html */
-import { PRIORITIES, type Task, type TaskPriority } from '../src/tasks/model';
+import type { Task, TaskPriority } from '../src/tasks/model';
 import { describedBy, Field, focusIf } from './form-field';
+import { taskItemId } from './task-list';
 
 /** What the user typed, kept as strings so a rejected form comes back exactly as it was sent. */
 export interface TaskFormValues {
@@ -12,6 +13,9 @@ export interface TaskFormValues {
 
 export type FieldErrors = Partial<Record<keyof TaskFormValues | 'form', string>>;
 
+/** The add form's DOM id, which routes target to replace it. */
+export const NEW_TASK_FORM_ID = 'new-task-form';
+
 export const EMPTY_FORM: TaskFormValues = { title: '', notes: '', priority: 'normal', due_date: '' };
 
 export const formValuesOf = (task: Task): TaskFormValues => ({
@@ -22,6 +26,7 @@ export const formValuesOf = (task: Task): TaskFormValues => ({
 });
 
 const PRIORITY_LABELS: Record<TaskPriority, string> = { low: 'Low', normal: 'Normal', high: 'High' };
+const PRIORITIES = Object.keys(PRIORITY_LABELS) as TaskPriority[];
 
 /** Which field wants focus: the first one in error, or the first one when asked to focus. */
 function focusedField(errors: FieldErrors, focus: boolean): keyof TaskFormValues | null {
@@ -128,7 +133,7 @@ export function NewTaskForm({ values, errors, returnTo, focus = false }: NewTask
   const state = { values, errors, focused: focusedField(errors, focus) };
   return (
     <form
-      id="new-task-form"
+      id={NEW_TASK_FORM_ID}
       class="new-task"
       method="post"
       action="/tasks"
@@ -201,6 +206,15 @@ export function EditTaskForm({ task, values, errors, returnTo, conflict, inline 
         )}
       </div>
     </form>
+  );
+}
+
+/** A task being edited where its item stood in the list (htmx). */
+export function EditingTaskItem(props: Omit<EditTaskFormProps, 'inline'>) {
+  return (
+    <li id={taskItemId(props.task.id)} class="task editing">
+      <EditTaskForm {...props} inline />
+    </li>
   );
 }
 

@@ -1,8 +1,16 @@
 /** @jsxImportSource @kitajs/html */
-import { type ListView, listViewUrl } from '../src/tasks/list-view';
-import type { Task } from '../src/tasks/model';
-import type { StatusCounts } from '../src/tasks/store';
+import type { ListView, StatusCounts, Task } from '../src/tasks/model';
 import { focusIf } from './form-field';
+import { listViewUrl } from './list-view-url';
+
+/** The DOM ids of the list's parts, which routes target with htmx partials. */
+export const TASK_LIST_IDS = {
+  region: 'task-region',
+  items: 'task-items',
+  statusFilters: 'status-filters',
+  emptyState: 'empty-state',
+  pager: 'pager',
+} as const;
 
 const NOTES_EXCERPT = 140;
 const PRIORITY_TEXT = { low: 'Low priority', normal: 'Normal priority', high: 'High priority' } as const;
@@ -20,6 +28,9 @@ function readableDate(isoDate: string): string {
   return `${Number(day)} ${MONTHS[Number(month) - 1]} ${year}`;
 }
 
+/** The DOM id of a task's item in the list. */
+export const taskItemId = (id: number) => `task-${id}`;
+
 export interface TaskItemProps {
   task: Task;
   returnTo: string;
@@ -36,7 +47,7 @@ export function TaskItem({ task, returnTo, today, focus }: TaskItemProps) {
   const swapItem = { 'hx-target': 'closest li', 'hx-swap': 'outerHTML' };
   return (
     <li
-      id={`task-${task.id}`}
+      id={taskItemId(task.id)}
       class={['task', `priority-${task.priority}`, task.status === 'done' && 'done', overdue && 'overdue']}
     >
       <div class="task-body">
@@ -126,7 +137,7 @@ const regionLink = (url: string) => ({
 export function StatusFilters({ view, counts }: { view: ListView; counts: StatusCounts }) {
   const total = { all: counts.open + counts.done, ...counts };
   return (
-    <nav id="status-filters" class="filters" aria-label="Status filter">
+    <nav id={TASK_LIST_IDS.statusFilters} class="filters" aria-label="Status filter">
       <ul>
         {FILTERS.map(({ status, label }) => (
           <li>
@@ -185,7 +196,7 @@ export function EmptyState({ view, counts }: { view: ListView; counts: StatusCou
   if (visible === 0)
     message = everything === 0 && !view.q ? 'No tasks yet. Add the first one above.' : 'No tasks match.';
   return (
-    <p id="empty-state" class="empty-state" safe>
+    <p id={TASK_LIST_IDS.emptyState} class="empty-state" safe>
       {message}
     </p>
   );
@@ -193,7 +204,7 @@ export function EmptyState({ view, counts }: { view: ListView; counts: StatusCou
 
 export function Pager({ view, nextCursor }: { view: ListView; nextCursor: string | null }) {
   return (
-    <nav id="pager" class="pager" aria-label="More tasks">
+    <nav id={TASK_LIST_IDS.pager} class="pager" aria-label="More tasks">
       {view.cursor ? <a href={listViewUrl({ ...view, cursor: undefined })}>Back to the first page</a> : ''}
       {nextCursor ? (
         <a
@@ -226,10 +237,10 @@ interface TaskRegionProps {
 export function TaskRegion({ view, items, nextCursor, counts, today, renderItem = TaskItem }: TaskRegionProps) {
   const returnTo = listViewUrl(view);
   return (
-    <section id="task-region" class="task-region" aria-label="Task list">
+    <section id={TASK_LIST_IDS.region} class="task-region" aria-label="Task list">
       <StatusFilters view={view} counts={counts} />
       <EmptyState view={view} counts={counts} />
-      <ul id="task-items" class="tasks" aria-label="Tasks">
+      <ul id={TASK_LIST_IDS.items} class="tasks" aria-label="Tasks">
         {items.map((task) => renderItem({ task, returnTo, today }))}
       </ul>
       <Pager view={view} nextCursor={nextCursor} />

@@ -1,5 +1,6 @@
 /** @jsxImportSource @kitajs/html */
 import { Elysia } from 'elysia';
+import { MESSAGE_IDS, Message } from '../components/layout';
 import { ErrorPage } from '../components/pages';
 import packageJson from '../package.json' with { type: 'json' };
 import type { SqlClient } from './db/sql-client';
@@ -7,12 +8,11 @@ import { apiDocs } from './http/api-docs';
 import { loadAssets } from './http/assets';
 import { createTrustedProxies } from './http/client-address';
 import { errorHandling } from './http/errors';
-import { registerFormats } from './http/formats';
 import { fragment, page } from './http/html';
-import type { Logger } from './http/logger';
 import { requestLogging } from './http/request-log';
 import { securityHeaders } from './http/security-headers';
 import { staticFiles } from './http/static-files';
+import type { Logger } from './lib/logger';
 import { healthRoutes } from './ops/health';
 import { createLifecycle, type Lifecycle } from './ops/lifecycle';
 import { createMetrics, metricsRoute, timedClient } from './ops/metrics';
@@ -37,7 +37,6 @@ export function createApp({
   lifecycle = createLifecycle(),
   trustedProxies = ['127.0.0.0/8', '::1'],
 }: AppDeps) {
-  registerFormats();
   const metrics = createMetrics(rawDb);
   const db = timedClient(rawDb, metrics);
   const tasks = createTaskService(createTaskStore(db));
@@ -45,7 +44,10 @@ export function createApp({
   const renderError = (status: number, message: string, asFragment: boolean) =>
     asFragment
       ? // htmx swaps error answers too: send the message to the alert region, never into a list item.
-        fragment(<p safe>{message}</p>, { status, headers: { 'hx-retarget': '#alerts', 'hx-reswap': 'innerHTML' } })
+        fragment(<Message text={message} />, {
+          status,
+          headers: { 'hx-retarget': `#${MESSAGE_IDS.alerts}`, 'hx-reswap': 'innerHTML' },
+        })
       : page(<ErrorPage assets={assets.urls} status={status} message={message} />, { status });
   // normalize: false turns unknown body fields into a 422 instead of silently dropping them.
   return new Elysia({ normalize: false })

@@ -1,7 +1,7 @@
 import { createApp } from './app';
 import { ConfigError, loadConfig } from './config';
 import { openDatabase } from './db/open-database';
-import { createLogger } from './http/logger';
+import { createLogger } from './lib/logger';
 import { createLifecycle } from './ops/lifecycle';
 
 /** Process entry: config → database → app → listen → signals. */

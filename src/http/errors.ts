@@ -1,7 +1,15 @@
 import { Elysia, ParseError, ValidationError } from 'elysia';
 import { DatabaseUnavailableError } from '../db/sql-client';
-import { AppError, type ErrorDetail } from './app-error';
-import type { Logger } from './logger';
+import {
+  type DomainError,
+  type ErrorDetail,
+  InvalidInputError,
+  NotFoundError,
+  VersionConflictError,
+} from '../lib/domain-errors';
+import type { Logger } from '../lib/logger';
+import { fieldErrorsOf } from '../lib/schema-errors';
+import { HttpError } from './http-error';
 import { declaresOversizedBody, PayloadTooLargeError } from './request-body';
 
 /**
@@ -11,49 +19,37 @@ import { declaresOversizedBody, PayloadTooLargeError } from './request-body';
 
 type ErrorBody = { error: string; message: string; details: ErrorDetail[] };
 
+export interface ErrorAnswer {
+  status: number;
+  body: ErrorBody & Record<string, unknown>;
+  headers?: Record<string, string>;
+}
+
 const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
   new Response(JSON.stringify(body), {
     status,
     headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
   });
 
-/** TypeBox paths look like "/title" or "/items/0"; people read "title" and "items.0". */
-const fieldOf = (path: string) => path.replace(/^\//, '').replaceAll('/', '.') || 'body';
+const bodyOf = (error: DomainError | HttpError): ErrorBody => ({
+  error: error.code,
+  message: error.message,
+  details: error.details,
+});
 
-function validationDetails(error: ValidationError): ErrorDetail[] {
-  const details = new Map<string, ErrorDetail>();
-  for (const issue of error.all) {
-    const path = 'path' in issue ? String(issue.path) : '';
-    const field = path ? fieldOf(path) : error.type;
-    details.set(field, { field, message: issueMessage(issue) });
-  }
-  return [...details.values()];
-}
-
-function issueMessage(issue: ValidationError['all'][number]): string {
-  const schema = ('schema' in issue ? issue.schema : {}) as { error?: unknown };
-  if ('message' in issue && issue.message === 'Unexpected property') return 'is not a known field';
-  if ('value' in issue && issue.value === undefined) return 'is required';
-  if (typeof schema.error === 'string') return schema.error;
-  return 'message' in issue ? String(issue.message).replace(/^Expected/, 'expected') : 'is invalid';
-}
-
-export function describeError(
-  error: unknown,
-  elysiaCode: string | number,
-): { status: number; body: ErrorBody; headers?: Record<string, string> } | null {
+/** The one place that decides how each refusal is answered over HTTP: status, body and headers. */
+export function describeError(error: unknown, elysiaCode: string | number): ErrorAnswer | null {
   // Errors thrown while reading the body reach us wrapped in Elysia's ParseError.
-  if (error instanceof ParseError && error.cause instanceof AppError) return describeError(error.cause, 'UNKNOWN');
-  if (error instanceof AppError) return { status: error.status, body: error.toJSON(), headers: error.headers };
+  if (error instanceof ParseError && error.cause instanceof HttpError) return describeError(error.cause, 'UNKNOWN');
+  if (error instanceof HttpError) return { status: error.status, body: bodyOf(error) };
+  if (error instanceof InvalidInputError) return { status: 422, body: bodyOf(error) };
+  if (error instanceof NotFoundError) return { status: 404, body: bodyOf(error) };
+  if (error instanceof VersionConflictError) {
+    const { current } = error;
+    return { status: 412, body: { ...bodyOf(error), current }, headers: { etag: `"${current.version}"` } };
+  }
   if (error instanceof ValidationError && error.type !== 'response') {
-    return {
-      status: 422,
-      body: {
-        error: 'validation_failed',
-        message: 'The request has invalid fields',
-        details: validationDetails(error),
-      },
-    };
+    return { status: 422, body: bodyOf(new InvalidInputError(fieldErrorsOf(error.all, error.type))) };
   }
   if (elysiaCode === 'PARSE') {
     return {
@@ -97,8 +93,7 @@ export function errorHandling(logger: Logger, renderHtml: HtmlErrorRenderer) {
   };
   return new Elysia({ name: 'error-handling' })
     .onRequest(({ request }) => {
-      if (declaresOversizedBody(request))
-        return json(413, new PayloadTooLargeError().toJSON(), { connection: 'close' });
+      if (declaresOversizedBody(request)) return json(413, bodyOf(new PayloadTooLargeError()), { connection: 'close' });
     })
     .onError({ as: 'global' }, ({ error, code, request, set }) => {
       const known = describeError(error, code);

@@ -1,7 +1,10 @@
+import type { Cookie } from 'elysia';
+
 /**
  * One-time messages across a redirect ("Added “Buy milk”"), carried in a short-lived cookie that
  * the next page reads and clears. Rendered escaped like any user data: a forged cookie can only
- * show its own text to its own browser.
+ * show its own text to its own browser. The value is base64url JSON: Elysia decodes cookie values
+ * twice, so a message holding "%" would not survive percent-encoding.
  */
 
 export interface Flash {
@@ -9,26 +12,23 @@ export interface Flash {
   text: string;
 }
 
-const NAME = 'flash';
+type FlashCookie = Cookie<unknown>;
+
 const MAX_TEXT = 500;
 
-export function flashCookie(message: Flash | null): string {
-  const attributes = 'Path=/; HttpOnly; SameSite=Lax';
-  if (!message) return `${NAME}=; ${attributes}; Max-Age=0`;
-  const value = encodeURIComponent(JSON.stringify({ kind: message.kind, text: message.text.slice(0, MAX_TEXT) }));
-  return `${NAME}=${value}; ${attributes}; Max-Age=60`;
+/** Leaves a message for the next page; Secure when the browser reached us over HTTPS. */
+export function setFlash(cookie: FlashCookie, message: Flash, secure: boolean): void {
+  const value = Buffer.from(JSON.stringify({ kind: message.kind, text: message.text.slice(0, MAX_TEXT) }));
+  cookie.set({ value: value.toString('base64url'), path: '/', httpOnly: true, sameSite: 'lax', maxAge: 60, secure });
 }
 
-export function readFlash(request: Request): Flash | null {
-  const raw = request.headers
-    .get('cookie')
-    ?.split(';')
-    .map((pair) => pair.trim())
-    .find((pair) => pair.startsWith(`${NAME}=`))
-    ?.slice(NAME.length + 1);
-  if (!raw) return null;
+/** The message left for this page, if any, cleared so it shows once. */
+export function takeFlash(cookie: FlashCookie): Flash | null {
+  if (typeof cookie.value !== 'string') return null;
+  const raw = cookie.value;
+  cookie.remove();
   try {
-    const parsed = JSON.parse(decodeURIComponent(raw)) as Partial<Flash>;
+    const parsed = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as Partial<Flash>;
     if ((parsed.kind === 'status' || parsed.kind === 'alert') && typeof parsed.text === 'string') {
       return { kind: parsed.kind, text: parsed.text.slice(0, MAX_TEXT) };
     }

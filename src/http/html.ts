@@ -1,6 +1,4 @@
-import { negotiate, type ReadyBody } from './compression';
-import type { Flash } from './flash';
-import { flashCookie } from './flash';
+import { negotiate, type ReadyBody } from '../lib/compression';
 
 /**
  * HTML responses. One URL serves a whole page or, to htmx, a fragment; caches must keep the two
@@ -54,9 +52,21 @@ export function partial(target: string, swap: 'outerHTML' | 'innerHTML', markup:
   return `<hx-partial hx-target="${target}" hx-swap="${swap}">${text(markup)}</hx-partial>`;
 }
 
-/** Post/Redirect/Get: 303 back to a page of ours, with a message for it to show once. */
-export function redirect(location: string, message?: Flash): Response {
-  const headers: Record<string, string> = { location, 'cache-control': 'no-store' };
-  if (message) headers['set-cookie'] = flashCookie(message);
-  return new Response(null, { status: 303, headers });
+/**
+ * One URL, two answers: the fragment htmx asked for, or the whole page (for a first visit, a
+ * reload, a history restore, or a browser without JavaScript). `render` is told which.
+ */
+export function pageOrFragment(
+  headers: Headers,
+  render: (asFragment: boolean) => Markup | ReadyBody,
+  init: Omit<Init, 'acceptEncoding'> = {},
+): Response {
+  const asFragment = isFragmentRequest(headers);
+  const withEncoding = { acceptEncoding: headers['accept-encoding'], ...init };
+  return asFragment ? fragment(render(true), withEncoding) : page(render(false), withEncoding);
+}
+
+/** Post/Redirect/Get: 303 back to a page of ours (which shows any flash message left for it). */
+export function redirect(location: string): Response {
+  return new Response(null, { status: 303, headers: { location, 'cache-control': 'no-store' } });
 }

@@ -1,9 +1,9 @@
-import { AppError } from './app-error';
+import { HttpError } from './http-error';
 
 /** Bodies above this are refused before they are read (Content-Length) or while read (chunked). */
 export const BODY_LIMIT_BYTES = 64 * 1024;
 
-export class PayloadTooLargeError extends AppError {
+export class PayloadTooLargeError extends HttpError {
   constructor() {
     super(413, 'payload_too_large', `The request body is larger than ${BODY_LIMIT_BYTES / 1024} KB`);
   }
@@ -21,7 +21,7 @@ const isJsonType = (contentType: string) => /^application\/([\w.+-]+\+)?json\s*(
 export async function readJsonBody(request: Request): Promise<unknown> {
   const contentType = request.headers.get('content-type') ?? '';
   if (!isJsonType(contentType)) {
-    throw new AppError(415, 'unsupported_media_type', 'Send the body as application/json', [
+    throw new HttpError(415, 'unsupported_media_type', 'Send the body as application/json', [
       { field: 'content-type', message: `must be application/json, got "${contentType || 'none'}"` },
     ]);
   }
@@ -29,7 +29,7 @@ export async function readJsonBody(request: Request): Promise<unknown> {
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new AppError(400, 'malformed_json', 'The request body is not valid JSON', [
+    throw new HttpError(400, 'malformed_json', 'The request body is not valid JSON', [
       { field: 'body', message: (error as Error).message },
     ]);
   }

@@ -1,7 +1,7 @@
 import { Elysia } from 'elysia';
+import type { Logger } from '../lib/logger';
 import type { Metrics } from '../ops/metrics';
 import { clientAddress } from './client-address';
-import type { Logger } from './logger';
 
 /**
  * One JSON log line and one metrics sample per request, and an X-Request-Id on every answer:

@@ -1,8 +1,9 @@
 import { withHeaders } from '@elysiajs/openapi';
 import { Elysia, t } from 'elysia';
-import { negotiate, type ReadyBody, readyBody } from '../http/compression';
-import { createLruCache } from '../http/lru-cache';
+import { requestKeyOf } from '../http/idempotency-key';
 import { readJsonBody } from '../http/request-body';
+import { createResponseCache } from '../http/response-cache';
+import { negotiate } from '../lib/compression';
 import {
   ConflictSchema,
   describedAs,
@@ -14,7 +15,8 @@ import {
   TaskPatchSchema,
   TaskSchema,
 } from './model';
-import { requestKeyOf, type TaskService } from './service';
+import { searchWords } from './search';
+import type { TaskService } from './service';
 
 /** The JSON REST API for tasks. Reads and writes through the same service as the HTML pages. */
 
@@ -59,22 +61,31 @@ const TAG = ['Tasks'];
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 
+/**
+ * The cache key of a list query, normalised as the search is: words it ignores (too short, stop
+ * words, repeats, case) share one entry, so they cannot be used to fill memory with copies.
+ */
+function listKey(query: TaskListQuery): string {
+  const normalised = { ...query, q: searchWords(query.q).join(' ') || undefined };
+  return JSON.stringify(
+    Object.entries(normalised)
+      .filter(([, value]) => value !== undefined)
+      .sort(),
+  );
+}
+
 export function createTaskApi(service: TaskService) {
-  // List pages by query and the list's version (see the pages' cache): any change anywhere moves
-  // the version on, so a cached page is never stale. Kept ready to send (and gzipped once asked for).
-  const listPages = createLruCache<ReadyBody>(500);
+  // List pages by query, kept for the list's current version (see src/http/response-cache.ts).
+  const listPages = createResponseCache({ maxBytes: 32 * 1024 * 1024 });
 
   return new Elysia({ name: 'task-api', prefix: '/api', normalize: false })
     .get(
       '/tasks',
       async ({ query, headers }) => {
         const { version } = await service.listStats();
-        const key = `${version}|${JSON.stringify(Object.entries(query).sort())}`;
-        let body = listPages.get(key);
-        if (!body) {
-          body = readyBody(JSON.stringify(await service.listTasks(query)));
-          listPages.set(key, body);
-        }
+        const body = await listPages.get(listKey(query), version, async () =>
+          JSON.stringify(await service.listTasks(query)),
+        );
         const { bytes, headers: encoding } = negotiate(body, headers['accept-encoding']);
         return new Response(bytes, { headers: { 'content-type': JSON_TYPE, vary: 'Accept-Encoding', ...encoding } });
       },

@@ -1,7 +1,7 @@
 /** @jsxImportSource @kitajs/html */
 import { TaskItem, type TaskItemProps } from '../../components/task-list';
 import { text } from '../http/html';
-import { createLruCache } from '../http/lru-cache';
+import { createLruCache } from '../lib/lru-cache';
 
 /**
  * Rendered task items, kept by everything an item's HTML depends on. A task never changes without
@@ -9,8 +9,9 @@ import { createLruCache } from '../http/lru-cache';
  * around it (counts, filters, the list itself) is always rendered fresh. Rendering attributes is
  * what a page spends most of its time on, so a page of 50 known tasks becomes 50 lookups.
  */
-export function createItemCache(limit = 5_000) {
-  const items = createLruCache<string>(limit);
+export function createItemCache(maxBytes = 16 * 1024 * 1024) {
+  // Strings are counted at two bytes a character, as a JavaScript engine may hold them.
+  const items = createLruCache<string>({ maxBytes, sizeOf: (html) => html.length * 2 });
   return function renderItem(props: TaskItemProps): string {
     const { task } = props;
     const key = `${task.id}:${task.version}:${task.updated_at}:${task.created_at}:${props.today}:${props.focus ?? ''}:${props.returnTo}`;

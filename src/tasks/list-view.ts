@@ -1,15 +1,8 @@
-import { SEARCH_MAX, type TaskStatus } from './model';
+import { listViewUrl } from '../../components/list-view-url';
+import { type ListView, SEARCH_MAX, type TaskStatus } from './model';
 import { searchWords, textMatches } from './search';
 
-/**
- * What the task page shows: a status filter, a search and a page cursor, all in the URL so that
- * links, reloads, Back/Forward and forms without JavaScript agree on one state.
- */
-export interface ListView {
-  status: TaskStatus | 'all';
-  q: string;
-  cursor?: string;
-}
+/** Reading a ListView (src/tasks/model.ts) back from a URL; components/list-view-url.ts writes it. */
 
 const STATUS_VALUES = new Set(['all', 'open', 'done']);
 
@@ -24,16 +17,6 @@ export function parseListView(params: URLSearchParams | Record<string, string | 
     q: (get('q') ?? '').slice(0, SEARCH_MAX),
     ...(cursor ? { cursor } : {}),
   };
-}
-
-/** The page URL of a view; defaults are left out so the plain list is just "/". */
-export function listViewUrl(view: ListView, path = '/'): string {
-  const params = new URLSearchParams();
-  if (view.status !== 'all') params.set('status', view.status);
-  if (view.q) params.set('q', view.q);
-  if (view.cursor) params.set('cursor', view.cursor);
-  const query = params.toString();
-  return query ? `${path}?${query}` : path;
 }
 
 /**

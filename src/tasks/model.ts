@@ -1,5 +1,7 @@
 import { type TLiteral, type TSchema, type TUnion, Type } from '@sinclair/typebox';
 import { type Static, t } from 'elysia';
+// The schemas below check `date` and `date-time` with our strict checks, registered there.
+import '../lib/formats';
 
 /**
  * The task's types and schemas: the single source for validation and the OpenAPI document.
@@ -22,6 +24,19 @@ export const SORTS = ['created', 'due', 'priority'] as const;
 export type TaskStatus = (typeof STATUSES)[number];
 export type TaskPriority = (typeof PRIORITIES)[number];
 export type TaskSort = (typeof SORTS)[number];
+
+/** How many tasks are open and how many done, for the status filter's badges. */
+export type StatusCounts = Record<TaskStatus, number>;
+
+/**
+ * What the task page shows: a status filter, a search and a page cursor, all in the URL so that
+ * links, reloads, Back/Forward and forms without JavaScript agree on one state.
+ */
+export interface ListView {
+  status: TaskStatus | 'all';
+  q: string;
+  cursor?: string;
+}
 
 const example = {
   id: 42,
@@ -65,7 +80,7 @@ const Status = oneOf(STATUSES, { description: 'open or done' });
 const Priority = oneOf(PRIORITIES, { description: 'low, normal or high' });
 const DueDate = t.Union([t.String({ format: 'date', examples: ['2026-12-01'] }), t.Null()], {
   description: 'A calendar date (YYYY-MM-DD) or null for none',
-  error: 'must be a real date as YYYY-MM-DD, or null',
+  error: 'must be a real date as YYYY-MM-DD',
 });
 const Title = t.String({
   error: 'must be a string',

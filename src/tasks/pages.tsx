@@ -1,26 +1,30 @@
 /** @jsxImportSource @kitajs/html */
-import { Elysia, t } from 'elysia';
-import type { PageAssets } from '../../components/layout';
+import { type Context, Elysia, t } from 'elysia';
+import { MESSAGE_IDS, Message, type PageAssets } from '../../components/layout';
+import { listViewUrl } from '../../components/list-view-url';
 import { EditPage, TaskPage } from '../../components/pages';
 import {
-  EditTaskForm,
+  EditingTaskItem,
   EMPTY_FORM,
   type FieldErrors,
   formValuesOf,
+  NEW_TASK_FORM_ID,
   NewTaskForm,
-  type TaskFormValues,
 } from '../../components/task-forms';
-import { EmptyState, Pager, SearchStatus, StatusFilters, TaskRegion } from '../../components/task-list';
-import { AppError, InvalidInputError, NotFoundError } from '../http/app-error';
-import { type ReadyBody, readyBody } from '../http/compression';
-import { type Flash, flashCookie, readFlash } from '../http/flash';
-import { fragment, isFragmentRequest, page, partial, redirect, text } from '../http/html';
-import { createLruCache } from '../http/lru-cache';
+import { EmptyState, Pager, SearchStatus, StatusFilters, TASK_LIST_IDS, TaskRegion } from '../../components/task-list';
+import { sameOriginForms } from '../http/csrf';
+import { type Flash, setFlash, takeFlash } from '../http/flash';
+import { fragment, isFragmentRequest, pageOrFragment, partial, redirect, text } from '../http/html';
+import { requestKeyOf } from '../http/idempotency-key';
+import { createResponseCache } from '../http/response-cache';
+import { readyBody } from '../lib/compression';
+import { InvalidInputError, NotFoundError, VersionConflictError } from '../lib/domain-errors';
+import { formErrorsOf, formVersion, readTaskForm, TaskFormBody } from './forms';
 import { createItemCache } from './item-cache';
-import { type ListView, listViewUrl, parseListView, safeReturnTo, viewOfReturnTo, viewShows } from './list-view';
-import { PAGE_DEFAULT, PRIORITIES, type Task, type TaskPriority, type TaskStatus } from './model';
+import { parseListView, safeReturnTo, viewOfReturnTo, viewShows } from './list-view';
+import { type ListView, PAGE_DEFAULT, type Task, type TaskStatus } from './model';
 import { searchWords } from './search';
-import { requestKeyOf, type TaskService, VersionConflictError } from './service';
+import type { TaskService } from './service';
 import type { ListStats } from './store';
 
 /**
@@ -30,19 +34,20 @@ import type { ListStats } from './store';
  */
 
 type Headers = Record<string, string | undefined>;
-
-const TaskFormBody = t.Object(
-  {
-    title: t.Optional(t.String()),
-    notes: t.Optional(t.String()),
-    priority: t.Optional(t.String()),
-    due_date: t.Optional(t.String()),
-    version: t.Optional(t.String()),
-    return_to: t.Optional(t.String()),
-  },
-  { additionalProperties: true },
-);
-type TaskFormBody = typeof TaskFormBody.static;
+type FlashCookie = Context['cookie'][string];
+/** What a change's answer needs from its request. */
+interface ChangeRequest {
+  headers: Headers;
+  body: TaskFormBody;
+  cookie: Record<string, FlashCookie>;
+}
+interface ChangeOptions {
+  status?: number;
+  /** After an htmx change, where the keyboard focus goes back to. */
+  focus?: 'toggle' | 'edit';
+  /** A new task, added at the top of the list. */
+  added?: boolean;
+}
 
 const IdParams = t.Object({ id: t.String({ pattern: '^[1-9][0-9]{0,14}$' }) });
 const ViewQuery = t.Object(
@@ -50,66 +55,28 @@ const ViewQuery = t.Object(
   { additionalProperties: true },
 );
 const EditQuery = t.Object({ return_to: t.Optional(t.String()) }, { additionalProperties: true });
-
-/**
- * Forms change data, so only our own pages may post them (CSRF). Browsers say where a request
- * comes from in Sec-Fetch-Site; older ones send Origin, which must then name our host.
- */
-function isSameOrigin(headers: Headers): boolean {
-  const site = headers['sec-fetch-site'];
-  if (site) return site === 'same-origin' || site === 'none';
-  const origin = headers.origin;
-  if (!origin) return true;
-  try {
-    return new URL(origin).host === headers.host;
-  } catch {
-    return false;
-  }
-}
+const hidden = { detail: { hide: true } };
+const withForm = { params: IdParams, body: TaskFormBody, ...hidden };
 
 const today = () => new Date().toISOString().slice(0, 10);
 const quoted = (task: Pick<Task, 'title'>) => `“${task.title}”`;
+const isBadCursor = (error: unknown) =>
+  error instanceof InvalidInputError && error.details.some((detail) => detail.field === 'cursor');
+// Behind the load balancer TLS ends there; it says which scheme the browser used.
+const overHttps = (headers: Headers) => headers['x-forwarded-proto'] === 'https';
 
-/** Turns posted form fields into service input; wrong values become field errors, never exceptions. */
-function readTaskForm(body: TaskFormBody) {
-  const values: TaskFormValues = {
-    title: body.title ?? '',
-    notes: body.notes ?? '',
-    priority: body.priority ?? 'normal',
-    due_date: body.due_date ?? '',
-  };
-  const errors: FieldErrors = {};
-  if (!PRIORITIES.includes(values.priority as TaskPriority)) errors.priority = 'Choose Low, Normal or High';
-  const input = {
-    title: values.title,
-    notes: values.notes,
-    priority: values.priority as TaskPriority,
-    due_date: values.due_date || null,
-  };
-  return { values, errors, input };
-}
-
-/** The version the form was rendered with; a missing or garbled one can only ever conflict. */
-const formVersion = (body: TaskFormBody) => (/^\d{1,10}$/.test(body.version ?? '') ? Number(body.version) : 0);
-
-function fieldErrorsOf(error: unknown, into: FieldErrors): FieldErrors {
-  if (!(error instanceof InvalidInputError)) throw error;
-  for (const detail of error.details) into[detail.field as keyof FieldErrors] = capitalise(detail.message);
-  return into;
-}
-
-const capitalise = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
+/** Where the browser came from: the page's own URL for htmx, the form's return_to otherwise. */
+const returnToOf = (headers: Headers, body?: { return_to?: string }) =>
+  safeReturnTo(isFragmentRequest(headers) ? headers['hx-current-url'] : body?.return_to);
 
 export function createTaskPages(service: TaskService, assets: PageAssets) {
   const renderItem = createItemCache();
-  // Whole list pages by view and the list's version, which every change (on any instance) moves
-  // on: a cached page is the page as it would be rendered now. Kept ready to send (UTF-8, and
-  // gzipped once asked for); 200 views of ~75 KB at most.
-  const listPages = createLruCache<ReadyBody>(200);
+  // Whole list pages (and regions) by view, kept for the list's current version.
+  const listPages = createResponseCache({ maxBytes: 32 * 1024 * 1024 });
 
   async function listState(view: ListView, stats?: ListStats) {
     const query = { status: view.status, q: view.q || undefined, cursor: view.cursor, limit: PAGE_DEFAULT };
-    const counts = stats && !searchWords(view.q).length ? Promise.resolve(stats.counts) : service.countTasks(view.q);
+    const counts = stats && !searchWords(view.q).length ? stats.counts : service.countTasks(view.q);
     const [list, resolvedCounts] = await Promise.all([service.listTasks(query), counts]);
     return {
       view,
@@ -121,112 +88,110 @@ export function createTaskPages(service: TaskService, assets: PageAssets) {
     };
   }
 
+  /** The list as a whole page, or as the region htmx swaps when the filter or search changes. */
+  async function renderList(view: ListView, asFragment: boolean, stats: ListStats, flash: Flash | null) {
+    const state = await listState(view, stats);
+    if (asFragment) return text(<TaskRegion {...state} />, <SearchStatus view={view} outOfBand />);
+    const messages = {
+      flash: flash?.kind === 'status' ? flash.text : undefined,
+      alert: flash?.kind === 'alert' ? flash.text : undefined,
+    };
+    return text(<TaskPage assets={assets} form={{ values: EMPTY_FORM, errors: {} }} {...messages} {...state} />);
+  }
+
   /** The pieces of the page that every change touches: counts, empty state and messages. */
   async function pageUpdates(view: ListView, message: Flash) {
     const counts = await service.countTasks(view.q);
     return [
-      partial('#status-filters', 'outerHTML', <StatusFilters view={view} counts={counts} />),
-      partial('#empty-state', 'outerHTML', <EmptyState view={view} counts={counts} />),
-      partial('#flash', 'innerHTML', message.kind === 'status' ? <p safe>{message.text}</p> : ''),
-      partial('#alerts', 'innerHTML', message.kind === 'alert' ? <p safe>{message.text}</p> : ''),
+      partial(`#${TASK_LIST_IDS.statusFilters}`, 'outerHTML', <StatusFilters view={view} counts={counts} />),
+      partial(`#${TASK_LIST_IDS.emptyState}`, 'outerHTML', <EmptyState view={view} counts={counts} />),
+      partial(`#${MESSAGE_IDS.flash}`, 'innerHTML', <Message text={message.kind === 'status' ? message.text : ''} />),
+      partial(`#${MESSAGE_IDS.alerts}`, 'innerHTML', <Message text={message.kind === 'alert' ? message.text : ''} />),
     ].join('');
   }
 
-  /** Where the browser came from: the page's own URL for htmx, the form's return_to otherwise. */
-  const returnToOf = (headers: Headers, body?: { return_to?: string }) =>
-    safeReturnTo(isFragmentRequest(headers) ? headers['hx-current-url'] : body?.return_to);
-
-  /** The answer after a change to one task: its new item (or its removal) with counts and a message. */
+  /**
+   * The answer after a change to one task. Without JavaScript: back where the user was, with the
+   * message. With htmx: the task's new item (or its removal), the counts and the message; after an
+   * add, the item goes at the top of the list and the form comes back empty and focused.
+   */
   async function changed(
-    headers: Headers,
-    body: TaskFormBody,
+    { headers, body, cookie }: ChangeRequest,
     task: Task | null,
     message: Flash,
-    { status = 200, focus }: { status?: number; focus?: 'toggle' | 'edit' } = {},
+    options: ChangeOptions = {},
   ) {
     const returnTo = returnToOf(headers, body);
-    if (!isFragmentRequest(headers)) return redirect(returnTo, message);
+    if (!isFragmentRequest(headers)) {
+      setFlash(cookie.flash as FlashCookie, message, overHttps(headers));
+      return redirect(returnTo);
+    }
     const view = viewOfReturnTo(returnTo);
     const shown = task !== null && viewShows(view, task);
-    const item = shown ? renderItem({ task, returnTo, today: today(), focus }) : '';
-    return fragment(text(item, await pageUpdates(view, message)), {
-      status,
-      // Say the swap every time: a task that no longer belongs in this view (completed under "Open",
-      // deleted) leaves the list, and one that stays replaces its item even where the form asked for
-      // "delete" (a delete refused because the task changed elsewhere).
-      headers: { 'hx-reswap': shown ? 'outerHTML' : 'delete' },
-    });
-  }
-
-  /** Runs a change; a stale version or a vanished task is answered here, the same way for every action. */
-  async function guarded(headers: Headers, body: TaskFormBody, action: string, change: () => Promise<Response>) {
-    try {
-      return await change();
-    } catch (error) {
-      if (error instanceof VersionConflictError) {
-        const text = `${quoted(error.current)} was changed elsewhere, so it was not ${action}. It now shows the latest version.`;
-        return changed(headers, body, error.current, { kind: 'alert', text }, { status: 409, focus: 'toggle' });
-      }
-      if (error instanceof NotFoundError) {
-        return changed(headers, body, null, { kind: 'alert', text: 'That task no longer exists.' }, { status: 404 });
-      }
-      throw error;
+    const item = shown ? renderItem({ task, returnTo, today: today(), focus: options.focus }) : '';
+    const updates = await pageUpdates(view, message);
+    if (options.added) {
+      const freshForm = <NewTaskForm values={EMPTY_FORM} errors={{}} returnTo={returnTo} focus />;
+      return fragment(text(item, updates, partial(`#${NEW_TASK_FORM_ID}`, 'outerHTML', freshForm)), { status: 201 });
     }
+    // Say the swap every time: a task that no longer belongs in this view (completed under "Open",
+    // deleted) leaves the list, and one that stays replaces its item even where the form asked for
+    // "delete" (a delete refused because the task changed elsewhere).
+    const swap = { 'hx-reswap': shown ? 'outerHTML' : 'delete' };
+    return fragment(text(item, updates), { status: options.status, headers: swap });
   }
 
-  /** Complete and Reopen: the same change but for the status it sets and the word it reports. */
-  const changeStatus =
-    (status: TaskStatus, done: 'completed' | 'reopened') =>
-    ({ params, body, headers }: { params: { id: string }; body: TaskFormBody; headers: Headers }) =>
-      guarded(headers, body, done, async () => {
-        const task = await service.updateTask(Number(params.id), { status }, formVersion(body));
-        const text = `${capitalise(done)} ${quoted(task)}`;
-        return changed(headers, body, task, { kind: 'status', text }, { focus: 'toggle' });
+  /**
+   * A change that may be refused because the task changed or vanished meanwhile: the refusal is
+   * shown in the page (the task as it is now), never overwritten. (A route's own error hook cannot
+   * do this: Elysia runs the app-wide error handler first.)
+   */
+  const refusalsShown =
+    <Request extends ChangeRequest>(action: string, change: (request: Request) => Promise<Response>) =>
+    (request: Request) =>
+      change(request).catch((error) => {
+        if (error instanceof VersionConflictError) {
+          const current = error.current as Task;
+          const text = `${quoted(current)} was changed elsewhere, so it was not ${action}. It now shows the latest version.`;
+          return changed(request, current, { kind: 'alert', text }, { status: 409, focus: 'toggle' });
+        }
+        if (error instanceof NotFoundError) {
+          return changed(request, null, { kind: 'alert', text: 'That task no longer exists.' }, { status: 404 });
+        }
+        throw error;
       });
 
+  /** Complete and Reopen: the same change but for the status it sets and the word it reports. */
+  const changeStatus = (status: TaskStatus, done: 'completed' | 'reopened') =>
+    refusalsShown(done, async (request: ChangeRequest & { params: { id: string } }) => {
+      const task = await service.updateTask(Number(request.params.id), { status }, formVersion(request.body));
+      const label = `${done.charAt(0).toUpperCase()}${done.slice(1)} ${quoted(task)}`;
+      return changed(request, task, { kind: 'status', text: label }, { focus: 'toggle' });
+    });
+
   return new Elysia({ name: 'task-pages' })
-    .onBeforeHandle(({ request, headers }) => {
-      if (request.method === 'POST' && !isSameOrigin(headers)) {
-        throw new AppError(403, 'cross_site_form', 'Forms from other sites cannot change your tasks');
-      }
-    })
+    .use(sameOriginForms())
     .get(
       '/',
-      async ({ query, headers, request }) => {
-        let view = parseListView(query);
+      async ({ query, headers, cookie }) => {
+        const view = parseListView(query);
         const asFragment = isFragmentRequest(headers);
-        const flash = asFragment ? null : readFlash(request);
+        const flash = asFragment ? null : takeFlash(cookie.flash as FlashCookie);
         const stats = await service.listStats();
-        const cacheKey = `${asFragment ? 'region' : 'page'}|${listViewUrl(view)}|${today()}|${stats.version}`;
-        const acceptEncoding = headers['accept-encoding'];
-        const cached = flash ? undefined : listPages.get(cacheKey);
-        if (cached) return asFragment ? fragment(cached, { acceptEncoding }) : page(cached, { acceptEncoding });
-
-        let alert: string | undefined;
-        const state = await listState(view, stats).catch(async (error) => {
-          if (!(error instanceof InvalidInputError) || !view.cursor) throw error;
-          alert = 'That page link is no longer valid, so here is the first page.';
-          view = { ...view, cursor: undefined };
-          return listState(view, stats);
-        });
-        const markup = asFragment
-          ? text(<TaskRegion {...state} />, <SearchStatus view={view} outOfBand />)
-          : text(
-              <TaskPage
-                assets={assets}
-                form={{ values: EMPTY_FORM, errors: {} }}
-                flash={flash?.kind === 'status' ? flash.text : undefined}
-                alert={alert ?? (flash?.kind === 'alert' ? flash.text : undefined)}
-                {...state}
-              />,
-            );
-        const body = readyBody(markup);
+        const render = () => renderList(view, asFragment, stats, flash);
         // Only the page everyone gets is kept: not one showing this visitor's message.
-        if (!flash && !alert) listPages.set(cacheKey, body);
-        if (asFragment) return fragment(body, { acceptEncoding });
-        return page(body, { acceptEncoding, headers: flash ? { 'set-cookie': flashCookie(null) } : {} });
+        const key = `${asFragment ? 'region' : 'page'}|${listViewUrl(view)}|${today()}`;
+        try {
+          const body = flash ? readyBody(await render()) : await listPages.get(key, stats.version, render);
+          return pageOrFragment(headers, () => body);
+        } catch (error) {
+          if (!isBadCursor(error)) throw error;
+          const text = 'That page link is no longer valid, so here is the first page.';
+          if (!asFragment) setFlash(cookie.flash as FlashCookie, { kind: 'alert', text }, overHttps(headers));
+          return redirect(listViewUrl({ ...view, cursor: undefined }));
+        }
       },
-      { query: ViewQuery, detail: { hide: true } },
+      { query: ViewQuery, ...hidden },
     )
     .get(
       '/tasks',
@@ -236,45 +201,38 @@ export function createTaskPages(service: TaskService, assets: PageAssets) {
         const state = await listState(view);
         const returnTo = listViewUrl({ ...view, cursor: undefined });
         const items = state.items.map((task) => renderItem({ task, returnTo, today: state.today }));
-        return fragment(
-          text(...items, partial('#pager', 'outerHTML', <Pager view={view} nextCursor={state.nextCursor} />)),
-        );
+        const pager = <Pager view={view} nextCursor={state.nextCursor} />;
+        return fragment(text(...items, partial(`#${TASK_LIST_IDS.pager}`, 'outerHTML', pager)));
       },
-      { query: ViewQuery, detail: { hide: true } },
+      { query: ViewQuery, ...hidden },
     )
     .post(
       '/tasks',
-      async ({ body, headers }) => {
+      async (request) => {
+        const { body, headers } = request;
         const form = readTaskForm(body);
         const returnTo = returnToOf(headers, body);
-        let task: Task | undefined;
-        if (!form.errors.priority)
-          task = await service
-            .createTask(form.input, requestKeyOf(headers))
-            .then((created) => created.task)
-            .catch((error) => void fieldErrorsOf(error, form.errors));
-        if (!task) {
+        const created = form.input
+          ? await service.createTask(form.input, requestKeyOf(headers)).catch((error) => {
+              if (!(error instanceof InvalidInputError)) throw error;
+              form.errors = formErrorsOf(error.details);
+            })
+          : undefined;
+        if (!created) {
+          const retry = { values: form.values, errors: form.errors };
           if (isFragmentRequest(headers)) {
-            return fragment(<NewTaskForm values={form.values} errors={form.errors} returnTo={returnTo} />, {
+            return fragment(<NewTaskForm {...retry} returnTo={returnTo} />, {
               status: 422,
-              headers: { 'hx-retarget': '#new-task-form', 'hx-reswap': 'outerHTML' },
+              headers: { 'hx-retarget': `#${NEW_TASK_FORM_ID}`, 'hx-reswap': 'outerHTML' },
             });
           }
           const state = await listState(viewOfReturnTo(returnTo));
-          return page(<TaskPage assets={assets} form={form} {...state} />, { status: 422 });
+          return pageOrFragment(headers, () => <TaskPage assets={assets} form={retry} {...state} />, { status: 422 });
         }
-        const message: Flash = { kind: 'status', text: `Added ${quoted(task)}` };
-        if (!isFragmentRequest(headers)) return redirect(returnTo, message);
-        const view = viewOfReturnTo(returnTo);
-        const item = viewShows(view, task) ? renderItem({ task, returnTo, today: today() }) : '';
-        const freshForm = partial(
-          '#new-task-form',
-          'outerHTML',
-          <NewTaskForm values={EMPTY_FORM} errors={{}} returnTo={returnTo} focus />,
-        );
-        return fragment(text(item, await pageUpdates(view, message), freshForm), { status: 201 });
+        const message: Flash = { kind: 'status', text: `Added ${quoted(created.task)}` };
+        return changed(request, created.task, message, { added: true });
       },
-      { body: TaskFormBody, detail: { hide: true } },
+      { body: TaskFormBody, ...hidden },
     )
     .get(
       '/tasks/:id',
@@ -283,73 +241,60 @@ export function createTaskPages(service: TaskService, assets: PageAssets) {
         const task = await service.getTask(Number(params.id));
         return fragment(renderItem({ task, returnTo: returnToOf(headers), today: today(), focus: 'edit' }));
       },
-      { params: IdParams, detail: { hide: true } },
+      { params: IdParams, ...hidden },
     )
     .get(
       '/tasks/:id/edit',
       async ({ params, headers, query }) => {
         const task = await service.getTask(Number(params.id));
-        const returnTo = returnToOf(headers, query);
-        const form = { task, values: formValuesOf(task), errors: {}, returnTo };
-        if (isFragmentRequest(headers)) return fragment(<EditingItem {...form} />);
-        return page(<EditPage assets={assets} {...form} />);
+        const form = { task, values: formValuesOf(task), errors: {}, returnTo: returnToOf(headers, query) };
+        return pageOrFragment(headers, (asFragment) =>
+          asFragment ? <EditingTaskItem {...form} /> : <EditPage assets={assets} {...form} />,
+        );
       },
-      { params: IdParams, query: EditQuery, detail: { hide: true } },
+      { params: IdParams, query: EditQuery, ...hidden },
     )
     .post(
       '/tasks/:id',
-      async ({ params, body, headers }) => {
+      async (request) => {
+        const { params, body, headers } = request;
         const task = await service.getTask(Number(params.id));
         const form = readTaskForm(body);
-        const returnTo = returnToOf(headers, body);
-        const answer = async (errors: FieldErrors, conflict: Task | undefined, status: number) => {
-          const props = { task: conflict ?? task, values: form.values, errors, conflict, returnTo };
-          if (isFragmentRequest(headers)) return fragment(<EditingItem {...props} />, { status });
-          return page(<EditPage assets={assets} {...props} />, { status });
+        const editAgain = (errors: FieldErrors, status: number, conflict?: Task) => {
+          const props = {
+            task: conflict ?? task,
+            values: form.values,
+            errors,
+            conflict,
+            returnTo: returnToOf(headers, body),
+          };
+          return pageOrFragment(
+            headers,
+            (asFragment) => (asFragment ? <EditingTaskItem {...props} /> : <EditPage assets={assets} {...props} />),
+            { status },
+          );
         };
-        if (form.errors.priority) return answer(form.errors, undefined, 422);
+        if (!form.input) return editAgain(form.errors, 422);
         try {
           const saved = await service.updateTask(task.id, form.input, formVersion(body));
-          return changed(headers, body, saved, { kind: 'status', text: `Saved ${quoted(saved)}` }, { focus: 'edit' });
+          return changed(request, saved, { kind: 'status', text: `Saved ${quoted(saved)}` }, { focus: 'edit' });
         } catch (error) {
-          if (error instanceof VersionConflictError) return answer({}, error.current, 409);
-          return answer(fieldErrorsOf(error, form.errors), undefined, 422);
+          if (error instanceof VersionConflictError) return editAgain({}, 409, error.current as Task);
+          if (error instanceof InvalidInputError) return editAgain(formErrorsOf(error.details), 422);
+          throw error;
         }
       },
-      { params: IdParams, body: TaskFormBody, detail: { hide: true } },
+      withForm,
     )
-    .post('/tasks/:id/complete', changeStatus('done', 'completed'), {
-      params: IdParams,
-      body: TaskFormBody,
-      detail: { hide: true },
-    })
-    .post('/tasks/:id/reopen', changeStatus('open', 'reopened'), {
-      params: IdParams,
-      body: TaskFormBody,
-      detail: { hide: true },
-    })
+    .post('/tasks/:id/complete', changeStatus('done', 'completed'), withForm)
+    .post('/tasks/:id/reopen', changeStatus('open', 'reopened'), withForm)
     .post(
       '/tasks/:id/delete',
-      ({ params, body, headers }) =>
-        guarded(headers, body, 'deleted', async () => {
-          const task = await service.getTask(Number(params.id));
-          await service.deleteTask(task.id, formVersion(body));
-          return changed(headers, body, null, { kind: 'status', text: `Deleted ${quoted(task)}` });
-        }),
-      { params: IdParams, body: TaskFormBody, detail: { hide: true } },
+      refusalsShown('deleted', async (request: ChangeRequest & { params: { id: string } }) => {
+        const task = await service.getTask(Number(request.params.id));
+        await service.deleteTask(task.id, formVersion(request.body));
+        return changed(request, null, { kind: 'status', text: `Deleted ${quoted(task)}` });
+      }),
+      withForm,
     );
-}
-
-function EditingItem(props: {
-  task: Task;
-  values: TaskFormValues;
-  errors: FieldErrors;
-  conflict?: Task;
-  returnTo: string;
-}) {
-  return (
-    <li id={`task-${props.task.id}`} class="task editing">
-      <EditTaskForm {...props} inline />
-    </li>
-  );
 }

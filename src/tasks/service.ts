@@ -1,8 +1,10 @@
-import { AppError, type ErrorDetail, InvalidInputError, NotFoundError } from '../http/app-error';
+import { isCalendarDate } from '../lib/calendar-date';
+import { type ErrorDetail, InvalidInputError, NotFoundError, VersionConflictError } from '../lib/domain-errors';
 import {
   NOTES_MAX,
   PAGE_DEFAULT,
   PRIORITIES,
+  type StatusCounts,
   type Task,
   type TaskCreate,
   type TaskListQuery,
@@ -10,7 +12,7 @@ import {
   type TaskSort,
   TITLE_MAX,
 } from './model';
-import type { ListPosition, StatusCounts, TaskChanges, TaskStore } from './store';
+import type { ListPosition, TaskChanges, TaskStore } from './store';
 
 /**
  * The rules for tasks, shared by the JSON API and the HTML pages: one code path per action.
@@ -18,26 +20,14 @@ import type { ListPosition, StatusCounts, TaskChanges, TaskStore } from './store
  * real calendar dates, versions) and reports every bad field at once.
  */
 
-export class VersionConflictError extends AppError {
-  constructor(readonly current: Task) {
-    super(412, 'version_conflict', 'This task was changed elsewhere');
-  }
-
-  override get headers() {
-    return { etag: `"${this.current.version}"` };
-  }
-
-  override toJSON() {
-    return { ...super.toJSON(), current: this.current };
-  }
-}
-
 export interface TaskPage {
   items: Task[];
   next_cursor: string | null;
 }
 
 export type TaskService = ReturnType<typeof createTaskService>;
+
+const CHANGED_ELSEWHERE = 'This task was changed elsewhere';
 
 export function createTaskService(store: TaskStore, clock: () => Date = () => new Date()) {
   async function requireTask(id: number): Promise<Task> {
@@ -73,38 +63,48 @@ export function createTaskService(store: TaskStore, clock: () => Date = () => ne
      * task its first use created, marked as a replay.
      */
     async createTask(input: TaskCreate, requestKey?: string): Promise<{ task: Task; replayed: boolean }> {
-      const errors: ErrorDetail[] = [];
-      const title = checkTitle(input.title, errors);
-      const notes = checkNotes(input.notes ?? '', errors);
-      const dueDate = checkDueDate(input.due_date ?? null, errors);
-      if (errors.length) throw new InvalidInputError(errors);
-      const task = { title, notes, priority: input.priority ?? 'normal', due_date: dueDate };
+      const { title, notes, due_date } = checkedOrRefused({ notes: '', due_date: null, ...input });
+      const task = {
+        title: title ?? '',
+        notes: notes ?? '',
+        priority: input.priority ?? 'normal',
+        due_date: due_date ?? null,
+      };
       return store.insert(task, clock(), requestKey);
     },
 
     async updateTask(id: number, patch: TaskPatch, expectedVersion: number | null = null): Promise<Task> {
-      const changes = checkPatch(patch);
+      const changes = checkedOrRefused(patch);
       const outcome = await store.update(id, changes, expectedVersion, clock());
       if (outcome.kind === 'missing') throw new NotFoundError(`Task ${id}`);
-      if (outcome.kind === 'conflict') throw new VersionConflictError(outcome.current);
+      if (outcome.kind === 'conflict') throw new VersionConflictError(outcome.current, CHANGED_ELSEWHERE);
       return outcome.task;
     },
 
     async deleteTask(id: number, expectedVersion: number | null = null): Promise<void> {
       const outcome = await store.remove(id, expectedVersion);
       if (outcome.kind === 'missing') throw new NotFoundError(`Task ${id}`);
-      if (outcome.kind === 'conflict') throw new VersionConflictError(outcome.current);
+      if (outcome.kind === 'conflict') throw new VersionConflictError(outcome.current, CHANGED_ELSEWHERE);
     },
   };
 }
 
-function checkPatch(patch: TaskPatch): TaskChanges {
-  const errors: ErrorDetail[] = [];
-  const changes: TaskChanges = { status: patch.status, priority: patch.priority };
-  if (patch.title !== undefined) changes.title = checkTitle(patch.title, errors);
-  if (patch.notes !== undefined) changes.notes = checkNotes(patch.notes, errors);
-  if (patch.due_date !== undefined) changes.due_date = checkDueDate(patch.due_date, errors);
-  if (errors.length) throw new InvalidInputError(errors);
+/**
+ * What the fields given mean: trimmed lengths, no control characters, real dates. Returns the
+ * cleaned values and every problem at once; the HTML forms use it to report all of them together.
+ */
+export function checkTaskFields(fields: TaskPatch): { changes: TaskChanges; problems: ErrorDetail[] } {
+  const problems: ErrorDetail[] = [];
+  const changes: TaskChanges = { status: fields.status, priority: fields.priority };
+  if (fields.title !== undefined) changes.title = checkTitle(fields.title, problems);
+  if (fields.notes !== undefined) changes.notes = checkNotes(fields.notes, problems);
+  if (fields.due_date !== undefined) changes.due_date = checkDueDate(fields.due_date, problems);
+  return { changes, problems };
+}
+
+function checkedOrRefused(fields: TaskPatch): TaskChanges {
+  const { changes, problems } = checkTaskFields(fields);
+  if (problems.length) throw new InvalidInputError(problems);
   return changes;
 }
 
@@ -133,15 +133,6 @@ function checkNotes(notes: string, errors: ErrorDetail[]): string {
     errors.push({ field: 'notes', message: `must be at most ${NOTES_MAX} characters (got ${characterCount(notes)})` });
   }
   return notes;
-}
-
-/** Accepts only real calendar dates in YYYY-MM-DD within MySQL's DATE range. */
-export function isCalendarDate(value: string): boolean {
-  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
-  if (!match) return false;
-  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
-  const date = new Date(Date.UTC(year, month - 1, day));
-  return year >= 1000 && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
 }
 
 function checkDueDate(value: string | null, errors: ErrorDetail[]): string | null {
@@ -185,12 +176,4 @@ function parseCursor(cursor: string, sort: TaskSort): ListPosition | null {
     return { sort, due_date: k[0], id: id as number };
   }
   return null;
-}
-
-const SANE_REQUEST_KEY = /^[A-Za-z0-9._:-]{1,128}$/;
-
-/** The Idempotency-Key a request carries, when it is one we can store. */
-export function requestKeyOf(headers: Record<string, string | undefined>): string | undefined {
-  const key = headers['idempotency-key'];
-  return key && SANE_REQUEST_KEY.test(key) ? key : undefined;
 }

@@ -11,6 +11,7 @@ import {
   COUNT_SHARDS,
   PRIORITIES,
   STATUSES,
+  type StatusCounts,
   type Task,
   type TaskPriority,
   type TaskSort,
@@ -55,8 +56,6 @@ export type ListPosition =
 export type UpdateOutcome = { kind: 'updated'; task: Task } | { kind: 'missing' } | { kind: 'conflict'; current: Task };
 
 export type DeleteOutcome = { kind: 'deleted' } | { kind: 'missing' } | { kind: 'conflict'; current: Task };
-
-export type StatusCounts = Record<TaskStatus, number>;
 
 /** The maintained counts, and a version of the whole list that grows with every change. */
 export interface ListStats {

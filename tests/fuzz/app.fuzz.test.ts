@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { type App, createApp } from '../../src/app';
 import { openDatabase } from '../../src/db/open-database';
 import type { SqlClient } from '../../src/db/sql-client';
-import { createLogger } from '../../src/http/logger';
+import { createLogger } from '../../src/lib/logger';
 import { ORIGIN } from '../support/http';
 
 /**

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'bun:test';
 import { createApp } from '../../src/app';
-import { createLogger } from '../../src/http/logger';
+import { createLogger } from '../../src/lib/logger';
 import type { Task } from '../../src/tasks/model';
 import { ENGINES, openTestDatabase, type TestDatabase, type TestEngine } from '../support/databases';
 import {

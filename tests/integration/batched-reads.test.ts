@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { createApp } from '../../src/app';
 import type { SqlClient } from '../../src/db/sql-client';
-import { createLogger } from '../../src/http/logger';
+import { createLogger } from '../../src/lib/logger';
 import type { Task } from '../../src/tasks/model';
 import { ENGINES, openTestDatabase, type TestDatabase } from '../support/databases';
 import { createApiClient } from '../support/http';

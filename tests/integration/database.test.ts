@@ -7,7 +7,7 @@ import { openMysql, readPoolInternals, tlsOptions } from '../../src/db/mysql';
 import { openDatabase } from '../../src/db/open-database';
 import { DatabaseUnavailableError, type SqlClient, type SqlValue } from '../../src/db/sql-client';
 import { openSqlite } from '../../src/db/sqlite';
-import { createLogger } from '../../src/http/logger';
+import { createLogger } from '../../src/lib/logger';
 import { createTaskStore } from '../../src/tasks/store';
 import { databaseConfig, ENGINES } from '../support/databases';
 import { createTestMysqlDatabase } from '../support/mariadb';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { type App, createApp } from '../../src/app';
-import { createLogger } from '../../src/http/logger';
+import { createLogger } from '../../src/lib/logger';
 import { ENGINES, openTestDatabase, type TestDatabase } from '../support/databases';
 import { createApiClient, ORIGIN } from '../support/http';
 

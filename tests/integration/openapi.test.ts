@@ -4,7 +4,7 @@ import SwaggerParser from '@apidevtools/swagger-parser';
 import type { OpenAPI } from 'openapi-types';
 import swaggerUiPackage from 'swagger-ui-dist/package.json' with { type: 'json' };
 import { type App, createApp } from '../../src/app';
-import { createLogger } from '../../src/http/logger';
+import { createLogger } from '../../src/lib/logger';
 import { ENGINES, openTestDatabase, type TestDatabase } from '../support/databases';
 import { ORIGIN } from '../support/http';
 

@@ -4,7 +4,7 @@ import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { type App, createApp } from '../../src/app';
 import { loadConfig } from '../../src/config';
 import { openMysql } from '../../src/db/mysql';
-import { createLogger } from '../../src/http/logger';
+import { createLogger } from '../../src/lib/logger';
 import { createLifecycle } from '../../src/ops/lifecycle';
 import { ENGINES, openTestDatabase, type TestDatabase } from '../support/databases';
 import { ORIGIN } from '../support/http';

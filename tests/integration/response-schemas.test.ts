@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, test } from 'bun:test';
 import { Value } from '@sinclair/typebox/value';
 import { type App, createApp } from '../../src/app';
-import { createLogger } from '../../src/http/logger';
+import { createLogger } from '../../src/lib/logger';
 import { TaskPageSchema, TaskSchema } from '../../src/tasks/model';
 import { ENGINES, openTestDatabase, type TestDatabase } from '../support/databases';
 import { createApiClient } from '../support/http';

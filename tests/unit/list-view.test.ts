@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'bun:test';
-import { listViewUrl, parseListView, safeReturnTo, viewShows } from '../../src/tasks/list-view';
+import { listViewUrl } from '../../components/list-view-url';
+import { parseListView, safeReturnTo, viewShows } from '../../src/tasks/list-view';
 
 describe('list views in URLs', () => {
   test('round-trip through the URL, leaving defaults out', () => {

@@ -1,0 +1,30 @@
+import { type ReadyBody, readyBody, readyBodyBytes } from '../lib/compression';
+import { createLruCache } from '../lib/lru-cache';
+
+/**
+ * Rendered answers kept by key and by the version of the data they show. Every change to the data
+ * (on any instance) moves its version on, so an answer kept for an older version is never served:
+ * it is rendered again and replaces the old one. Bounded by bytes, so many distinct keys (searches,
+ * pages) can only push older answers out, never grow the process.
+ */
+export function createResponseCache({ maxBytes }: { maxBytes: number }) {
+  const answers = createLruCache<{ version: number; body: ReadyBody }>({
+    maxBytes,
+    sizeOf: (entry) => readyBodyBytes(entry.body),
+  });
+  return {
+    /** The answer for this key at this version: kept, or rendered now and kept. */
+    async get(key: string, version: number, render: () => Promise<string>): Promise<ReadyBody> {
+      const kept = answers.get(key);
+      if (kept?.version === version) return kept.body;
+      const body = readyBody(await render());
+      answers.set(key, { version, body });
+      return body;
+    },
+    get bytes() {
+      return answers.bytes;
+    },
+  };
+}
+
+export type ResponseCache = ReturnType<typeof createResponseCache>;

@@ -1,0 +1,42 @@
+/**
+ * What a service can refuse, in the service's own words: no status codes, no headers. The web
+ * layer (src/http/errors.ts) decides once how each is answered; a service only says what went wrong.
+ */
+export interface ErrorDetail {
+  field: string;
+  message: string;
+}
+
+export class DomainError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly details: ErrorDetail[] = [],
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** Input that breaks a rule; every bad field is named at once. */
+export class InvalidInputError extends DomainError {
+  constructor(details: ErrorDetail[]) {
+    super('validation_failed', 'The request has invalid fields', details);
+  }
+}
+
+export class NotFoundError extends DomainError {
+  constructor(what: string) {
+    super('not_found', `${what} was not found`);
+  }
+}
+
+/** Something versioned changed since the version the caller based its change on; nothing was written. */
+export class VersionConflictError<Current extends { version: number } = { version: number }> extends DomainError {
+  constructor(
+    readonly current: Current,
+    message = 'This was changed elsewhere',
+  ) {
+    super('version_conflict', message);
+  }
+}

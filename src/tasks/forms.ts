@@ -1,0 +1,63 @@
+import { Value } from '@sinclair/typebox/value';
+import { t } from 'elysia';
+import type { FieldErrors, TaskFormValues } from '../../components/task-forms';
+import type { ErrorDetail } from '../lib/domain-errors';
+import { fieldErrorsOf } from '../lib/schema-errors';
+import { type TaskCreate, TaskCreateSchema } from './model';
+import { checkTaskFields } from './service';
+
+/**
+ * The task forms of the HTML pages, read with the API's own schema (TaskCreateSchema), so a form
+ * and a JSON body are held to the same rules and report them in the same words.
+ */
+
+/** What a task form posts: every field a string, as browsers send them. Extra fields are ignored. */
+export const TaskFormBody = t.Object(
+  {
+    title: t.Optional(t.String()),
+    notes: t.Optional(t.String()),
+    priority: t.Optional(t.String()),
+    due_date: t.Optional(t.String()),
+    version: t.Optional(t.String()),
+    return_to: t.Optional(t.String()),
+  },
+  { additionalProperties: true },
+);
+export type TaskFormBody = typeof TaskFormBody.static;
+
+export interface TaskForm {
+  /** What the user typed, to show the form again exactly as sent. */
+  values: TaskFormValues;
+  /** The task to save, when the form has the API's shape; otherwise its field errors. */
+  input: TaskCreate | null;
+  errors: FieldErrors;
+}
+
+export function readTaskForm(body: TaskFormBody): TaskForm {
+  const values: TaskFormValues = {
+    title: body.title ?? '',
+    notes: body.notes ?? '',
+    priority: body.priority ?? 'normal',
+    due_date: body.due_date ?? '',
+  };
+  // An empty date field means "no due date", which JSON says with null.
+  const candidate = { ...values, due_date: values.due_date || null };
+  if (Value.Check(TaskCreateSchema, candidate)) return { values, input: candidate, errors: {} };
+  // Every problem at once: the shape's, and the meaning of the fields whose shape is right.
+  const shapeProblems = fieldErrorsOf(Value.Errors(TaskCreateSchema, candidate));
+  const wellShaped = Object.entries(candidate).filter(([field]) => !shapeProblems.some((p) => p.field === field));
+  const { problems } = checkTaskFields(Object.fromEntries(wellShaped));
+  return { values, input: null, errors: formErrorsOf([...shapeProblems, ...problems]) };
+}
+
+/** Field errors as the form shows them, beside each field. */
+export function formErrorsOf(details: ErrorDetail[]): FieldErrors {
+  const errors: FieldErrors = {};
+  for (const { field, message } of details) errors[field as keyof FieldErrors] = capitalise(message);
+  return errors;
+}
+
+/** The version the form was rendered with; a missing or garbled one can only ever conflict. */
+export const formVersion = (body: TaskFormBody) => (/^\d{1,10}$/.test(body.version ?? '') ? Number(body.version) : 0);
+
+const capitalise = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
