@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { startLiveServer } from '../tests/support/live-server';
+import { startLiveServer } from '../harness/live-server';
 import { onCleanup } from './cleanup';
 
 /** The app as an operator runs it (`bun src/main.ts`), on MySQL, with its process id for RSS. */

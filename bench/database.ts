@@ -1,9 +1,9 @@
 import mysql, { type Connection, type RowDataPacket } from 'mysql2/promise';
+import { startThrowawayMariadb } from '../harness/mariadb';
 import { rebuildTaskCounts } from '../src/db/migrations';
 import { openMysql } from '../src/db/mysql';
 import type { SqlClient } from '../src/db/sql-client';
 import { createTaskStore } from '../src/tasks/store';
-import { startThrowawayMariadb } from '../tests/support/mariadb';
 import { onCleanup } from './cleanup';
 import { UsageError } from './options';
 import { SEED_COLUMNS } from './seed';
@@ -39,7 +39,7 @@ export async function openBenchDatabase(bufferPoolMb: number): Promise<BenchData
   const granted = await growBufferPool(server.url, bufferPoolMb);
   return {
     url: `${server.url}/${THROWAWAY_DATABASE}`,
-    description: `throwaway mariadbd (tests/support/mariadb.ts), innodb_buffer_pool_size ${granted} MB`,
+    description: `throwaway mariadbd (harness/mariadb.ts), innodb_buffer_pool_size ${granted} MB`,
   };
 }
 

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Connection } from 'mysql2/promise';
-import { startNginx } from '../tests/support/nginx';
+import { startNginx } from '../harness/nginx';
 import { type AppProcess, readMemory, rssSampler, startApp, waitUntilIdle } from './app-process';
 import { cleanUpAll, cleanUpOnSignals, interrupted, onCleanup } from './cleanup';
 import {

@@ -6,14 +6,8 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContextOptions } from 'playwright';
-import { launchChromium } from '../tests/support/chromium';
-import {
-  createLiveApi,
-  type LiveApi,
-  type LiveServer,
-  startLiveServer,
-  type TaskInput,
-} from '../tests/support/live-server';
+import { launchChromium } from '../harness/chromium';
+import { createLiveApi, type LiveApi, type LiveServer, startLiveServer, type TaskInput } from '../harness/live-server';
 
 const OUT_DIR = join(import.meta.dir, '../docs/screenshots');
 

@@ -2,7 +2,7 @@
  * `bun run topology`: production's shape on one machine — a throwaway MariaDB, two app instances
  * and nginx balancing across them — until Ctrl-C. Needs nginx and mariadb-server (Debian).
  */
-import { startTopology } from '../tests/support/topology';
+import { startTopology } from '../harness/topology';
 
 const topology = await startTopology({ logLevel: 'info' });
 process.stdout.write(

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, test } from 'bun:test';
-import { type LiveServer, startLiveServer } from '../support/live-server';
-import { createTestMysqlDatabase, type TestMysqlDatabase } from '../support/mariadb';
+import { type LiveServer, startLiveServer } from '../../harness/live-server';
+import { createTestMysqlDatabase, type TestMysqlDatabase } from '../../harness/mariadb';
 
 /** Many clients at once against the real server process on MariaDB, through its pool of 5. */
 

@@ -1,7 +1,7 @@
 import { afterAll, expect, test } from 'bun:test';
 import mysql from 'mysql2/promise';
-import { startLiveServer } from '../support/live-server';
-import { startThrowawayMariadb, type ThrowawayMariadb } from '../support/mariadb';
+import { startLiveServer } from '../../harness/live-server';
+import { startThrowawayMariadb, type ThrowawayMariadb } from '../../harness/mariadb';
 
 /**
  * Fault drill: a MariaDB of our own crashes (SIGKILL) under write load and comes back. The real

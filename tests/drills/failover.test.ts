@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, test } from 'bun:test';
 import mysql from 'mysql2/promise';
-import { startTopology, type Topology } from '../support/topology';
+import { startTopology, type Topology } from '../../harness/topology';
 
 /**
  * Failover drills through nginx with two app instances, under steady mixed read/write load:

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, test } from 'bun:test';
-import { startLiveServer } from '../support/live-server';
-import { createTestMysqlDatabase, type TestMysqlDatabase } from '../support/mariadb';
+import { startLiveServer } from '../../harness/live-server';
+import { createTestMysqlDatabase, type TestMysqlDatabase } from '../../harness/mariadb';
 
 /**
  * Fault drill: SIGTERM the real server while clients keep it busy. Every request that was in

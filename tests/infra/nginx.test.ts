@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { rmSync } from 'node:fs';
-import { type LiveServer, startLiveServer } from '../support/live-server';
-import { checkNginxConfig, prepareNginx, type RunningNginx, startNginx } from '../support/nginx';
+import { type LiveServer, startLiveServer } from '../../harness/live-server';
+import { checkNginxConfig, prepareNginx, type RunningNginx, startNginx } from '../../harness/nginx';
 
 /** nginx.conf as it ships, rendered and run in front of the real app. */
 

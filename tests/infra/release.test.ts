@@ -4,8 +4,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Subprocess } from 'bun';
+import { freePort } from '../../harness/mariadb';
 import { buildRelease, type Release } from '../../scripts/release';
-import { freePort } from '../support/mariadb';
 
 /**
  * `bun run release` as an instance receives it: built, unpacked somewhere else, the compiled binary

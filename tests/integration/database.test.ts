@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, test } from 'bun:test';
 import mysql from 'mysql2/promise';
+import { createTestMysqlDatabase } from '../../harness/mariadb';
 import { createApp } from '../../src/app';
 import { loadConfig } from '../../src/config';
 import { migrate } from '../../src/db/migrations';
@@ -10,7 +11,6 @@ import { openSqlite } from '../../src/db/sqlite';
 import { createLogger } from '../../src/lib/logger';
 import { createTaskStore } from '../../src/tasks/store';
 import { databaseConfig, ENGINES } from '../support/databases';
-import { createTestMysqlDatabase } from '../support/mariadb';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterAll(async () => {

@@ -2,7 +2,7 @@ import { afterAll, describe, expect, test } from 'bun:test';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '../support/mariadb';
+import { freePort } from '../../harness/mariadb';
 
 /** The real entry point as an operator runs it: `bun src/main.ts` with environment variables. */
 

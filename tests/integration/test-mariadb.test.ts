@@ -1,6 +1,6 @@
 import { expect, test } from 'bun:test';
 import mysql from 'mysql2/promise';
-import { startThrowawayMariadb } from '../support/mariadb';
+import { startThrowawayMariadb } from '../../harness/mariadb';
 
 // The harness's fallback for machines with no server on 3306: a private mariadbd in a temp folder.
 test('the throwaway MariaDB starts on its own port, answers queries, and is gone after stop()', async () => {

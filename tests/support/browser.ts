@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, expect } from 'bun:test';
 import { join } from 'node:path';
 import type { Browser, BrowserContextOptions, Page, Request } from 'playwright';
-import { launchChromium } from './chromium';
-import { createLiveApi, type LiveApi, type LiveServer, startLiveServer } from './live-server';
+import { launchChromium } from '../../harness/chromium';
+import { createLiveApi, type LiveApi, type LiveServer, startLiveServer } from '../../harness/live-server';
 
 /**
  * Browser tests against the real server: one server process and one Chromium per test file.

@@ -1,11 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createTestMysqlDatabase } from '../../harness/mariadb';
 import { loadConfig } from '../../src/config';
 import { rebuildTaskCounts } from '../../src/db/migrations';
 import { openDatabase } from '../../src/db/open-database';
 import type { Engine, SqlClient } from '../../src/db/sql-client';
-import { createTestMysqlDatabase } from './mariadb';
 
 /**
  * The engines every store and API test runs against: a SQLite temp file and a real MariaDB.

@@ -1,8 +1,8 @@
 import { expect } from 'bun:test';
 import type { Locator, Page, Response } from 'playwright';
+import type { LiveApi, TaskInput } from '../../harness/live-server';
 import type { Task } from '../../src/tasks/model';
 import type { BrowserSuite, PageOptions } from './browser';
-import type { LiveApi, TaskInput } from './live-server';
 
 /**
  * The task page as a user finds things on it: by role, label and accessible name (the contract

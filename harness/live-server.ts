@@ -1,15 +1,16 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Task } from '../../src/tasks/model';
+import type { Task } from '../src/tasks/model';
 import { freePort } from './mariadb';
 
 /**
  * The real server as an operator runs it (`bun src/main.ts`) on a free port with a SQLite file of
- * its own, plus a fetch client for its JSON API. No bun:test imports here, so scripts can use it too.
+ * its own, plus a fetch client for its JSON API. Like all of harness/, no bun:test imports here, so
+ * the bench and scripts/ use it too.
  */
 
-const MAIN = join(import.meta.dir, '../../src/main.ts');
+const MAIN = join(import.meta.dir, '../src/main.ts');
 
 export interface LiveServer {
   /** e.g. http://127.0.0.1:41234 — the only origin a page may talk to. */
@@ -28,7 +29,7 @@ export async function startLiveServer(env: Record<string, string> = {}): Promise
   const port = env.PORT ? Number(env.PORT) : await freePort();
   const origin = `http://127.0.0.1:${port}`;
   const server = Bun.spawn(['bun', MAIN], {
-    cwd: join(import.meta.dir, '../..'),
+    cwd: join(import.meta.dir, '..'),
     env: {
       PATH: process.env.PATH ?? '',
       HOME: process.env.HOME ?? dir,

@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type NginxOptions, renderNginxConfig, writePublicFiles } from '../../scripts/nginx-config';
+import { type NginxOptions, renderNginxConfig, writePublicFiles } from '../scripts/nginx-config';
 import { freePort } from './mariadb';
 
 /**

@@ -8,6 +8,8 @@ import mysql from 'mysql2/promise';
  * A MariaDB/MySQL server for tests. Uses TEST_MYSQL_URL, else the local server on 127.0.0.1:3306
  * when one answers, else starts a throwaway mariadbd in a temp folder. Each caller gets a database
  * of its own, created here and dropped by its cleanup, so no run depends on leftover state.
+ * The throwaway mariadbd on its own (startThrowawayMariadb) also serves the drills, the bench and
+ * `bun run topology`.
  */
 
 export interface TestMysqlDatabase {
