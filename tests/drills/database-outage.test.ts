@@ -70,6 +70,12 @@ test('a database crash under write load loses no acknowledged write; health foll
     await Bun.sleep(1_000);
     writing = false;
     await Promise.all(writers);
+    // The connections the crash cut must have left the count: were they still counted, the dead
+    // and their replacements together would pass the pool's limit.
+    const pool = await (await fetch(`${server.origin}/pool-stats`)).json();
+    expect(pool.total).toBeGreaterThan(0);
+    expect(pool.total).toBeLessThanOrEqual(pool.limit);
+    expect([pool.in_use, pool.idle, pool.waiting]).toEqual([0, pool.total, 0]);
 
     const stored = new Map<number, string>();
     const reader = await mysql.createConnection({ uri: `${mariadb.url}/drill` });

@@ -4,7 +4,7 @@ import { createTestMysqlDatabase } from '../../harness/mariadb';
 import { createApp } from '../../src/app';
 import { loadConfig } from '../../src/config';
 import { migrate } from '../../src/db/migrations';
-import { openMysql, readPoolInternals, tlsOptions } from '../../src/db/mysql';
+import { openMysql, tlsOptions } from '../../src/db/mysql';
 import { openDatabase } from '../../src/db/open-database';
 import { DatabaseUnavailableError, type SqlClient, type SqlValue } from '../../src/db/sql-client';
 import { openSqlite } from '../../src/db/sqlite';
@@ -150,11 +150,11 @@ describe('the mysql pool', () => {
       await client.close();
       await drop();
     });
-    return client;
+    return { client, url };
   }
 
   test('is shared: many concurrent requests never open more than the pool size', async () => {
-    const client = await poolOf(3, 100, 5_000);
+    const { client } = await poolOf(3, 100, 5_000);
     const acquiredBefore = client.poolStats()?.acquired_total ?? 0;
     const ids = await Promise.all(
       Array.from({ length: 40 }, () => client.query<{ id: number }>('SELECT CONNECTION_ID() AS id')),
@@ -167,7 +167,7 @@ describe('the mysql pool', () => {
   });
 
   test('a request that waits longer than the acquire timeout fails as unavailable, and is counted', async () => {
-    const client = await poolOf(1, 10, 150);
+    const { client } = await poolOf(1, 10, 150);
     let release!: () => void;
     const held = client.exclusive('test-hold', () => new Promise<void>((resolve) => (release = resolve)));
     await Bun.sleep(50);
@@ -185,7 +185,7 @@ describe('the mysql pool', () => {
   });
 
   test('a full queue refuses at once instead of piling up', async () => {
-    const client = await poolOf(1, 1, 5_000);
+    const { client } = await poolOf(1, 1, 5_000);
     let release!: () => void;
     const held = client.exclusive('test-hold', () => new Promise<void>((resolve) => (release = resolve)));
     await Bun.sleep(50);
@@ -197,14 +197,67 @@ describe('the mysql pool', () => {
     expect(client.poolStats()?.timeouts_total).toBe(1);
   });
 
-  test("mysql2's private pool fields that /pool-stats reads are still there", async () => {
-    const { url, drop } = await createTestMysqlDatabase();
-    cleanups.push(drop);
-    const pool = mysql.createPool({ uri: url, connectionLimit: 2 });
-    cleanups.push(() => pool.end());
-    await pool.query('SELECT 1');
-    // If this fails after a mysql2 upgrade, readPoolInternals in src/db/mysql.ts needs the new names.
-    expect(readPoolInternals(pool)).toEqual({ total: 1, idle: 1, waiting: 0 });
+  test('counts connections in use, idle and waiting while slow statements hold them', async () => {
+    const { client } = await poolOf(3, 100, 5_000);
+    const gauges = () => {
+      const stats = client.poolStats();
+      return { total: stats?.total, in_use: stats?.in_use, idle: stats?.idle, waiting: stats?.waiting };
+    };
+    const slow = (count: number) =>
+      Promise.all(
+        Array.from({ length: count }, () =>
+          client.query<{ id: number }>('SELECT CONNECTION_ID() AS id, SLEEP(0.5) AS slept'),
+        ),
+      );
+
+    const two = slow(2);
+    await Bun.sleep(200);
+    const holdingTwo = gauges();
+    expect([holdingTwo.in_use, holdingTwo.waiting]).toEqual([2, 0]);
+    expect(holdingTwo.total).toBeGreaterThanOrEqual(2);
+    expect(holdingTwo.idle).toBe((holdingTwo.total ?? 0) - 2);
+    await two;
+
+    const five = slow(5);
+    await Bun.sleep(200);
+    expect(gauges()).toEqual({ total: 3, in_use: 3, idle: 0, waiting: 2 });
+    const ids = new Set((await five).map((rows) => rows[0]?.id));
+    expect(ids.size).toBe(3);
+    expect(gauges()).toEqual({ total: 3, in_use: 0, idle: 3, waiting: 0 });
+  });
+
+  test('forgets connections the server kills, idle or in use, and opens new ones', async () => {
+    const { client, url } = await poolOf(3, 100, 5_000);
+    const open = () => client.poolStats()?.total;
+    const until = async (condition: () => boolean) => {
+      for (let waited = 0; !condition() && waited < 3_000; waited += 20) await Bun.sleep(20);
+    };
+    const idleIds = await Promise.all(
+      Array.from({ length: 3 }, () => client.query<{ id: number }>('SELECT CONNECTION_ID() AS id, SLEEP(0.2) AS s')),
+    );
+    expect(open()).toBe(3);
+    const server = new URL(url);
+    server.pathname = '';
+    const admin = await mysql.createConnection({ uri: server.toString() });
+    cleanups.push(() => admin.end());
+    for (const rows of idleIds) await admin.query('KILL ?', [rows[0]?.id]);
+    await until(() => open() === 0);
+    expect(client.poolStats()).toMatchObject({ total: 0, in_use: 0, idle: 0, waiting: 0 });
+
+    let busyId = 0;
+    const busy = client.exclusive('test-kill', async (pinned) => {
+      busyId = (await pinned.query<{ id: number }>('SELECT CONNECTION_ID() AS id'))[0]?.id ?? 0;
+      await pinned.query('SELECT SLEEP(5)');
+    });
+    await until(() => busyId > 0);
+    expect(client.poolStats()).toMatchObject({ total: 1, in_use: 1 });
+    await admin.query('KILL ?', [busyId]);
+    await expect(busy).rejects.toThrow();
+    await until(() => open() === 0);
+    expect(client.poolStats()).toMatchObject({ total: 0, in_use: 0, idle: 0, waiting: 0 });
+
+    expect(await client.query<{ one: number }>('SELECT 1 AS one')).toEqual([{ one: 1 }]);
+    expect(client.poolStats()).toMatchObject({ total: 1, in_use: 0, idle: 1 });
   });
 
   /** What a client gets from an app whose database at `databaseUrl` will not serve it. */
