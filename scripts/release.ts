@@ -24,7 +24,7 @@ import packageJson from '../package.json' with { type: 'json' };
 
 const ROOT = join(import.meta.dir, '..');
 
-/** The front-end files the app reads at start (src/http/assets.ts, src/http/api-docs.ts). */
+/** The front-end files the app reads at start (src/http/assets.ts, src/http/api-docs.tsx). */
 const VENDORED_FILES = [
   'node_modules/htmx.org/package.json',
   'node_modules/htmx.org/dist/htmx.min.js',

@@ -63,7 +63,7 @@ export function createApp({
     .use(poolStatsRoute(db))
     .use(staticFiles())
     .use(assets.plugin)
-    .use(apiDocs(packageJson.version))
+    .use(apiDocs(packageJson.version, assets.urls))
     .use(createTaskApi(tasks))
     .use(createTaskPages(tasks, assets.urls));
 }

@@ -17,11 +17,17 @@ const TYPES: Record<string, string> = {
   '.ico': 'image/x-icon',
 };
 
-const SOURCES: Record<keyof PageAssets, string> = {
+/** Every hashed file's URL: those of our pages, and the script that starts Swagger UI (api-docs). */
+export interface AssetUrls extends PageAssets {
+  swaggerInit: string;
+}
+
+const SOURCES: Record<keyof AssetUrls, string> = {
   icon: `${STATIC_DIR}/favicon.ico`,
   css: `${STATIC_DIR}/app.css`,
   app: `${STATIC_DIR}/app.js`,
   htmx: Bun.resolveSync('htmx.org/dist/htmx.min.js', APP_ROOT),
+  swaggerInit: `${STATIC_DIR}/swagger-init.js`,
 };
 
 interface Asset {
@@ -31,7 +37,7 @@ interface Asset {
 
 export function loadAssets() {
   const served = new Map<string, Asset>();
-  const urls = {} as PageAssets;
+  const urls = {} as AssetUrls;
   for (const [key, path] of Object.entries(SOURCES) as [keyof typeof SOURCES, string][]) {
     const body = readFileSync(path);
     const extension = extname(path);

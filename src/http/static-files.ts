@@ -4,7 +4,7 @@ import { APP_ROOT } from '../app-root';
 const STATIC_DIR = `${APP_ROOT}/static`;
 
 /**
- * Files browsers ask for by fixed name (the Swagger page links no icon, so browsers try /favicon.ico).
+ * Files clients ask for by fixed name (a browser tries /favicon.ico for anything that links no icon).
  * They cannot carry a content hash, so they are cached for a day; our pages link the hashed copy.
  */
 export function staticFiles() {

@@ -2,14 +2,39 @@ import { describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { expectCleanPage, useBrowserSuite } from '../support/browser';
 
 /**
- * Swagger UI as an API user meets it: served from our origin under the strict CSP, and its
- * "Try it out" really creates a task that the API and the task page then show.
+ * Swagger UI as an API user meets it: a page of ours, served from our origin under the same strict
+ * CSP as every other page, that shows the operations of /swagger/json, and whose "Try it out"
+ * really creates a task that the API and the task page then show.
  */
 
 setDefaultTimeout(30_000);
 const suite = useBrowserSuite();
 
+type OpenApiDocument = { paths: Record<string, Record<string, { summary?: string }>> };
+
 describe('Swagger UI at /swagger', () => {
+  test('shows every operation of /swagger/json under the CSP of /, with no violation and no console error', async () => {
+    const { page, recorder } = await suite.newPage();
+    const answer = await page.goto(suite.url('/swagger'));
+    const document = (await (await fetch(suite.url('/swagger/json'))).json()) as OpenApiDocument;
+    const summaries = Object.values(document.paths).flatMap((operations) =>
+      Object.values(operations).map((operation) => operation.summary ?? ''),
+    );
+    expect(summaries).toContain('List tasks');
+
+    for (const summary of summaries) {
+      await page.locator('.opblock-summary-description').getByText(summary, { exact: true }).waitFor();
+    }
+    expect(await page.locator('.opblock').count()).toBe(summaries.length);
+    expectCleanPage(recorder);
+
+    const policy = answer?.headers()['content-security-policy'];
+    const homePolicy = (await fetch(suite.url('/'))).headers.get('content-security-policy');
+    expect(policy).toBe(homePolicy ?? 'missing');
+    expect(policy).toContain("script-src 'self';");
+    expect(policy).not.toContain('sha256-');
+  });
+
   test('"Try it out" on POST /api/tasks creates a task: 201, clean page, stored, shown on /', async () => {
     const { page, recorder } = await suite.newPage();
     await page.goto(suite.url('/swagger'));

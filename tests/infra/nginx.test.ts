@@ -58,6 +58,32 @@ describe('nginx in front of the app', () => {
     expect(served?.upstream).toBe('');
   });
 
+  test('proxies the Swagger page under the CSP of /, and serves every file it loads itself', async () => {
+    const swagger = await fetch(`${nginx.origin}/swagger`);
+    expect(swagger.status).toBe(200);
+    expect(swagger.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    const home = await fetch(`${nginx.origin}/`);
+    await home.body?.cancel();
+    expect(swagger.headers.get('content-security-policy')).toBe(home.headers.get('content-security-policy'));
+    const files = [...(await swagger.text()).matchAll(/(?:src|href)="(\/static\/[^"]+)"/g)].map(
+      (match) => match[1] ?? '',
+    );
+    expect(files.some((file) => /^\/static\/swagger-init\.[0-9a-f]{12}\.js$/.test(file))).toBe(true);
+    expect(files.filter((file) => file.startsWith('/static/swagger-ui-'))).toHaveLength(2);
+    for (const file of files) {
+      const response = await fetch(`${nginx.origin}${file}`);
+      await response.body?.cancel();
+      expect({ file, status: response.status }).toEqual({ file, status: 200 });
+      expect(response.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    }
+    const last = files.at(-1);
+    const entries = await nginx.accessLogUntil((entry) => entry.uri === last);
+    for (const file of files) {
+      expect({ file, upstream: entries.find((entry) => entry.uri === file)?.upstream }).toEqual({ file, upstream: '' });
+    }
+    expect((await fetch(`${nginx.origin}/swagger/json`)).status).toBe(200);
+  });
+
   test('passes a sane X-Request-Id on, replaces a strange one, makes one when missing', async () => {
     const kept = await fetch(`${nginx.origin}/health/live`, { headers: { 'x-request-id': 'alb-trace-1' } });
     expect(kept.headers.get('x-request-id')).toBe('alb-trace-1');

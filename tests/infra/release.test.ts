@@ -95,9 +95,15 @@ describe('bun run release', () => {
 
     const swagger = await fetch(`${origin}/swagger`);
     expect(swagger.status).toBe(200);
-    const bundle = /src="(\/static\/swagger-ui-[^"]+\.js)"/.exec(await swagger.text())?.[1];
-    expect(bundle).toBeDefined();
-    expect((await fetch(`${origin}${bundle}`)).status).toBe(200);
+    const swaggerFiles = [...(await swagger.text()).matchAll(/(?:href|src)="(\/static\/[^"]+)"/g)].map(
+      (match) => match[1],
+    );
+    expect(swaggerFiles.some((file) => /^\/static\/swagger-ui-[^/]+\/swagger-ui-bundle\.js$/.test(file ?? ''))).toBe(
+      true,
+    );
+    expect(swaggerFiles.some((file) => /^\/static\/swagger-init\.[0-9a-f]{12}\.js$/.test(file ?? ''))).toBe(true);
+    for (const file of swaggerFiles)
+      expect({ file, status: (await fetch(`${origin}${file}`)).status }).toEqual({ file, status: 200 });
     expect((await fetch(`${origin}/swagger/json`)).status).toBe(200);
   });
 
@@ -133,6 +139,13 @@ describe('bun run release', () => {
       expect(asset.status).toBe(200);
       expect(asset.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
       expect(existsSync(join(nginxDir, 'public', css))).toBe(true);
+      const swagger = await (await fetch(`${front}/swagger`)).text();
+      const swaggerFiles = [...swagger.matchAll(/(?:href|src)="(\/static\/[^"]+)"/g)].map((match) => match[1] ?? '');
+      expect(swaggerFiles.length).toBeGreaterThanOrEqual(4);
+      for (const file of swaggerFiles) {
+        expect({ file, status: (await fetch(`${front}${file}`)).status }).toEqual({ file, status: 200 });
+        expect({ file, onDisk: existsSync(join(nginxDir, 'public', file)) }).toEqual({ file, onDisk: true });
+      }
     } finally {
       nginx.kill('SIGQUIT');
       await nginx.exited;

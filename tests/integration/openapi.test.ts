@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { createHash } from 'node:crypto';
 import SwaggerParser from '@apidevtools/swagger-parser';
 import type { OpenAPI } from 'openapi-types';
 import swaggerUiPackage from 'swagger-ui-dist/package.json' with { type: 'json' };
@@ -10,7 +9,7 @@ import { ORIGIN } from '../support/http';
 
 /**
  * The OpenAPI document at /swagger/json describes every API route fully, and Swagger UI at /swagger
- * runs from our own origin under a CSP that allows exactly its one inline script.
+ * is a page of ours, made only of files from our origin, under the same strict CSP as every page.
  */
 
 type Schema = {
@@ -266,79 +265,80 @@ describe('OpenAPI document and Swagger UI', () => {
   });
 
   describe('GET /swagger', () => {
+    let response: Response;
     let html: string;
-    let policy: string;
 
     beforeAll(async () => {
-      const response = await get('/swagger');
+      response = await get('/swagger');
       expect(response.status).toBe(200);
-      expect(response.headers.get('content-type')).toContain('text/html');
       html = await response.text();
-      policy = response.headers.get('content-security-policy') ?? '';
     });
 
-    const attributeUrls = () =>
-      [...html.matchAll(/\s(?:src|href)\s*=\s*["']([^"']*)["']/gi)].map((match) => match[1] ?? '');
-    const inlineScripts = () =>
-      [...html.matchAll(/<script(\s[^>]*)?>([\s\S]*?)<\/script>/gi)]
-        .filter((match) => !/\ssrc\s*=/i.test(match[1] ?? ''))
-        .map((match) => match[2] ?? '');
-    const directive = (name: string) =>
-      policy
-        .split(';')
-        .map((part) => part.trim())
-        .find((part) => part.startsWith(`${name} `)) ?? '';
-    const sha256 = (text: string) => `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`;
+    const scriptUrls = () => [...html.matchAll(/<script\s[^>]*\bsrc="([^"]*)"/gi)].map((match) => match[1] ?? '');
+    const stylesheetUrls = () =>
+      [...html.matchAll(/<link\s[^>]*\brel="stylesheet"[^>]*\bhref="([^"]*)"/gi)].map((match) => match[1] ?? '');
+    const swaggerUiUrls = () =>
+      [...scriptUrls(), ...stylesheetUrls()].filter((url) => url.startsWith(SWAGGER_UI_ASSETS));
+    const initScriptUrl = () => scriptUrls().find((url) => !url.startsWith(SWAGGER_UI_ASSETS)) ?? 'missing';
+    const policyOf = async (path: string) => (await get(path)).headers.get('content-security-policy') ?? 'missing';
 
-    test('loads Swagger UI only from our own versioned /static path, never from another origin', () => {
-      const urls = attributeUrls();
-      expect(urls.length).toBeGreaterThanOrEqual(2);
-      for (const url of urls) expect(url.startsWith(SWAGGER_UI_ASSETS)).toBe(true);
+    test('is a page of ours, an HTML page revalidated like every other', async () => {
+      const home = await get('/');
+      expect(response.headers.get('content-type')).toBe('text/html; charset=utf-8');
+      expect(response.headers.get('cache-control')).toBe(home.headers.get('cache-control') ?? 'missing');
+      expect(html).toStartWith('<!doctype html>');
+    });
+
+    test('loads Swagger UI from our versioned /static path and starts it with a content-hashed script of ours', () => {
+      expect(stylesheetUrls()).toEqual([`${SWAGGER_UI_ASSETS}swagger-ui.css`]);
+      expect(scriptUrls()).toHaveLength(2);
+      expect(scriptUrls()[0]).toBe(`${SWAGGER_UI_ASSETS}swagger-ui-bundle.js`);
+      expect(initScriptUrl()).toMatch(/^\/static\/swagger-init\.[0-9a-f]{12}\.js$/);
       expect(html).not.toMatch(/(?:src|href)\s*=\s*["']\s*(?:https?:)?\/\//i);
-      expect(urls.some((url) => url.endsWith('.js'))).toBe(true);
-      expect(urls.some((url) => url.endsWith('.css'))).toBe(true);
     });
 
-    test("the CSP allows scripts from 'self' plus exactly the SHA-256 of each inline script, nothing looser", () => {
-      const scripts = inlineScripts();
-      expect(scripts.length).toBeGreaterThan(0);
-      const scriptSrc = directive('script-src');
-      expect(scriptSrc).toStartWith("script-src 'self' 'sha256-");
-      const allowedHashes = scriptSrc.split(/\s+/).filter((token) => token.startsWith("'sha256-"));
-      expect(allowedHashes.toSorted()).toEqual(scripts.map(sha256).toSorted());
-      expect(policy).not.toMatch(/unsafe-inline|unsafe-eval|\*|https?:/);
+    test('holds no inline code or style: no <script> without src, no <style>, no style or on* attributes', () => {
+      const inlineScripts = [...html.matchAll(/<script(\s[^>]*)?>([\s\S]*?)<\/script>/gi)].filter(
+        (match) => !/\ssrc\s*=/i.test(match[1] ?? '') || (match[2] ?? '').trim() !== '',
+      );
+      expect(inlineScripts).toEqual([]);
+      expect(html).not.toMatch(/<style[\s>]/i);
+      expect(html).not.toMatch(/\s(?:style|on[a-z]+)\s*=/i);
     });
 
-    test('any inline <style> block is allowed by hash, never by unsafe-inline', () => {
-      const styles = [...html.matchAll(/<style(\s[^>]*)?>([\s\S]*?)<\/style>/gi)].map((match) => match[2] ?? '');
-      const styleSrc = directive('style-src');
-      expect(styleSrc).toStartWith("style-src 'self'");
-      for (const style of styles) expect(styleSrc).toContain(sha256(style));
-    });
-
-    test('the inline script points Swagger UI at a document that loads from this page', async () => {
-      const url = /"url"\s*:\s*"([^"]+)"/.exec(inlineScripts().join('\n'))?.[1];
-      expect(url).toBeDefined();
-      const resolved = new URL(url ?? '', `${ORIGIN}/swagger`);
-      expect(resolved.origin).toBe(ORIGIN);
-      const response = await get(resolved.pathname);
-      expect(response.status).toBe(200);
-      expect(((await response.json()) as OpenApiDocument).openapi).toMatch(/^3\./);
-    });
-
-    test('other responses keep the strict CSP with no script hashes', async () => {
-      for (const path of ['/swagger/json', '/api/tasks', '/api/tasks/1', '/nowhere']) {
-        const scriptSrc = ((await get(path)).headers.get('content-security-policy') ?? '')
-          .split(';')
-          .map((part) => part.trim())
-          .find((part) => part.startsWith('script-src'));
-        expect({ path, scriptSrc }).toEqual({ path, scriptSrc: "script-src 'self'" });
+    test('runs under the CSP of every other page: no sha256- and no unsafe-inline', async () => {
+      const policy = response.headers.get('content-security-policy') ?? '';
+      expect(policy).toContain("script-src 'self';");
+      expect(policy).not.toContain('sha256-');
+      expect(policy).not.toContain('unsafe-inline');
+      expect(policy).not.toContain('unsafe-eval');
+      for (const path of ['/', '/swagger/json', '/api/tasks', '/nowhere']) {
+        expect({ path, policy: await policyOf(path) }).toEqual({ path, policy });
       }
     });
 
-    test('each asset the page references answers 200, immutable, with its content type and the real file', async () => {
+    test('the page names a document on this origin that answers OpenAPI 3', async () => {
+      const url = /\sdata-spec-url="([^"]+)"/.exec(html)?.[1];
+      expect(url).toBe('/swagger/json');
+      const document = await get(url ?? '');
+      expect(document.status).toBe(200);
+      expect(((await document.json()) as OpenApiDocument).openapi).toMatch(/^3\./);
+    });
+
+    test('the start-up script answers 200, immutable, as JavaScript: our static/swagger-init.js', async () => {
+      const script = await get(initScriptUrl());
+      expect(script.status).toBe(200);
+      expect(script.headers.get('cache-control') ?? '').toContain('immutable');
+      expect(script.headers.get('content-type') ?? '').toMatch(/^text\/javascript/);
+      const source = await script.text();
+      expect(source).toBe(await Bun.file(`${import.meta.dir}/../../static/swagger-init.js`).text());
+      expect(source).toContain('SwaggerUIBundle(');
+    });
+
+    test('each Swagger UI asset the page references answers 200, immutable, with its content type and the real file', async () => {
       const contentTypes: Record<string, RegExp> = { js: /^(text|application)\/javascript/, css: /^text\/css/ };
-      for (const url of attributeUrls()) {
+      expect(swaggerUiUrls()).toHaveLength(2);
+      for (const url of swaggerUiUrls()) {
         const response = await get(url);
         const extension = url.split('.').at(-1) ?? '';
         expect({ url, status: response.status }).toEqual({ url, status: 200 });

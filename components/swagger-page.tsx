@@ -1,0 +1,45 @@
+/** @jsxImportSource @kitajs/html */
+
+export interface SwaggerPageProps {
+  title: string;
+  /** The OpenAPI document Swagger UI shows; the start-up script reads it from the page. */
+  specUrl: string;
+  cssUrl: string;
+  bundleUrl: string;
+  initUrl: string;
+  iconUrl: string;
+}
+
+/** The element Swagger UI renders into; swagger-init.js looks it up by this id. */
+export const SWAGGER_ROOT_ID = 'swagger-ui';
+
+/**
+ * Swagger UI's page. Everything it runs or styles with is a file from our origin, so it lives
+ * under the same strict CSP as every other page: no inline script, no inline style.
+ */
+export function SwaggerPage({ title, specUrl, cssUrl, bundleUrl, initUrl, iconUrl }: SwaggerPageProps) {
+  return (
+    <>
+      {'<!doctype html>'}
+      <html lang="en">
+        <head>
+          <meta charset="utf-8" />
+          <meta name="viewport" content="width=device-width, initial-scale=1" />
+          <title safe>{title}</title>
+          <link rel="icon" href={iconUrl} />
+          <link rel="stylesheet" href={cssUrl} />
+          <script src={bundleUrl} defer></script>
+          <script src={initUrl} defer></script>
+        </head>
+        <body>
+          <main id={SWAGGER_ROOT_ID} data-spec-url={specUrl}></main>
+          <noscript>
+            <p>
+              Swagger UI needs JavaScript. The API is described by its <a href={specUrl}>OpenAPI document</a>.
+            </p>
+          </noscript>
+        </body>
+      </html>
+    </>
+  );
+}
