@@ -1,7 +1,7 @@
 import mysql, { type Connection, type RowDataPacket } from 'mysql2/promise';
-import { rebuildTaskCounts } from '../src/db/migrations';
 import { openMysql } from '../src/db/mysql';
 import type { SqlClient } from '../src/db/sql-client';
+import { rebuildTaskCounts } from '../src/tasks/schema';
 import { createTaskStore } from '../src/tasks/store';
 import { startThrowawayMariadb } from '../tests/support/mariadb';
 import { onCleanup } from './cleanup';
