@@ -11,12 +11,15 @@ export interface Migration {
   statements: Record<Engine, string[]>;
 }
 
+// The ledger names its collation, as every table does, so the database's default never matters.
+// Ledgers made before it did (utf8mb4 in the server's default utf8mb4 collation) are left as they
+// are: their one text column, the migration's name, is only ever written, never compared.
 const CREATE_LEDGER: Record<Engine, string> = {
   mysql: `CREATE TABLE IF NOT EXISTS schema_migrations (
     version INT UNSIGNED NOT NULL PRIMARY KEY,
     name VARCHAR(200) NOT NULL,
     applied_at DATETIME(3) NOT NULL
-  ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`,
+  ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`,
   sqlite: `CREATE TABLE IF NOT EXISTS schema_migrations (
     version INTEGER NOT NULL PRIMARY KEY,
     name TEXT NOT NULL,

@@ -83,14 +83,27 @@ export const TASK_MIGRATIONS: readonly Migration[] = [
     // The status filter shows counts on every page; COUNT(*) grows with the table, these do not.
     // Each status's count is spread over COUNT_SHARDS rows that writers pick at random, so
     // concurrent creates do not all queue for one row lock; a read sums the shards.
+    //
+    // As shipped, task_counts took the database's default collation, and the seed's UPDATE compares
+    // tasks.status (utf8mb4_unicode_ci) with task_counts.status: on any database not created as the
+    // README said (a plain CREATE DATABASE: utf8mb4_general_ci on MariaDB, utf8mb4_0900_ai_ci on
+    // MySQL 8.4) it failed with "Illegal mix of collations", after the CREATE TABLE and the INSERT
+    // had stayed (MySQL's DDL does not roll back), so the next start failed on "already exists".
+    // Two changes, neither of which changes anything where this migration succeeded before:
+    // - the table names its collation. On a database created the documented way it inherited
+    //   exactly this one; on a latin1 database (where the old text succeeded) it has been recorded
+    //   and never runs again, and migration 6 converts that table.
+    // - a leftover of a failed first attempt is dropped first. Where this migration has not been
+    //   recorded, task_counts can only be such a leftover: the app never started on that database.
     statements: {
       mysql: [
+        'DROP TABLE IF EXISTS task_counts',
         `CREATE TABLE task_counts (
           status VARCHAR(${STATUS_WIDTH}) NOT NULL,
           shard TINYINT UNSIGNED NOT NULL DEFAULT 0,
           total BIGINT NOT NULL DEFAULT 0,
           PRIMARY KEY (status, shard)
-        ) ENGINE=InnoDB`,
+        ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`,
         ...seedCounts(),
       ],
       sqlite: [
@@ -137,6 +150,31 @@ export const TASK_MIGRATIONS: readonly Migration[] = [
     statements: {
       mysql: ['ALTER TABLE task_counts ADD COLUMN writes BIGINT NOT NULL DEFAULT 0'],
       sqlite: ['ALTER TABLE task_counts ADD COLUMN writes INTEGER NOT NULL DEFAULT 0'],
+    },
+  },
+  {
+    version: 6,
+    name: 'every table in utf8mb4_unicode_ci',
+    // Every table states its character set and collation, so no comparison between two tables can
+    // meet two collations, whatever the database's default. Only task_counts ever lacked it (see
+    // migration 3): on a database created the documented way this changes nothing; on a latin1
+    // database the old migration 3 succeeded on, it converts the table. 32 rows: instant.
+    // SQLite compares text by its bytes everywhere: nothing to do.
+    statements: {
+      mysql: ['ALTER TABLE task_counts CONVERT TO CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci'],
+      sqlite: [],
+    },
+  },
+  {
+    version: 7,
+    name: 'idempotency keys compared byte for byte',
+    // VARCHAR in utf8mb4_unicode_ci made "Key-a" and "key-A" one key on MySQL and two on SQLite.
+    // VARBINARY compares bytes (no case folding, no trailing-space padding) as SQLite's TEXT does.
+    // Existing keys keep their bytes and stay unique (bytes are stricter than the collation).
+    // MySQL rebuilds tasks for this (ALGORITHM=COPY: writes wait while it runs; see docs/deployment.md).
+    statements: {
+      mysql: ['ALTER TABLE tasks MODIFY request_key VARBINARY(128) NULL'],
+      sqlite: [],
     },
   },
 ];

@@ -32,7 +32,7 @@ for (const engine of ENGINES) {
         await client.close();
         await drop();
       });
-      expect(await migrate(client, TASK_MIGRATIONS)).toEqual([1, 2, 3, 4, 5]);
+      expect(await migrate(client, TASK_MIGRATIONS)).toEqual([1, 2, 3, 4, 5, 6, 7]);
       expect(await migrate(client, TASK_MIGRATIONS)).toEqual([]);
       const ledger = await client.query<{ version: number; name: string }>(
         'SELECT version, name FROM schema_migrations ORDER BY version',
@@ -43,6 +43,8 @@ for (const engine of ENGINES) {
         [3, 'maintained task counts'],
         [4, 'full-text search'],
         [5, 'a version for the task list'],
+        [6, 'every table in utf8mb4_unicode_ci'],
+        [7, 'idempotency keys compared byte for byte'],
       ]);
     });
 
@@ -58,7 +60,7 @@ for (const engine of ENGINES) {
       const instances = [start(), start(), start()];
       const outputs = await Promise.all(instances.map((instance) => new Response(instance.stdout).text()));
       expect(await Promise.all(instances.map((instance) => instance.exited))).toEqual([0, 0, 0]);
-      expect(outputs.flatMap((output) => JSON.parse(output)).sort()).toEqual([1, 2, 3, 4, 5]);
+      expect(outputs.flatMap((output) => JSON.parse(output)).sort()).toEqual([1, 2, 3, 4, 5, 6, 7]);
       const client = openRaw(url);
       cleanups.push(() => client.close());
       expect(await migrate(client, TASK_MIGRATIONS)).toEqual([]);
