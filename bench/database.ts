@@ -1,8 +1,8 @@
 import mysql, { type Connection, type RowDataPacket } from 'mysql2/promise';
 import { startThrowawayMariadb } from '../harness/mariadb';
-import { rebuildTaskCounts } from '../src/db/migrations';
 import { openMysql } from '../src/db/mysql';
 import type { SqlClient } from '../src/db/sql-client';
+import { rebuildTaskCounts } from '../src/tasks/schema';
 import { createTaskStore } from '../src/tasks/store';
 import { onCleanup } from './cleanup';
 import { UsageError } from './options';

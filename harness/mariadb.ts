@@ -21,13 +21,22 @@ const LOCAL_SERVER = 'mysql://root@127.0.0.1:3306';
 
 let server: Promise<string> | undefined;
 
-export async function createTestMysqlDatabase(): Promise<TestMysqlDatabase> {
+/** The server's URL (no database), found or started once per test process. */
+export function testMysqlServerUrl(): Promise<string> {
   server ??= findServer();
-  const base = await server;
+  return server;
+}
+
+/** The defaults the README's CREATE DATABASE gives; tests/integration/stock-database.test.ts tries others. */
+export const DOCUMENTED_DEFAULTS = 'CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci';
+
+/** A fresh database; `defaults` is what follows CREATE DATABASE <name> ('' for the server's own). */
+export async function createTestMysqlDatabase(defaults = DOCUMENTED_DEFAULTS): Promise<TestMysqlDatabase> {
+  const base = await testMysqlServerUrl();
   const name = `tm_test_${process.pid}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
   const admin = await mysql.createConnection({ uri: base });
   try {
-    await admin.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+    await admin.query(`CREATE DATABASE \`${name}\` ${defaults}`.trim());
   } finally {
     await admin.end();
   }

@@ -3,6 +3,7 @@ import { ConfigError, loadConfig } from './config';
 import { openDatabase } from './db/open-database';
 import { createLogger } from './lib/logger';
 import { createLifecycle } from './ops/lifecycle';
+import { TASK_MIGRATIONS } from './tasks/schema';
 
 /** Process entry: config → database → app → listen → signals. */
 
@@ -20,7 +21,7 @@ try {
 }
 
 const logger = createLogger(config.logLevel);
-const db = await openDatabase(config.database).catch((error: Error) =>
+const db = await openDatabase(config.database, TASK_MIGRATIONS).catch((error: Error) =>
   fail(`cannot open the ${config.database.engine} database: ${error.message}`),
 );
 const lifecycle = createLifecycle();

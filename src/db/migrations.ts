@@ -1,180 +1,25 @@
-import { COUNT_SHARDS, STATUSES } from '../tasks/model';
 import { type Engine, type SqlClient, toSqlTimestamp } from './sql-client';
 
 /**
- * Versioned schema changes, applied in order at start and recorded in schema_migrations.
- * Append new entries; never edit one that has shipped.
+ * The migration runner: versioned schema changes, applied in order at start and recorded in
+ * schema_migrations. Each feature owns its migrations (src/tasks/schema.ts) and hands them in;
+ * this layer knows no table but its own ledger.
  */
-interface Migration {
+export interface Migration {
   version: number;
   name: string;
   statements: Record<Engine, string[]>;
 }
 
-// Priority is stored as a rank (1 low, 2 normal, 3 high) so "sort by priority" is an index scan.
-// The list indexes end in id: every list query orders by (key, id) and pages by keyset on it.
-const LIST_INDEXES = [
-  'CREATE INDEX tasks_status_id ON tasks (status, id)',
-  'CREATE INDEX tasks_status_priority_id ON tasks (status, priority, id)',
-  'CREATE INDEX tasks_status_due_id ON tasks (status, due_date, id)',
-  'CREATE INDEX tasks_priority_id ON tasks (priority, id)',
-  'CREATE INDEX tasks_due_id ON tasks (due_date, id)',
-];
-
-export const MIGRATIONS: readonly Migration[] = [
-  {
-    version: 1,
-    name: 'create tasks',
-    statements: {
-      mysql: [
-        `CREATE TABLE tasks (
-          id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
-          title VARCHAR(200) NOT NULL,
-          notes TEXT NOT NULL,
-          status VARCHAR(4) NOT NULL DEFAULT 'open',
-          priority TINYINT UNSIGNED NOT NULL DEFAULT 2,
-          due_date DATE NULL,
-          created_at DATETIME(3) NOT NULL,
-          updated_at DATETIME(3) NOT NULL,
-          completed_at DATETIME(3) NULL,
-          version INT UNSIGNED NOT NULL DEFAULT 1,
-          CONSTRAINT tasks_status_valid CHECK (status IN ('open', 'done')),
-          CONSTRAINT tasks_priority_valid CHECK (priority BETWEEN 1 AND 3)
-        ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`,
-        ...LIST_INDEXES,
-      ],
-      sqlite: [
-        `CREATE TABLE tasks (
-          id INTEGER PRIMARY KEY AUTOINCREMENT,
-          title TEXT NOT NULL CHECK (length(title) BETWEEN 1 AND 200),
-          notes TEXT NOT NULL DEFAULT '' CHECK (length(notes) <= 5000),
-          status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'done')),
-          priority INTEGER NOT NULL DEFAULT 2 CHECK (priority BETWEEN 1 AND 3),
-          due_date TEXT NULL,
-          created_at TEXT NOT NULL,
-          updated_at TEXT NOT NULL,
-          completed_at TEXT NULL,
-          version INTEGER NOT NULL DEFAULT 1
-        )`,
-        ...LIST_INDEXES,
-      ],
-    },
-  },
-  {
-    version: 2,
-    name: 'idempotency keys for creates',
-    // A retried create (a proxy failing over, a client retrying) carries the same key and gets
-    // the task made the first time instead of a second one.
-    statements: {
-      mysql: [
-        'ALTER TABLE tasks ADD COLUMN request_key VARCHAR(128) NULL',
-        'CREATE UNIQUE INDEX tasks_request_key ON tasks (request_key)',
-      ],
-      sqlite: [
-        'ALTER TABLE tasks ADD COLUMN request_key TEXT NULL',
-        'CREATE UNIQUE INDEX tasks_request_key ON tasks (request_key)',
-      ],
-    },
-  },
-  {
-    version: 3,
-    name: 'maintained task counts',
-    // The status filter shows counts on every page; COUNT(*) grows with the table, these do not.
-    // Each status's count is spread over COUNT_SHARDS rows that writers pick at random, so
-    // concurrent creates do not all queue for one row lock; a read sums the shards.
-    statements: {
-      mysql: [
-        `CREATE TABLE task_counts (
-          status VARCHAR(4) NOT NULL,
-          shard TINYINT UNSIGNED NOT NULL DEFAULT 0,
-          total BIGINT NOT NULL DEFAULT 0,
-          PRIMARY KEY (status, shard)
-        ) ENGINE=InnoDB`,
-        ...seedCounts(),
-      ],
-      sqlite: [
-        `CREATE TABLE task_counts (
-          status TEXT NOT NULL,
-          shard INTEGER NOT NULL DEFAULT 0,
-          total INTEGER NOT NULL DEFAULT 0,
-          PRIMARY KEY (status, shard)
-        )`,
-        ...seedCounts(),
-      ],
-    },
-  },
-  {
-    version: 4,
-    name: 'full-text search',
-    statements: {
-      mysql: ['ALTER TABLE tasks ADD FULLTEXT INDEX tasks_search (title, notes)'],
-      // An external-content FTS5 index over tasks, kept in step by triggers.
-      sqlite: [
-        `CREATE VIRTUAL TABLE tasks_fts USING fts5(
-          title, notes, content='tasks', content_rowid='id', tokenize='unicode61 remove_diacritics 2'
-        )`,
-        `CREATE TRIGGER tasks_fts_insert AFTER INSERT ON tasks BEGIN
-          INSERT INTO tasks_fts (rowid, title, notes) VALUES (new.id, new.title, new.notes);
-        END`,
-        `CREATE TRIGGER tasks_fts_delete AFTER DELETE ON tasks BEGIN
-          INSERT INTO tasks_fts (tasks_fts, rowid, title, notes) VALUES ('delete', old.id, old.title, old.notes);
-        END`,
-        `CREATE TRIGGER tasks_fts_update AFTER UPDATE OF title, notes ON tasks BEGIN
-          INSERT INTO tasks_fts (tasks_fts, rowid, title, notes) VALUES ('delete', old.id, old.title, old.notes);
-          INSERT INTO tasks_fts (rowid, title, notes) VALUES (new.id, new.title, new.notes);
-        END`,
-        `INSERT INTO tasks_fts (tasks_fts) VALUES ('rebuild')`,
-      ],
-    },
-  },
-  {
-    version: 5,
-    name: 'a version for the task list',
-    // Every change also bumps "writes" on a count shard, in its own transaction: the sum is a
-    // version of the whole list that every instance reads in one cheap query, so rendered pages
-    // can be cached per version and are never served stale.
-    statements: {
-      mysql: ['ALTER TABLE task_counts ADD COLUMN writes BIGINT NOT NULL DEFAULT 0'],
-      sqlite: ['ALTER TABLE task_counts ADD COLUMN writes INTEGER NOT NULL DEFAULT 0'],
-    },
-  },
-];
-
-/**
- * Rebuilds task_counts from the tasks themselves: after bulk changes made outside the app (a seed,
- * a manual DELETE), which the maintained counts cannot see.
- */
-export async function rebuildTaskCounts(client: SqlClient): Promise<void> {
-  await client.transaction(async (tx) => {
-    // The list's version must only ever grow: a cache keyed by it would otherwise meet old keys.
-    const [before] = await tx.query<{ writes: number | string | null }>(
-      'SELECT SUM(writes) AS writes FROM task_counts',
-    );
-    await tx.execute('DELETE FROM task_counts');
-    for (const statement of seedCounts()) await tx.execute(statement);
-    await tx.execute('UPDATE task_counts SET writes = ? WHERE shard = 0 AND status = ?', [
-      Number(before?.writes ?? 0) + 1,
-      STATUSES[0],
-    ]);
-  });
-}
-
-function seedCounts(): string[] {
-  const shards = STATUSES.flatMap((status) =>
-    Array.from({ length: COUNT_SHARDS }, (_, shard) => `('${status}', ${shard}, 0)`),
-  );
-  return [
-    `INSERT INTO task_counts (status, shard, total) VALUES ${shards.join(', ')}`,
-    'UPDATE task_counts SET total = (SELECT COUNT(*) FROM tasks WHERE tasks.status = task_counts.status) WHERE shard = 0',
-  ];
-}
-
+// The ledger names its collation, as every table does, so the database's default never matters.
+// Ledgers made before it did (utf8mb4 in the server's default utf8mb4 collation) are left as they
+// are: their one text column, the migration's name, is only ever written, never compared.
 const CREATE_LEDGER: Record<Engine, string> = {
   mysql: `CREATE TABLE IF NOT EXISTS schema_migrations (
     version INT UNSIGNED NOT NULL PRIMARY KEY,
     name VARCHAR(200) NOT NULL,
     applied_at DATETIME(3) NOT NULL
-  ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`,
+  ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`,
   sqlite: `CREATE TABLE IF NOT EXISTS schema_migrations (
     version INTEGER NOT NULL PRIMARY KEY,
     name TEXT NOT NULL,
@@ -189,7 +34,7 @@ const LOCK_NAME = 'task-manager:migrations';
  * lock (GET_LOCK on MySQL, a write transaction on SQLite), so each migration runs exactly once.
  * Returns the versions this call applied.
  */
-export async function migrate(client: SqlClient, migrations: readonly Migration[] = MIGRATIONS): Promise<number[]> {
+export async function migrate(client: SqlClient, migrations: readonly Migration[]): Promise<number[]> {
   return client.exclusive(LOCK_NAME, async (locked) => {
     await locked.execute(CREATE_LEDGER[locked.engine]);
     const rows = await locked.query<{ version: number }>('SELECT version FROM schema_migrations');

@@ -4,6 +4,7 @@ import { type App, createApp } from '../../src/app';
 import { openDatabase } from '../../src/db/open-database';
 import type { SqlClient } from '../../src/db/sql-client';
 import { createLogger } from '../../src/lib/logger';
+import { TASK_MIGRATIONS } from '../../src/tasks/schema';
 import { ORIGIN } from '../support/http';
 
 /**
@@ -21,7 +22,7 @@ let app: App;
 let errorsLogged = 0;
 
 beforeAll(async () => {
-  db = await openDatabase({ engine: 'sqlite', path: ':memory:' });
+  db = await openDatabase({ engine: 'sqlite', path: ':memory:' }, TASK_MIGRATIONS);
   app = createApp({ db, logger: createLogger('error', () => errorsLogged++) });
 });
 afterAll(async () => {

@@ -9,6 +9,7 @@ import { openDatabase } from '../../src/db/open-database';
 import { DatabaseUnavailableError, type SqlClient, type SqlValue } from '../../src/db/sql-client';
 import { openSqlite } from '../../src/db/sqlite';
 import { createLogger } from '../../src/lib/logger';
+import { TASK_MIGRATIONS } from '../../src/tasks/schema';
 import { createTaskStore } from '../../src/tasks/store';
 import { databaseConfig, ENGINES } from '../support/databases';
 
@@ -31,8 +32,8 @@ for (const engine of ENGINES) {
         await client.close();
         await drop();
       });
-      expect(await migrate(client)).toEqual([1, 2, 3, 4, 5]);
-      expect(await migrate(client)).toEqual([]);
+      expect(await migrate(client, TASK_MIGRATIONS)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+      expect(await migrate(client, TASK_MIGRATIONS)).toEqual([]);
       const ledger = await client.query<{ version: number; name: string }>(
         'SELECT version, name FROM schema_migrations ORDER BY version',
       );
@@ -42,6 +43,8 @@ for (const engine of ENGINES) {
         [3, 'maintained task counts'],
         [4, 'full-text search'],
         [5, 'a version for the task list'],
+        [6, 'every table in utf8mb4_unicode_ci'],
+        [7, 'idempotency keys compared byte for byte'],
       ]);
     });
 
@@ -57,10 +60,10 @@ for (const engine of ENGINES) {
       const instances = [start(), start(), start()];
       const outputs = await Promise.all(instances.map((instance) => new Response(instance.stdout).text()));
       expect(await Promise.all(instances.map((instance) => instance.exited))).toEqual([0, 0, 0]);
-      expect(outputs.flatMap((output) => JSON.parse(output)).sort()).toEqual([1, 2, 3, 4, 5]);
+      expect(outputs.flatMap((output) => JSON.parse(output)).sort()).toEqual([1, 2, 3, 4, 5, 6, 7]);
       const client = openRaw(url);
       cleanups.push(() => client.close());
-      expect(await migrate(client)).toEqual([]);
+      expect(await migrate(client, TASK_MIGRATIONS)).toEqual([]);
     });
   });
 }
@@ -89,7 +92,7 @@ const LIST_QUERIES = [
 
 describe('list queries are served by an index, never a sort of the whole table', () => {
   test('on sqlite (EXPLAIN QUERY PLAN uses no temp b-tree for ORDER BY)', async () => {
-    const client = await openDatabase({ engine: 'sqlite', path: ':memory:' });
+    const client = await openDatabase({ engine: 'sqlite', path: ':memory:' }, TASK_MIGRATIONS);
     cleanups.push(() => client.close());
     const log: { sql: string; params: readonly SqlValue[] }[] = [];
     const store = createTaskStore(recording(client, log));
@@ -110,7 +113,7 @@ describe('list queries are served by an index, never a sort of the whole table',
 
   test('on mysql with 20,000 tasks (EXPLAIN shows an index and no filesort)', async () => {
     const { url, drop } = await createTestMysqlDatabase();
-    const client = await openDatabase(databaseConfig(url));
+    const client = await openDatabase(databaseConfig(url), TASK_MIGRATIONS);
     cleanups.push(async () => {
       await client.close();
       await drop();
@@ -145,7 +148,7 @@ describe('the mysql pool', () => {
     const base = databaseConfig(url);
     if (base.engine !== 'mysql') throw new Error('expected mysql');
     const client = openMysql({ ...base, poolSize: size, queueLimit, acquireTimeoutMs });
-    await migrate(client);
+    await migrate(client, TASK_MIGRATIONS);
     cleanups.push(async () => {
       await client.close();
       await drop();
@@ -301,6 +304,6 @@ describe('the mysql pool', () => {
     cleanups.push(drop);
     // The local test server speaks no TLS: a TLS-configured client must refuse it, not fall back.
     const config = loadConfig({ DATABASE_URL: url, DB_TLS: 'rds' });
-    await expect(openDatabase(config.database)).rejects.toThrow();
+    await expect(openDatabase(config.database, TASK_MIGRATIONS)).rejects.toThrow();
   });
 });

@@ -83,6 +83,22 @@ for (const engine of ENGINES) {
       expect((await store.list(ALL, 'created', null, 10)).map((task) => task.title)).toEqual(['Other', 'Once']);
     });
 
+    test('request keys are exact bytes: keys differing only in case make two tasks, the exact key replays', async () => {
+      const upper = await store.insert(newTask({ title: 'Upper' }), NOW, 'Key-a');
+      const lower = await store.insert(newTask({ title: 'Lower' }), NOW, 'key-A');
+      expect([upper.replayed, lower.replayed]).toEqual([false, false]);
+      expect(lower.task.id).not.toBe(upper.task.id);
+      expect(await store.insert(newTask({ title: 'Upper, retried' }), LATER, 'Key-a')).toEqual({
+        task: upper.task,
+        replayed: true,
+      });
+      expect(await store.insert(newTask({ title: 'Lower, retried' }), LATER, 'key-A')).toEqual({
+        task: lower.task,
+        replayed: true,
+      });
+      expect((await store.list(ALL, 'created', null, 10)).map((task) => task.title)).toEqual(['Lower', 'Upper']);
+    });
+
     test('the maintained counts follow every create, status change and delete, even concurrent ones', async () => {
       const actual = async () => {
         const rows = await database.client.query<{ status: string; n: number }>(

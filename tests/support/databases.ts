@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTestMysqlDatabase } from '../../harness/mariadb';
 import { loadConfig } from '../../src/config';
-import { rebuildTaskCounts } from '../../src/db/migrations';
 import { openDatabase } from '../../src/db/open-database';
 import type { Engine, SqlClient } from '../../src/db/sql-client';
+import { rebuildTaskCounts, TASK_MIGRATIONS } from '../../src/tasks/schema';
 
 /**
  * The engines every store and API test runs against: a SQLite temp file and a real MariaDB.
@@ -43,7 +43,7 @@ export function databaseConfig(url: string) {
 
 export async function openTestDatabase(engine: TestEngine): Promise<TestDatabase> {
   const { url, drop } = await engine.createUrl();
-  const client = await openDatabase(databaseConfig(url));
+  const client = await openDatabase(databaseConfig(url), TASK_MIGRATIONS);
   return {
     url,
     client,

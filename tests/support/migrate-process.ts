@@ -3,9 +3,10 @@ import { loadConfig } from '../../src/config';
 import { migrate } from '../../src/db/migrations';
 import { openMysql } from '../../src/db/mysql';
 import { openSqlite } from '../../src/db/sqlite';
+import { TASK_MIGRATIONS } from '../../src/tasks/schema';
 
 const { database } = loadConfig(process.env);
 const client = database.engine === 'sqlite' ? openSqlite(database.path) : openMysql(database);
-const applied = await migrate(client);
+const applied = await migrate(client, TASK_MIGRATIONS);
 await client.close();
 process.stdout.write(JSON.stringify(applied));

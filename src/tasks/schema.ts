@@ -1,0 +1,209 @@
+import type { Migration } from '../db/migrations';
+import type { SqlClient } from '../db/sql-client';
+import { COUNT_SHARDS, NOTES_MAX, STATUSES, TITLE_MAX } from './model';
+
+/**
+ * The tasks' tables (DDL), as versioned migrations for the runner in src/db/migrations.ts.
+ * Append new entries; never edit one that has shipped. The DDL takes its limits from the model, so
+ * each rule is written once: a shipped migration therefore changes text if a limit changes, which
+ * tests/unit/task-schema.test.ts catches (a new limit needs a new migration that alters the column).
+ */
+
+const STATUS_LIST = STATUSES.map((status) => `'${status}'`).join(', ');
+const STATUS_WIDTH = Math.max(...STATUSES.map((status) => status.length));
+
+// Priority is stored as a rank (1 low, 2 normal, 3 high) so "sort by priority" is an index scan.
+// The list indexes end in id: every list query orders by (key, id) and pages by keyset on it.
+const LIST_INDEXES = [
+  'CREATE INDEX tasks_status_id ON tasks (status, id)',
+  'CREATE INDEX tasks_status_priority_id ON tasks (status, priority, id)',
+  'CREATE INDEX tasks_status_due_id ON tasks (status, due_date, id)',
+  'CREATE INDEX tasks_priority_id ON tasks (priority, id)',
+  'CREATE INDEX tasks_due_id ON tasks (due_date, id)',
+];
+
+export const TASK_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'create tasks',
+    statements: {
+      mysql: [
+        `CREATE TABLE tasks (
+          id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
+          title VARCHAR(${TITLE_MAX}) NOT NULL,
+          notes TEXT NOT NULL,
+          status VARCHAR(${STATUS_WIDTH}) NOT NULL DEFAULT 'open',
+          priority TINYINT UNSIGNED NOT NULL DEFAULT 2,
+          due_date DATE NULL,
+          created_at DATETIME(3) NOT NULL,
+          updated_at DATETIME(3) NOT NULL,
+          completed_at DATETIME(3) NULL,
+          version INT UNSIGNED NOT NULL DEFAULT 1,
+          CONSTRAINT tasks_status_valid CHECK (status IN (${STATUS_LIST})),
+          CONSTRAINT tasks_priority_valid CHECK (priority BETWEEN 1 AND 3)
+        ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`,
+        ...LIST_INDEXES,
+      ],
+      sqlite: [
+        `CREATE TABLE tasks (
+          id INTEGER PRIMARY KEY AUTOINCREMENT,
+          title TEXT NOT NULL CHECK (length(title) BETWEEN 1 AND ${TITLE_MAX}),
+          notes TEXT NOT NULL DEFAULT '' CHECK (length(notes) <= ${NOTES_MAX}),
+          status TEXT NOT NULL DEFAULT 'open' CHECK (status IN (${STATUS_LIST})),
+          priority INTEGER NOT NULL DEFAULT 2 CHECK (priority BETWEEN 1 AND 3),
+          due_date TEXT NULL,
+          created_at TEXT NOT NULL,
+          updated_at TEXT NOT NULL,
+          completed_at TEXT NULL,
+          version INTEGER NOT NULL DEFAULT 1
+        )`,
+        ...LIST_INDEXES,
+      ],
+    },
+  },
+  {
+    version: 2,
+    name: 'idempotency keys for creates',
+    // A retried create (a proxy failing over, a client retrying) carries the same key and gets
+    // the task made the first time instead of a second one.
+    statements: {
+      mysql: [
+        'ALTER TABLE tasks ADD COLUMN request_key VARCHAR(128) NULL',
+        'CREATE UNIQUE INDEX tasks_request_key ON tasks (request_key)',
+      ],
+      sqlite: [
+        'ALTER TABLE tasks ADD COLUMN request_key TEXT NULL',
+        'CREATE UNIQUE INDEX tasks_request_key ON tasks (request_key)',
+      ],
+    },
+  },
+  {
+    version: 3,
+    name: 'maintained task counts',
+    // The status filter shows counts on every page; COUNT(*) grows with the table, these do not.
+    // Each status's count is spread over COUNT_SHARDS rows that writers pick at random, so
+    // concurrent creates do not all queue for one row lock; a read sums the shards.
+    //
+    // As shipped, task_counts took the database's default collation, and the seed's UPDATE compares
+    // tasks.status (utf8mb4_unicode_ci) with task_counts.status: on any database not created as the
+    // README said (a plain CREATE DATABASE: utf8mb4_general_ci on MariaDB, utf8mb4_0900_ai_ci on
+    // MySQL 8.4) it failed with "Illegal mix of collations", after the CREATE TABLE and the INSERT
+    // had stayed (MySQL's DDL does not roll back), so the next start failed on "already exists".
+    // Two changes, neither of which changes anything where this migration succeeded before:
+    // - the table names its collation. On a database created the documented way it inherited
+    //   exactly this one; on a latin1 database (where the old text succeeded) it has been recorded
+    //   and never runs again, and migration 6 converts that table.
+    // - a leftover of a failed first attempt is dropped first. Where this migration has not been
+    //   recorded, task_counts can only be such a leftover: the app never started on that database.
+    statements: {
+      mysql: [
+        'DROP TABLE IF EXISTS task_counts',
+        `CREATE TABLE task_counts (
+          status VARCHAR(${STATUS_WIDTH}) NOT NULL,
+          shard TINYINT UNSIGNED NOT NULL DEFAULT 0,
+          total BIGINT NOT NULL DEFAULT 0,
+          PRIMARY KEY (status, shard)
+        ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`,
+        ...seedCounts(),
+      ],
+      sqlite: [
+        `CREATE TABLE task_counts (
+          status TEXT NOT NULL,
+          shard INTEGER NOT NULL DEFAULT 0,
+          total INTEGER NOT NULL DEFAULT 0,
+          PRIMARY KEY (status, shard)
+        )`,
+        ...seedCounts(),
+      ],
+    },
+  },
+  {
+    version: 4,
+    name: 'full-text search',
+    statements: {
+      mysql: ['ALTER TABLE tasks ADD FULLTEXT INDEX tasks_search (title, notes)'],
+      // An external-content FTS5 index over tasks, kept in step by triggers.
+      sqlite: [
+        `CREATE VIRTUAL TABLE tasks_fts USING fts5(
+          title, notes, content='tasks', content_rowid='id', tokenize='unicode61 remove_diacritics 2'
+        )`,
+        `CREATE TRIGGER tasks_fts_insert AFTER INSERT ON tasks BEGIN
+          INSERT INTO tasks_fts (rowid, title, notes) VALUES (new.id, new.title, new.notes);
+        END`,
+        `CREATE TRIGGER tasks_fts_delete AFTER DELETE ON tasks BEGIN
+          INSERT INTO tasks_fts (tasks_fts, rowid, title, notes) VALUES ('delete', old.id, old.title, old.notes);
+        END`,
+        `CREATE TRIGGER tasks_fts_update AFTER UPDATE OF title, notes ON tasks BEGIN
+          INSERT INTO tasks_fts (tasks_fts, rowid, title, notes) VALUES ('delete', old.id, old.title, old.notes);
+          INSERT INTO tasks_fts (rowid, title, notes) VALUES (new.id, new.title, new.notes);
+        END`,
+        `INSERT INTO tasks_fts (tasks_fts) VALUES ('rebuild')`,
+      ],
+    },
+  },
+  {
+    version: 5,
+    name: 'a version for the task list',
+    // Every change also bumps "writes" on a count shard, in its own transaction: the sum is a
+    // version of the whole list that every instance reads in one cheap query, so rendered pages
+    // can be cached per version and are never served stale.
+    statements: {
+      mysql: ['ALTER TABLE task_counts ADD COLUMN writes BIGINT NOT NULL DEFAULT 0'],
+      sqlite: ['ALTER TABLE task_counts ADD COLUMN writes INTEGER NOT NULL DEFAULT 0'],
+    },
+  },
+  {
+    version: 6,
+    name: 'every table in utf8mb4_unicode_ci',
+    // Every table states its character set and collation, so no comparison between two tables can
+    // meet two collations, whatever the database's default. Only task_counts ever lacked it (see
+    // migration 3): on a database created the documented way this changes nothing; on a latin1
+    // database the old migration 3 succeeded on, it converts the table. 32 rows: instant.
+    // SQLite compares text by its bytes everywhere: nothing to do.
+    statements: {
+      mysql: ['ALTER TABLE task_counts CONVERT TO CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci'],
+      sqlite: [],
+    },
+  },
+  {
+    version: 7,
+    name: 'idempotency keys compared byte for byte',
+    // VARCHAR in utf8mb4_unicode_ci made "Key-a" and "key-A" one key on MySQL and two on SQLite.
+    // VARBINARY compares bytes (no case folding, no trailing-space padding) as SQLite's TEXT does.
+    // Existing keys keep their bytes and stay unique (bytes are stricter than the collation).
+    // MySQL rebuilds tasks for this (ALGORITHM=COPY: writes wait while it runs; see docs/deployment.md).
+    statements: {
+      mysql: ['ALTER TABLE tasks MODIFY request_key VARBINARY(128) NULL'],
+      sqlite: [],
+    },
+  },
+];
+
+/**
+ * Rebuilds task_counts from the tasks themselves: after bulk changes made outside the app (a seed,
+ * a manual DELETE), which the maintained counts cannot see.
+ */
+export async function rebuildTaskCounts(client: SqlClient): Promise<void> {
+  await client.transaction(async (tx) => {
+    // The list's version must only ever grow: a cache keyed by it would otherwise meet old keys.
+    const [before] = await tx.query<{ writes: number | string | null }>(
+      'SELECT SUM(writes) AS writes FROM task_counts',
+    );
+    await tx.execute('DELETE FROM task_counts');
+    for (const statement of seedCounts()) await tx.execute(statement);
+    await tx.execute('UPDATE task_counts SET writes = ? WHERE shard = 0 AND status = ?', [
+      Number(before?.writes ?? 0) + 1,
+      STATUSES[0],
+    ]);
+  });
+}
+
+function seedCounts(): string[] {
+  const shards = STATUSES.flatMap((status) =>
+    Array.from({ length: COUNT_SHARDS }, (_, shard) => `('${status}', ${shard}, 0)`),
+  );
+  return [
+    `INSERT INTO task_counts (status, shard, total) VALUES ${shards.join(', ')}`,
+    'UPDATE task_counts SET total = (SELECT COUNT(*) FROM tasks WHERE tasks.status = task_counts.status) WHERE shard = 0',
+  ];
+}
