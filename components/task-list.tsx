@@ -22,7 +22,7 @@ const excerpt = (notes: string) => {
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
-/** "2026-12-01" → "1 Dec 2026". By hand: toLocaleDateString costs 15 µs a call, most of a list's render. */
+/** "2026-12-01" → "1 Dec 2026". By hand: toLocaleDateString would be most of a list's render. */
 function readableDate(isoDate: string): string {
   const [year, month, day] = isoDate.split('-');
   return `${Number(day)} ${MONTHS[Number(month) - 1]} ${year}`;

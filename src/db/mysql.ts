@@ -66,7 +66,7 @@ export function openMysql(config: MysqlConfig): SqlClient {
     charset: 'UTF8MB4_UNICODE_CI',
     timezone: 'Z',
     dateStrings: true,
-    // mysql2 otherwise captures a stack trace for every statement (a tenth of a cached read's CPU);
+    // mysql2 otherwise captures a stack trace for every statement (a good part of a cached read's CPU);
     // a failed statement is reported with its code and SQL state, and logged where it is handled.
     trace: false,
     ssl: tlsOptions(config.tls),
@@ -86,7 +86,7 @@ export function openMysql(config: MysqlConfig): SqlClient {
   const counters = { acquired: 0, waitTotalMs: 0, waitMaxMs: 0, timeouts: 0, errors: 0 };
 
   // mysql2 has no acquire timeout: callers waiting for a connection carry a deadline, and one timer
-  // sweeps them all while any wait. A timer and a Promise.race per statement cost a third of the
+  // sweeps them all while any wait. A timer and a Promise.race per statement cost a large share of the
   // client's CPU on a cached read.
   const waiters = new Set<{ deadline: number; expire: () => void }>();
   let sweeper: Timer | undefined;

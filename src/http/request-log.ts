@@ -1,6 +1,5 @@
 import { Elysia } from 'elysia';
 import type { Logger } from '../lib/logger';
-import type { Metrics } from '../ops/metrics';
 import { clientAddress } from './client-address';
 
 /**
@@ -10,6 +9,11 @@ import { clientAddress } from './client-address';
  */
 
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** Where each request's figures go (the Prometheus registry in src/ops/metrics.ts). */
+export interface RequestObserver {
+  observeRequest(method: string, route: string, status: number, seconds: number): void;
+}
 
 interface Started {
   id: string;
@@ -23,7 +27,7 @@ export function requestLogging({
   trustedProxies,
 }: {
   logger: Logger;
-  metrics: Metrics;
+  metrics: RequestObserver;
   trustedProxies: Parameters<typeof clientAddress>[2];
 }) {
   const started = new WeakMap<Request, Started>();

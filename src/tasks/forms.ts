@@ -28,7 +28,7 @@ export type TaskFormBody = typeof TaskFormBody.static;
 export interface TaskForm {
   /** What the user typed, to show the form again exactly as sent. */
   values: TaskFormValues;
-  /** The task to save, when the form has the API's shape; otherwise its field errors. */
+  /** The task to save when the form breaks no rule; otherwise null, and `errors` says why. */
   input: TaskCreate | null;
   errors: FieldErrors;
 }
@@ -42,12 +42,13 @@ export function readTaskForm(body: TaskFormBody): TaskForm {
   };
   // An empty date field means "no due date", which JSON says with null.
   const candidate = { ...values, due_date: values.due_date || null };
-  if (Value.Check(TaskCreateSchema, candidate)) return { values, input: candidate, errors: {} };
   // Every problem at once: the shape's, and the meaning of the fields whose shape is right.
   const shapeProblems = fieldErrorsOf(Value.Errors(TaskCreateSchema, candidate));
   const wellShaped = Object.entries(candidate).filter(([field]) => !shapeProblems.some((p) => p.field === field));
-  const { problems } = checkTaskFields(Object.fromEntries(wellShaped));
-  return { values, input: null, errors: formErrorsOf([...shapeProblems, ...problems]) };
+  const problems = [...shapeProblems, ...checkTaskFields(Object.fromEntries(wellShaped)).problems];
+  // No problem means the schema holds, so the candidate is a TaskCreate.
+  if (problems.length === 0) return { values, input: candidate as TaskCreate, errors: {} };
+  return { values, input: null, errors: formErrorsOf(problems) };
 }
 
 /** Field errors as the form shows them, beside each field. */

@@ -3,23 +3,16 @@ import { type Context, Elysia, t } from 'elysia';
 import { MESSAGE_IDS, Message, type PageAssets } from '../../components/layout';
 import { listViewUrl } from '../../components/list-view-url';
 import { EditPage, TaskPage } from '../../components/pages';
-import {
-  EditingTaskItem,
-  EMPTY_FORM,
-  type FieldErrors,
-  formValuesOf,
-  NEW_TASK_FORM_ID,
-  NewTaskForm,
-} from '../../components/task-forms';
+import { EditingTaskItem, EMPTY_FORM, formValuesOf, NEW_TASK_FORM_ID, NewTaskForm } from '../../components/task-forms';
 import { EmptyState, Pager, SearchStatus, StatusFilters, TASK_LIST_IDS, TaskRegion } from '../../components/task-list';
 import { sameOriginForms } from '../http/csrf';
 import { type Flash, setFlash, takeFlash } from '../http/flash';
-import { fragment, isFragmentRequest, pageOrFragment, partial, redirect, text } from '../http/html';
+import { fragment, isFragmentRequest, page, pageOrFragment, partial, redirect, text } from '../http/html';
 import { requestKeyOf } from '../http/idempotency-key';
 import { createResponseCache } from '../http/response-cache';
 import { readyBody } from '../lib/compression';
 import { InvalidInputError, NotFoundError, VersionConflictError } from '../lib/domain-errors';
-import { formErrorsOf, formVersion, readTaskForm, TaskFormBody } from './forms';
+import { formVersion, readTaskForm, type TaskForm, TaskFormBody } from './forms';
 import { createItemCache } from './item-cache';
 import { parseListView, safeReturnTo, viewOfReturnTo, viewShows } from './list-view';
 import { type ListView, PAGE_DEFAULT, type Task, type TaskStatus } from './model';
@@ -92,11 +85,49 @@ export function createTaskPages(service: TaskService, assets: PageAssets) {
   async function renderList(view: ListView, asFragment: boolean, stats: ListStats, flash: Flash | null) {
     const state = await listState(view, stats);
     if (asFragment) return text(<TaskRegion {...state} />, <SearchStatus view={view} outOfBand />);
-    const messages = {
-      flash: flash?.kind === 'status' ? flash.text : undefined,
-      alert: flash?.kind === 'alert' ? flash.text : undefined,
-    };
-    return text(<TaskPage assets={assets} form={{ values: EMPTY_FORM, errors: {} }} {...messages} {...state} />);
+    const flashText = flash?.kind === 'status' ? flash.text : undefined;
+    const alert = flash?.kind === 'alert' ? flash.text : undefined;
+    const form = { values: EMPTY_FORM, errors: {} };
+    return text(<TaskPage assets={assets} form={form} flash={flashText} alert={alert} {...state} />);
+  }
+
+  /** The list ready to send: the kept one for the list's version, unless it shows this visitor's message. */
+  async function listBody(view: ListView, asFragment: boolean, flash: Flash | null) {
+    const stats = await service.listStats();
+    const render = () => renderList(view, asFragment, stats, flash);
+    if (flash) return readyBody(await render());
+    const key = `${asFragment ? 'region' : 'page'}|${listViewUrl(view)}|${today()}`;
+    return listPages.get(key, stats.version, render);
+  }
+
+  /** A page link whose cursor no longer fits (forged, or from another list): the first page instead. */
+  function firstPageInstead({ headers, cookie }: Omit<ChangeRequest, 'body'>, view: ListView) {
+    const text = 'That page link is no longer valid, so here is the first page.';
+    if (!isFragmentRequest(headers)) setFlash(cookie.flash as FlashCookie, { kind: 'alert', text }, overHttps(headers));
+    return redirect(listViewUrl({ ...view, cursor: undefined }));
+  }
+
+  /** The add form again, with the user's input and what is wrong with it (422). */
+  async function addRefused({ headers, body }: ChangeRequest, form: TaskForm) {
+    const returnTo = returnToOf(headers, body);
+    const retry = { values: form.values, errors: form.errors };
+    if (isFragmentRequest(headers)) {
+      const swap = { 'hx-retarget': `#${NEW_TASK_FORM_ID}`, 'hx-reswap': 'outerHTML' };
+      return fragment(<NewTaskForm {...retry} returnTo={returnTo} />, { status: 422, headers: swap });
+    }
+    const state = await listState(viewOfReturnTo(returnTo));
+    return page(<TaskPage assets={assets} form={retry} {...state} />, { status: 422 });
+  }
+
+  /** The edit form again: with what is wrong (422), or beside the task as it now is (409). */
+  function editAgain({ headers, body }: ChangeRequest, task: Task, form: TaskForm, conflict?: Task) {
+    const props = { task, values: form.values, errors: form.errors, conflict, returnTo: returnToOf(headers, body) };
+    const status = conflict ? 409 : 422;
+    return pageOrFragment(
+      headers,
+      (asFragment) => (asFragment ? <EditingTaskItem {...props} /> : <EditPage assets={assets} {...props} />),
+      { status },
+    );
   }
 
   /** The pieces of the page that every change touches: counts, empty state and messages. */
@@ -173,23 +204,15 @@ export function createTaskPages(service: TaskService, assets: PageAssets) {
     .use(sameOriginForms())
     .get(
       '/',
-      async ({ query, headers, cookie }) => {
-        const view = parseListView(query);
-        const asFragment = isFragmentRequest(headers);
-        const flash = asFragment ? null : takeFlash(cookie.flash as FlashCookie);
-        const stats = await service.listStats();
-        const render = () => renderList(view, asFragment, stats, flash);
-        // Only the page everyone gets is kept: not one showing this visitor's message.
-        const key = `${asFragment ? 'region' : 'page'}|${listViewUrl(view)}|${today()}`;
-        try {
-          const body = flash ? readyBody(await render()) : await listPages.get(key, stats.version, render);
-          return pageOrFragment(headers, () => body);
-        } catch (error) {
-          if (!isBadCursor(error)) throw error;
-          const text = 'That page link is no longer valid, so here is the first page.';
-          if (!asFragment) setFlash(cookie.flash as FlashCookie, { kind: 'alert', text }, overHttps(headers));
-          return redirect(listViewUrl({ ...view, cursor: undefined }));
-        }
+      async (request) => {
+        const view = parseListView(request.query);
+        const asFragment = isFragmentRequest(request.headers);
+        const flash = asFragment ? null : takeFlash(request.cookie.flash as FlashCookie);
+        const body = await listBody(view, asFragment, flash).catch((error) => {
+          if (isBadCursor(error)) return null;
+          throw error;
+        });
+        return body ? pageOrFragment(request.headers, () => body) : firstPageInstead(request, view);
       },
       { query: ViewQuery, ...hidden },
     )
@@ -209,28 +232,10 @@ export function createTaskPages(service: TaskService, assets: PageAssets) {
     .post(
       '/tasks',
       async (request) => {
-        const { body, headers } = request;
-        const form = readTaskForm(body);
-        const returnTo = returnToOf(headers, body);
-        const created = form.input
-          ? await service.createTask(form.input, requestKeyOf(headers)).catch((error) => {
-              if (!(error instanceof InvalidInputError)) throw error;
-              form.errors = formErrorsOf(error.details);
-            })
-          : undefined;
-        if (!created) {
-          const retry = { values: form.values, errors: form.errors };
-          if (isFragmentRequest(headers)) {
-            return fragment(<NewTaskForm {...retry} returnTo={returnTo} />, {
-              status: 422,
-              headers: { 'hx-retarget': `#${NEW_TASK_FORM_ID}`, 'hx-reswap': 'outerHTML' },
-            });
-          }
-          const state = await listState(viewOfReturnTo(returnTo));
-          return pageOrFragment(headers, () => <TaskPage assets={assets} form={retry} {...state} />, { status: 422 });
-        }
-        const message: Flash = { kind: 'status', text: `Added ${quoted(created.task)}` };
-        return changed(request, created.task, message, { added: true });
+        const form = readTaskForm(request.body);
+        if (!form.input) return addRefused(request, form);
+        const { task } = await service.createTask(form.input, requestKeyOf(request.headers));
+        return changed(request, task, { kind: 'status', text: `Added ${quoted(task)}` }, { added: true });
       },
       { body: TaskFormBody, ...hidden },
     )
@@ -257,32 +262,16 @@ export function createTaskPages(service: TaskService, assets: PageAssets) {
     .post(
       '/tasks/:id',
       async (request) => {
-        const { params, body, headers } = request;
-        const task = await service.getTask(Number(params.id));
-        const form = readTaskForm(body);
-        const editAgain = (errors: FieldErrors, status: number, conflict?: Task) => {
-          const props = {
-            task: conflict ?? task,
-            values: form.values,
-            errors,
-            conflict,
-            returnTo: returnToOf(headers, body),
-          };
-          return pageOrFragment(
-            headers,
-            (asFragment) => (asFragment ? <EditingTaskItem {...props} /> : <EditPage assets={assets} {...props} />),
-            { status },
-          );
-        };
-        if (!form.input) return editAgain(form.errors, 422);
-        try {
-          const saved = await service.updateTask(task.id, form.input, formVersion(body));
-          return changed(request, saved, { kind: 'status', text: `Saved ${quoted(saved)}` }, { focus: 'edit' });
-        } catch (error) {
-          if (error instanceof VersionConflictError) return editAgain({}, 409, error.current as Task);
-          if (error instanceof InvalidInputError) return editAgain(formErrorsOf(error.details), 422);
+        const task = await service.getTask(Number(request.params.id));
+        const form = readTaskForm(request.body);
+        if (!form.input) return editAgain(request, task, form);
+        const saved = await service.updateTask(task.id, form.input, formVersion(request.body)).catch((error) => {
+          if (error instanceof VersionConflictError)
+            return editAgain(request, error.current as Task, form, error.current as Task);
           throw error;
-        }
+        });
+        if (saved instanceof Response) return saved;
+        return changed(request, saved, { kind: 'status', text: `Saved ${quoted(saved)}` }, { focus: 'edit' });
       },
       withForm,
     )

@@ -214,9 +214,8 @@ export function createTaskStore(client: SqlClient): TaskStore {
     const page: Task[] = [];
     if (position?.due_date !== null) {
       // With "status = ?" MariaDB walks (status, due_date, id) from the first undated row (NULLs sort
-      // first) and skips them all: 2 ms at 100k tasks. As a range, the status lets it take the
-      // due-date index instead, which starts at the first dated task: 0.25 ms. (SQLite plans the
-      // equality well and the range badly.)
+      // first) and skips them all. As a range, the status lets it take the due-date index instead,
+      // which starts at the first dated task. (SQLite plans the equality well and the range badly.)
       const statusAsRange = client.engine === 'mysql';
       const dated = filterWhere(client.engine, filter, { statusAsRange }).add('due_date IS NOT NULL');
       if (position)

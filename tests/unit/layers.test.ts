@@ -1,87 +1,80 @@
 import { expect, test } from 'bun:test';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { join } from 'node:path';
+import { importEdges, importsOf, ROOT } from '../support/import-graph';
 
 /**
- * The layer rule of docs/DESIGN: src/db/ is the generic engine layer (engines, pool, migration
- * runner) and imports nothing from a feature. A feature is any folder of src/ but the generic
- * layers below, so a new feature (src/accounts/) is covered the day it appears.
+ * The house rules of DESIGN.md, checked on the real imports: they point one way, main → app →
+ * features → http, db, lib; routes → components; components take only the task model's types.
+ * A feature is any folder of src/ but the generic layers, so src/accounts/ is covered the day it appears.
  */
 
-const SRC = resolve(import.meta.dir, '../../src');
-const GENERIC_LAYERS = new Set(['db', 'http', 'lib']);
-
+const GENERIC_LAYERS = ['src/db', 'src/http', 'src/lib'];
+const SRC = join(ROOT, 'src');
 const features = () =>
-  readdirSync(SRC).filter((name) => statSync(join(SRC, name)).isDirectory() && !GENERIC_LAYERS.has(name));
+  readdirSync(SRC)
+    .filter((name) => statSync(join(SRC, name)).isDirectory())
+    .map((name) => `src/${name}`)
+    .filter((area) => !GENERIC_LAYERS.includes(area));
 
-function sourceFiles(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) return sourceFiles(path);
-    return /\.(ts|tsx|js|mjs)$/.test(name) ? [path] : [];
-  });
-}
+const edges = importEdges();
+const described = (list: typeof edges) => list.map((edge) => `${edge.file} imports ${edge.specifier}`);
 
-/** Every module a source text names: static imports and re-exports, import(), require(). */
-function specifiersOf(source: string): string[] {
-  const patterns = [
-    /\bfrom\s*['"]([^'"]+)['"]/g,
-    /\bimport\s*['"]([^'"]+)['"]/g,
-    /\b(?:import|require)\s*\(\s*['"]([^'"]+)['"]/g,
-  ];
-  return patterns.flatMap((pattern) => [...source.matchAll(pattern)].map((match) => match[1] as string));
-}
+test('the features the rules protect include tasks and ops', () => {
+  expect(features()).toEqual(expect.arrayContaining(['src/tasks', 'src/ops']));
+});
 
-/** The feature folder a specifier in `file` points into, or null. */
-function featureOf(file: string, specifier: string, featureNames: string[]): string | null {
-  let target: string;
-  if (specifier.startsWith('.')) target = resolve(dirname(file), specifier);
-  else if (specifier.startsWith('src/')) target = resolve(SRC, '..', specifier);
-  else return null; // a package
-  const inSrc = relative(SRC, target);
-  if (inSrc.startsWith('..')) return null;
-  const top = inSrc.split(/[\\/]/)[0] ?? '';
-  return featureNames.includes(top) ? top : null;
-}
+test.each(GENERIC_LAYERS)('%s imports nothing from a feature', (layer) => {
+  expect(edges.some((edge) => edge.from === layer)).toBe(true);
+  expect(described(edges.filter((edge) => edge.from === layer && features().includes(edge.to)))).toEqual([]);
+});
 
-function featureImports(dir: string): string[] {
-  const featureNames = features();
-  return sourceFiles(dir).flatMap((file) =>
-    specifiersOf(readFileSync(file, 'utf8'))
-      .filter((specifier) => featureOf(file, specifier, featureNames))
-      .map((specifier) => `${relative(SRC, file)} imports ${specifier}`),
+test('src/lib knows nothing of HTTP or the database', () => {
+  expect(described(edges.filter((edge) => edge.from === 'src/lib' && ['src/http', 'src/db'].includes(edge.to)))).toEqual(
+    [],
   );
-}
-
-test('the features the rule protects include tasks and ops', () => {
-  expect(features()).toEqual(expect.arrayContaining(['tasks', 'ops']));
 });
 
-test('src/db imports nothing from a feature (src/tasks, src/ops, src/accounts, ...)', () => {
-  expect(sourceFiles(join(SRC, 'db')).length).toBeGreaterThan(0);
-  expect(featureImports(join(SRC, 'db'))).toEqual([]);
+test("components are pure views: from src/ they take only the task model's types", () => {
+  const intoSrc = edges.filter((edge) => edge.from === 'components' && edge.to.startsWith('src'));
+  expect(intoSrc.length).toBeGreaterThan(0);
+  const allowed = (edge: (typeof edges)[number]) => edge.typeOnly && edge.specifier.endsWith('src/tasks/model');
+  expect(described(intoSrc.filter((edge) => !allowed(edge)))).toEqual([]);
 });
 
-test('the check sees every way of naming a feature module', () => {
-  const file = join(SRC, 'db', 'example.ts');
+test('the app never imports the test harness, the tests or the bench', () => {
+  const outside = ['harness', 'tests', 'bench', 'scripts'];
+  expect(described(edges.filter((edge) => outside.includes(edge.to)))).toEqual([]);
+});
+
+test('the check sees every way of naming a module, and which take only types', () => {
   const source = [
     "import { STATUSES } from '../tasks/model';",
     "import type { Task } from '../tasks/model';",
+    "import { type Task, type TaskStatus } from '../tasks/model';",
+    "import { type Task, STATUSES } from '../tasks/model';",
     "export { x } from '../ops/health';",
     "import '../tasks/side-effect';",
     "const later = await import('../tasks/store');",
-    "import { y } from 'src/accounts/users';",
-    "import { openMysql } from './mysql';",
-    "import type { DatabaseConfig } from '../config';",
-    "import mysql from 'mysql2/promise';",
   ].join('\n');
-  const hits = specifiersOf(source).filter((specifier) => featureOf(file, specifier, ['tasks', 'ops', 'accounts']));
-  expect(hits).toEqual([
-    '../tasks/model',
-    '../tasks/model',
-    '../ops/health',
-    'src/accounts/users',
-    '../tasks/side-effect',
-    '../tasks/store',
+  expect(importsOf(source)).toEqual([
+    { specifier: '../tasks/model', typeOnly: false },
+    { specifier: '../tasks/model', typeOnly: true },
+    { specifier: '../tasks/model', typeOnly: true },
+    { specifier: '../tasks/model', typeOnly: false },
+    { specifier: '../ops/health', typeOnly: false },
+    { specifier: '../tasks/side-effect', typeOnly: false },
+    { specifier: '../tasks/store', typeOnly: false },
   ]);
+});
+
+test("docs/architecture.md's map names every folder of src/ and every top-level folder of the code", () => {
+  const map = readFileSync(join(ROOT, 'docs/architecture.md'), 'utf8');
+  const folders = [
+    ...features(),
+    ...GENERIC_LAYERS,
+    ...['components', 'static', 'harness', 'infra', 'tests', 'bench', 'scripts'],
+  ];
+  const missing = folders.filter((folder) => !map.includes(`\`${folder}/\``));
+  expect(missing).toEqual([]);
 });
