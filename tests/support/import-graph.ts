@@ -30,10 +30,16 @@ export function importsOf(source: string): { specifier: string; typeOnly: boolea
   for (const match of source.matchAll(/\b(import|export)\s+(type\s+)?([^'";]*?)\s*from\s*['"]([^'"]+)['"]/g)) {
     const names = match[3] ?? '';
     // `import { type A, type B }` takes only types as well.
-    const allTypes = /^\{[^}]*\}$/.test(names) && names.slice(1, -1).split(',').every((n) => /^\s*(type\s|$)/.test(n));
+    const allTypes =
+      /^\{[^}]*\}$/.test(names) &&
+      names
+        .slice(1, -1)
+        .split(',')
+        .every((n) => /^\s*(type\s|$)/.test(n));
     found.push({ specifier: match[4] as string, typeOnly: Boolean(match[2]) || allTypes });
   }
-  for (const match of source.matchAll(/\bimport\s*['"]([^'"]+)['"]/g)) found.push({ specifier: match[1] as string, typeOnly: false });
+  for (const match of source.matchAll(/\bimport\s*['"]([^'"]+)['"]/g))
+    found.push({ specifier: match[1] as string, typeOnly: false });
   for (const match of source.matchAll(/\b(?:import|require)\s*\(\s*['"]([^'"]+)['"]/g)) {
     found.push({ specifier: match[1] as string, typeOnly: false });
   }

@@ -30,9 +30,9 @@ test.each(GENERIC_LAYERS)('%s imports nothing from a feature', (layer) => {
 });
 
 test('src/lib knows nothing of HTTP or the database', () => {
-  expect(described(edges.filter((edge) => edge.from === 'src/lib' && ['src/http', 'src/db'].includes(edge.to)))).toEqual(
-    [],
-  );
+  expect(
+    described(edges.filter((edge) => edge.from === 'src/lib' && ['src/http', 'src/db'].includes(edge.to))),
+  ).toEqual([]);
 });
 
 test("components are pure views: from src/ they take only the task model's types", () => {
