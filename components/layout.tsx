@@ -21,7 +21,17 @@ interface LayoutProps {
   assets: PageAssets;
 }
 
-export function Layout({ title, assets, children }: PropsWithChildren<LayoutProps>) {
+/** What goes in a document's head: its title, icon, one stylesheet, deferred scripts, extra meta. */
+export interface DocumentHead {
+  title: string;
+  icon: string;
+  css: string;
+  scripts: string[];
+  meta?: Record<string, string>;
+}
+
+/** The HTML document around every page of ours; its files are all from our origin (strict CSP). */
+export function HtmlDocument({ title, icon, css, scripts, meta = {}, children }: PropsWithChildren<DocumentHead>) {
   return (
     <>
       {'<!doctype html>'}
@@ -29,32 +39,41 @@ export function Layout({ title, assets, children }: PropsWithChildren<LayoutProp
         <head>
           <meta charset="utf-8" />
           <meta name="viewport" content="width=device-width, initial-scale=1" />
-          <meta name="color-scheme" content="light dark" />
-          <meta name="htmx-config" content={HTMX_CONFIG} />
+          {Object.entries(meta).map(([name, content]) => (
+            <meta name={name} content={content} />
+          ))}
           <title safe>{title}</title>
-          <link rel="icon" href={assets.icon} />
-          <link rel="stylesheet" href={assets.css} />
-          <script src={assets.htmx} defer></script>
-          <script src={assets.app} defer></script>
+          <link rel="icon" href={icon} />
+          <link rel="stylesheet" href={css} />
+          {scripts.map((src) => (
+            <script src={src} defer></script>
+          ))}
         </head>
-        <body>
-          <a class="skip-link" href="#main">
-            Skip to tasks
-          </a>
-          <header class="site-header">
-            <p class="brand">
-              <a href="/">Task Manager</a>
-            </p>
-          </header>
-          <main id="main">{children}</main>
-          <footer class="site-footer">
-            <p>
-              Task Manager · <a href="/swagger">API documentation</a> · works with or without JavaScript
-            </p>
-          </footer>
-        </body>
+        <body>{children}</body>
       </html>
     </>
+  );
+}
+
+export function Layout({ title, assets, children }: PropsWithChildren<LayoutProps>) {
+  const meta = { 'color-scheme': 'light dark', 'htmx-config': HTMX_CONFIG };
+  return (
+    <HtmlDocument title={title} icon={assets.icon} css={assets.css} scripts={[assets.htmx, assets.app]} meta={meta}>
+      <a class="skip-link" href="#main">
+        Skip to tasks
+      </a>
+      <header class="site-header">
+        <p class="brand">
+          <a href="/">Task Manager</a>
+        </p>
+      </header>
+      <main id="main">{children}</main>
+      <footer class="site-footer">
+        <p>
+          Task Manager · <a href="/swagger">API documentation</a> · works with or without JavaScript
+        </p>
+      </footer>
+    </HtmlDocument>
   );
 }
 

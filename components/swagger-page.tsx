@@ -1,4 +1,5 @@
 /** @jsxImportSource @kitajs/html */
+import { HtmlDocument } from './layout';
 
 export interface SwaggerPageProps {
   title: string;
@@ -19,27 +20,13 @@ export const SWAGGER_ROOT_ID = 'swagger-ui';
  */
 export function SwaggerPage({ title, specUrl, cssUrl, bundleUrl, initUrl, iconUrl }: SwaggerPageProps) {
   return (
-    <>
-      {'<!doctype html>'}
-      <html lang="en">
-        <head>
-          <meta charset="utf-8" />
-          <meta name="viewport" content="width=device-width, initial-scale=1" />
-          <title safe>{title}</title>
-          <link rel="icon" href={iconUrl} />
-          <link rel="stylesheet" href={cssUrl} />
-          <script src={bundleUrl} defer></script>
-          <script src={initUrl} defer></script>
-        </head>
-        <body>
-          <main id={SWAGGER_ROOT_ID} data-spec-url={specUrl}></main>
-          <noscript>
-            <p>
-              Swagger UI needs JavaScript. The API is described by its <a href={specUrl}>OpenAPI document</a>.
-            </p>
-          </noscript>
-        </body>
-      </html>
-    </>
+    <HtmlDocument title={title} icon={iconUrl} css={cssUrl} scripts={[bundleUrl, initUrl]}>
+      <main id={SWAGGER_ROOT_ID} data-spec-url={specUrl}></main>
+      <noscript>
+        <p>
+          Swagger UI needs JavaScript. The API is described by its <a href={specUrl}>OpenAPI document</a>.
+        </p>
+      </noscript>
+    </HtmlDocument>
   );
 }

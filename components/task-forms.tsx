@@ -1,7 +1,7 @@
 /** @jsxImportSource @kitajs/html */
 import type { Task, TaskPriority } from '../src/tasks/model';
 import { describedBy, Field, focusIf } from './form-field';
-import { taskItemId } from './task-list';
+import { TASK_LIST_IDS, taskItemId } from './task-list';
 
 /** What the user typed, kept as strings so a rejected form comes back exactly as it was sent. */
 export interface TaskFormValues {
@@ -138,7 +138,7 @@ export function NewTaskForm({ values, errors, returnTo, focus = false }: NewTask
       method="post"
       action="/tasks"
       hx-post="/tasks"
-      hx-target="#task-items"
+      hx-target={`#${TASK_LIST_IDS.items}`}
       hx-swap="afterbegin"
       hx-disable="find button"
     >

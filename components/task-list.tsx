@@ -126,13 +126,8 @@ const FILTERS = [
 ] as const;
 
 /** Swaps the task region in place; hx-push-url keeps the address bar (and Back) in step. */
-const regionLink = (url: string) => ({
-  href: url,
-  'hx-get': url,
-  'hx-target': '#task-region',
-  'hx-swap': 'outerHTML',
-  'hx-push-url': 'true',
-});
+const swapsRegion = { 'hx-target': `#${TASK_LIST_IDS.region}`, 'hx-swap': 'outerHTML', 'hx-push-url': 'true' };
+const regionLink = (url: string) => ({ href: url, 'hx-get': url, ...swapsRegion });
 
 export function StatusFilters({ view, counts }: { view: ListView; counts: StatusCounts }) {
   const total = { all: counts.open + counts.done, ...counts };
@@ -163,9 +158,7 @@ export function SearchForm({ view }: { view: ListView }) {
       method="get"
       action="/"
       hx-get="/"
-      hx-target="#task-region"
-      hx-swap="outerHTML"
-      hx-push-url="true"
+      {...swapsRegion}
       hx-trigger="submit, input delay:300ms"
     >
       <label for="search-q">Search</label>
@@ -210,7 +203,7 @@ export function Pager({ view, nextCursor }: { view: ListView; nextCursor: string
         <a
           href={listViewUrl({ ...view, cursor: nextCursor })}
           hx-get={listViewUrl({ ...view, cursor: nextCursor }, '/tasks')}
-          hx-target="#task-items"
+          hx-target={`#${TASK_LIST_IDS.items}`}
           hx-swap="beforeend"
           class="button"
         >
