@@ -69,7 +69,8 @@ export function renderSize(size: SizeResult): string {
     '',
     table(['endpoint', 'conns', 'req/s', 'p50', 'p99', 'errors'], rows),
     '',
-    `App max RSS: ${size.pid === null ? 'not measured (app process not found)' : `${formatMb(size.rssMaxKb)} (sampled during and after each run; kernel peak VmHWM ${formatMb(size.peakKb)})`}`,
+    `App max RSS: ${size.pid === null ? 'not measured (app process not found)' : `${formatMb(size.rssMaxKb)} (sampled during and after each run and the cache-filling attack; kernel peak VmHWM ${formatMb(size.peakKb)})`}`,
+    `Cache-filling attack (100 tasks with 5,000-emoji notes, then 120 searches of ignored words for 100 items): ${size.cacheAttack.requests} requests, ${formatMb(size.cacheAttack.bytes / 1024)} answered, ${size.cacheAttack.failed} failed.`,
     '',
     describeNoise(size.othersCpuShare),
     ...(size.countsAfterWrites === null

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Connection } from 'mysql2/promise';
 import { startNginx } from '../harness/nginx';
 import { type AppProcess, readMemory, rssSampler, startApp, waitUntilIdle } from './app-process';
+import { type CacheAttack, fillCaches } from './cache-attack';
 import { cleanUpAll, cleanUpOnSignals, interrupted, onCleanup } from './cleanup';
 import {
   connect,
@@ -173,10 +174,17 @@ async function measureAll(bench: Bench, sized: Sized[]) {
     }
   }
   const othersCpuShare = othersShare(cpuBefore, cpuSnapshot());
+  const attacks = new Map<Sized, CacheAttack>();
+  for (const entry of sized) {
+    say(`[${entry.size.toLocaleString('en-US')}] the cache-filling attack`);
+    attacks.set(entry, await fillCaches(entry.app.origin));
+    samplers.get(entry)?.sample();
+  }
   for (const sampler of samplers.values()) sampler.stop();
   return (entry: Sized) => ({
     pid: entry.app.pid,
     rssMaxKb: samplers.get(entry)?.maxKb ?? 0,
+    cacheAttack: attacks.get(entry) ?? { requests: 0, bytes: 0, failed: 0 },
     peakKb: readMemory(entry.app.pid)?.peakKb ?? 0,
     othersCpuShare,
     checks: checks.get(entry) ?? [],

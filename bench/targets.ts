@@ -12,8 +12,10 @@ export interface SizeResult {
   /** How long the machine took to go quiet after seeding, before anything was measured. */
   settle: { seconds: number; settled: boolean };
   pid: number | null;
-  /** Largest RSS sampled during and after the load runs, kB. */
+  /** Largest RSS sampled during and after the load runs and the cache attack, kB. */
   rssMaxKb: number;
+  /** The cache-filling attack run after the load (bench/cache-attack.ts). */
+  cacheAttack: CacheAttack;
   /** The kernel's RSS high-water mark for the app process (VmHWM), kB. */
   peakKb: number;
   /** Share of the machine's CPU that processes outside the bench used during the runs (0–1). */
@@ -23,6 +25,8 @@ export interface SizeResult {
   checks: ResponseCheck[];
   runs: RunRow[];
 }
+
+import type { CacheAttack } from './cache-attack';
 
 export interface ResponseCheck {
   endpoint: Endpoint;
