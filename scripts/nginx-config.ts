@@ -45,10 +45,11 @@ export function renderNginxConfig(options: NginxOptions): string {
     TEMP_DIR: options.tempDir,
     MIME_TYPES: options.mimeTypes ?? '/etc/nginx/mime.types',
     REAL_IP_FROM: options.realIpFrom.map((cidr) => `  set_real_ip_from ${cidr};`).join('\n'),
-    // Passive health checks: one failure takes an instance out for 2 s, then it is tried again.
-    UPSTREAM_SERVERS: options.upstreams
-      .map((upstream) => `    server ${upstream} max_fails=1 fail_timeout=2s;`)
-      .join('\n'),
+    // No passive health checks (max_fails=0): nginx counts an answer it cannot read or a dropped
+    // connection against an instance whatever proxy_next_upstream says, and a client can provoke
+    // both, so one request per instance would take the whole site out. A stopped or crashed app
+    // refuses connections at once and the request goes to the other one (proxy_next_upstream).
+    UPSTREAM_SERVERS: options.upstreams.map((upstream) => `    server ${upstream} max_fails=0;`).join('\n'),
     LISTEN: options.listen,
     ASSET_ROOT: options.publicDir,
     WRITE_RATE: options.writeRate ?? '20r/s',

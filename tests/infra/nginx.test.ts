@@ -1,7 +1,15 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { rmSync } from 'node:fs';
 import { type LiveServer, startLiveServer } from '../support/live-server';
-import { checkNginxConfig, prepareNginx, type RunningNginx, startNginx } from '../support/nginx';
+import {
+  checkNginxConfig,
+  prepareNginx,
+  type RawReply,
+  type RunningNginx,
+  rawRequest,
+  startNginx,
+} from '../support/nginx';
+import { startTopology, type Topology } from '../support/topology';
 
 /** nginx.conf as it ships, rendered and run in front of the real app. */
 
@@ -119,5 +127,112 @@ describe('nginx in front of the app', () => {
     expect(form.status).toBe(429);
     expect(await form.text()).toContain('Too many changes at once');
     for (let n = 0; n < 10; n++) expect((await fetch(`${nginx.origin}/api/tasks?limit=1`)).status).toBe(200);
+  });
+});
+
+describe('nginx in front of two apps (the topology)', () => {
+  let topology: Topology;
+  let port: string;
+
+  beforeAll(async () => {
+    topology = await startTopology();
+    port = new URL(topology.origin).port;
+  }, 60_000);
+  afterAll(() => topology?.stop());
+
+  const raw = (head: string, body = '') => rawRequest(topology.origin, head, body);
+  const get = (path: string, host = `127.0.0.1:${port}`) => raw(`GET ${path} HTTP/1.1\r\nHost: ${host}`);
+
+  /** The statuses of 100 ordinary page reads, 10 at a time, that did not answer 200. */
+  async function readsThatFailed(): Promise<number[]> {
+    const failed: number[] = [];
+    for (let batch = 0; batch < 10; batch++) {
+      const statuses = await Promise.all(
+        Array.from({ length: 10 }, async () => {
+          const response = await fetch(`${topology.origin}/`);
+          await response.arrayBuffer();
+          return response.status;
+        }),
+      );
+      failed.push(...statuses.filter((status) => status !== 200));
+    }
+    return failed;
+  }
+
+  describe('no single request takes both apps out of nginx', () => {
+    const twice = (path: string) => async () => [await get(path), await get(path)];
+    const hostile: { name: string; send: () => Promise<RawReply[]>; expected: number }[] = [
+      ...['FOO', 'TRACK', 'BREW'].map((method) => ({
+        name: `${method} /`,
+        send: async () => [await raw(`${method} / HTTP/1.1\r\nHost: 127.0.0.1`)],
+        expected: 405,
+      })),
+      ...['%', '[', 'é', 'a b', 'user@evil.example'].map((host) => ({
+        name: `GET / with Host "${host}"`,
+        send: async () => [await get('/', host)],
+        expected: 400,
+      })),
+      {
+        name: 'GET /tasks?cursor=<6,000 × A>, twice',
+        send: twice(`/tasks?cursor=${'A'.repeat(6_000)}`),
+        expected: 303,
+      },
+      // Each "!" comes back as "%21" in the app's Location: 21 KB of answer headers, more than nginx
+      // holds. That request fails, alone; nobody else's does.
+      {
+        name: 'GET /tasks?cursor=<7,000 × !>, an answer header nginx cannot hold, twice',
+        send: twice(`/tasks?cursor=${'!'.repeat(7_000)}`),
+        expected: 502,
+      },
+    ];
+    for (const { name, send, expected } of hostile) {
+      test(`${name}: answered ${expected}, then 100 ordinary reads all answer 200`, async () => {
+        // Each case starts from both apps in rotation, whatever the one before did to them.
+        for (let waited = 0; (await fetch(`${topology.origin}/`)).status !== 200 && waited < 5_000; waited += 100)
+          await Bun.sleep(100);
+        const replies = await send();
+        expect(await readsThatFailed()).toEqual([]);
+        expect(replies.map((reply) => reply.status)).toEqual(replies.map(() => expected));
+      }, 30_000);
+    }
+  });
+
+  test('unknown methods get 405 from nginx; those the app serves pass', async () => {
+    for (const method of ['FOO', 'TRACK', 'BREW', 'PUT', 'OPTIONS', 'CONNECT']) {
+      const reply = await raw(`${method} /api/tasks HTTP/1.1\r\nHost: 127.0.0.1:${port}`);
+      expect(`${method} ${reply.status}`).toBe(`${method} 405`);
+    }
+    expect((await fetch(`${topology.origin}/api/tasks`, { method: 'HEAD' })).status).toBe(200);
+    expect((await fetch(`${topology.origin}/api/tasks/999999`, { method: 'DELETE' })).status).toBe(404);
+    const patch = { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: '{"priority":"high"}' };
+    expect((await fetch(`${topology.origin}/api/tasks/999999`, patch)).status).toBe(404);
+  });
+
+  test('a Host that is not a host name gets 400; plausible ones and HTTP/1.0 without one are served', async () => {
+    for (const host of [
+      '%',
+      '[',
+      'é',
+      'a b',
+      'user@evil.example',
+      'evil.example/path',
+      '..',
+      'a:b:c',
+      '[::1',
+      'x'.repeat(300),
+    ]) {
+      expect(`${host} ${(await get('/api/tasks?limit=1', host)).status}`).toBe(`${host} 400`);
+    }
+    for (const host of [
+      'tasks.example.com',
+      'tasks.example.com:8080',
+      '127.0.0.1',
+      '[::1]:8080',
+      'localhost',
+      'TASKS.example.',
+    ]) {
+      expect(`${host} ${(await get('/api/tasks?limit=1', host)).status}`).toBe(`${host} 200`);
+    }
+    expect((await raw('GET /api/tasks?limit=1 HTTP/1.0')).status).toBe(200);
   });
 });
