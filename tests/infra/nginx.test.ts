@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { CONTENT_SECURITY_POLICY } from '../../src/http/security-headers';
 import { type LiveServer, startLiveServer } from '../support/live-server';
+import { freePort } from '../support/mariadb';
 import {
   checkNginxConfig,
   prepareNginx,
@@ -122,13 +125,43 @@ describe('nginx in front of the app', () => {
     const api = await post('/api/tasks', '{"title":"one more"}', 'application/json');
     expect(api.status).toBe(429);
     expect(api.headers.get('retry-after')).toBe('1');
-    expect(await api.json()).toMatchObject({ error: 'rate_limited' });
+    expect(api.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    expectOurSecurityHeaders((name) => api.headers.get(name));
+    expect(await api.json()).toEqual({ error: 'rate_limited', message: expect.any(String), details: [] });
     const form = await post('/tasks', 'title=one+more', 'application/x-www-form-urlencoded');
     expect(form.status).toBe(429);
+    expectOurSecurityHeaders((name) => form.headers.get(name));
     expect(await form.text()).toContain('Too many changes at once');
     for (let n = 0; n < 10; n++) expect((await fetch(`${nginx.origin}/api/tasks?limit=1`)).status).toBe(200);
   });
 });
+
+/** What every answer nginx makes itself carries, as the app's own answers do. */
+function expectOurSecurityHeaders(header: (name: string) => string | null | undefined) {
+  expect(header('content-security-policy')).toBe(CONTENT_SECURITY_POLICY);
+  expect(header('x-content-type-options')).toBe('nosniff');
+  expect(header('x-frame-options')).toBe('DENY');
+}
+
+/** An error nginx answered itself: our headers, our JSON under /api, a small page elsewhere. */
+function expectNginxError(reply: RawReply, status: number, shape: 'json' | 'html', error?: string) {
+  expect(reply.status).toBe(status);
+  expectOurSecurityHeaders((name) => reply.headers[name]);
+  // Neither nginx's default page nor its version, a source path or a stack trace.
+  expect(reply.body).not.toContain('nginx');
+  expect(reply.body).not.toMatch(/\/(tmp|work|srv|etc|usr)\/|\bat \w+ \(/);
+  if (shape === 'json') {
+    expect(reply.headers['content-type']).toBe('application/json; charset=utf-8');
+    const body = JSON.parse(reply.body);
+    expect(Object.keys(body).sort()).toEqual(['details', 'error', 'message']);
+    expect(body.details).toEqual([]);
+    expect(body.message.length).toBeGreaterThan(0);
+    if (error) expect(body.error).toBe(error);
+  } else {
+    expect(reply.headers['content-type']).toBe('text/html; charset=utf-8');
+    expect(reply.body).toStartWith('<!doctype html>');
+  }
+}
 
 describe('nginx in front of two apps (the topology)', () => {
   let topology: Topology;
@@ -197,10 +230,11 @@ describe('nginx in front of two apps (the topology)', () => {
     }
   });
 
-  test('unknown methods get 405 from nginx; those the app serves pass', async () => {
+  test('unknown methods get 405 from nginx with Allow; those the app serves pass', async () => {
     for (const method of ['FOO', 'TRACK', 'BREW', 'PUT', 'OPTIONS', 'CONNECT']) {
       const reply = await raw(`${method} /api/tasks HTTP/1.1\r\nHost: 127.0.0.1:${port}`);
       expect(`${method} ${reply.status}`).toBe(`${method} 405`);
+      expect(reply.headers.allow).toBe('GET, HEAD, POST, PATCH, DELETE');
     }
     expect((await fetch(`${topology.origin}/api/tasks`, { method: 'HEAD' })).status).toBe(200);
     expect((await fetch(`${topology.origin}/api/tasks/999999`, { method: 'DELETE' })).status).toBe(404);
@@ -234,5 +268,83 @@ describe('nginx in front of two apps (the topology)', () => {
       expect(`${host} ${(await get('/api/tasks?limit=1', host)).status}`).toBe(`${host} 200`);
     }
     expect((await raw('GET /api/tasks?limit=1 HTTP/1.0')).status).toBe(200);
+    // HTTP/1.1 requires a Host: nginx refuses one without, in our words.
+    expectNginxError(await raw('GET /api/tasks HTTP/1.1'), 400, 'json');
   });
+
+  test("nginx's own answers carry our security headers; JSON errors under /api, a small page elsewhere", async () => {
+    expectNginxError(
+      await raw(`FOO /api/tasks HTTP/1.1\r\nHost: 127.0.0.1:${port}`),
+      405,
+      'json',
+      'method_not_allowed',
+    );
+    expectNginxError(await raw(`FOO / HTTP/1.1\r\nHost: 127.0.0.1:${port}`), 405, 'html');
+    expectNginxError(await get('/api/tasks', '%'), 400, 'json', 'bad_request');
+    expectNginxError(await get('/', 'a b'), 400, 'html');
+    // A request line too long to read has no path to go by: the page.
+    expectNginxError(await get(`/api/tasks?q=${'x'.repeat(9_000)}`), 414, 'html');
+    expectNginxError(
+      await raw(`GET /api/tasks HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nX-Big: ${'x'.repeat(9_000)}`),
+      431,
+      'json',
+      'request_header_too_large',
+    );
+    expectNginxError(await get('/errors/429.json'), 404, 'html');
+    const big = JSON.stringify({ title: 'x'.repeat(70_000) });
+    expectNginxError(
+      await raw(
+        `POST /api/tasks HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\nContent-Length: ${big.length}`,
+        big,
+      ),
+      413,
+      'json',
+      'payload_too_large',
+    );
+    const form = `title=${'x'.repeat(70_000)}`;
+    expectNginxError(
+      await raw(
+        `POST /tasks HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${form.length}`,
+        form,
+      ),
+      413,
+      'html',
+    );
+    // The app's answers keep their own policy, once (the Swagger page's names its script's hash).
+    const page = await fetch(`${topology.origin}/`);
+    expectOurSecurityHeaders((name) => page.headers.get(name));
+    const swagger = await fetch(`${topology.origin}/swagger`);
+    expect(swagger.headers.get('content-security-policy')).toContain("'sha256-");
+    expect(swagger.headers.get('content-security-policy')).not.toContain(',');
+  });
+
+  test('502 and 504 from nginx: our headers, JSON under /api', async () => {
+    const dead = await startNginx([`127.0.0.1:${await freePort()}`]);
+    const silent: Server = createServer(() => {}).listen(0, '127.0.0.1');
+    await new Promise((resolve) => silent.once('listening', resolve));
+    const address = silent.address();
+    const hung = await startNginx([`127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`], {
+      proxyReadTimeout: '500ms',
+    });
+    try {
+      expectNginxError(
+        await rawRequest(dead.origin, 'GET /api/tasks HTTP/1.1\r\nHost: 127.0.0.1'),
+        502,
+        'json',
+        'bad_gateway',
+      );
+      expectNginxError(await rawRequest(dead.origin, 'GET / HTTP/1.1\r\nHost: 127.0.0.1'), 502, 'html');
+      expectNginxError(
+        await rawRequest(hung.origin, 'GET /api/tasks HTTP/1.1\r\nHost: 127.0.0.1'),
+        504,
+        'json',
+        'gateway_timeout',
+      );
+      expectNginxError(await rawRequest(hung.origin, 'GET / HTTP/1.1\r\nHost: 127.0.0.1'), 504, 'html');
+    } finally {
+      await dead.stop();
+      await hung.stop();
+      silent.close();
+    }
+  }, 30_000);
 });

@@ -21,7 +21,7 @@ export interface RunningNginx {
   stop(): Promise<void>;
 }
 
-type Tunables = Partial<Pick<NginxOptions, 'writeRate' | 'writeBurst' | 'realIpFrom'>>;
+type Tunables = Partial<Pick<NginxOptions, 'writeRate' | 'writeBurst' | 'realIpFrom' | 'proxyReadTimeout'>>;
 
 export function prepareNginx(upstreams: string[], listen: string, tunables: Tunables = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'tm-nginx-'));
