@@ -347,4 +347,27 @@ describe('nginx in front of two apps (the topology)', () => {
       silent.close();
     }
   }, 30_000);
+
+  test('two creates sharing an X-Request-Id but no Idempotency-Key make two tasks', async () => {
+    const create = (title: string, headers: Record<string, string>) =>
+      fetch(`${topology.origin}/api/tasks`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify({ title }),
+      });
+    const first = await create('shared request id: first', { 'x-request-id': 'shared-trace-1' });
+    const second = await create('shared request id: second', { 'x-request-id': 'shared-trace-1' });
+    expect([first.status, second.status]).toEqual([201, 201]);
+    expect(second.headers.get('idempotent-replayed')).toBeNull();
+    const [a, b] = [await first.json(), await second.json()];
+    expect(a.id).not.toBe(b.id);
+    for (const task of [a, b]) {
+      expect((await (await fetch(`${topology.origin}/api/tasks/${task.id}`)).json()).title).toBe(task.title);
+    }
+    // A client's own key still makes a retry a replay.
+    const keyed = await create('own key', { 'idempotency-key': 'client-key-1' });
+    const retried = await create('own key', { 'idempotency-key': 'client-key-1' });
+    expect(retried.headers.get('idempotent-replayed')).toBe('true');
+    expect((await retried.json()).id).toBe((await keyed.json()).id);
+  });
 });
