@@ -4,7 +4,7 @@
  *
  * As a command, on an instance:
  *   bun scripts/nginx-config.ts --out /etc/nginx/nginx.conf --public /srv/task-manager/public \
- *     --upstream 127.0.0.1:3000 --real-ip-from 10.0.0.0/16 --listen 80
+ *     --upstream 127.0.0.1:3000 --real-ip-from 10.0.0.0/16 --listen 80 [--scrape-from 10.0.0.0/16]
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -23,6 +23,11 @@ export interface NginxOptions {
   publicDir: string;
   /** Hops whose X-Forwarded-For is believed: the ALB's subnets (and loopback). */
   realIpFrom: string[];
+  /**
+   * Who may read /metrics and /pool-stats besides loopback: the VPC's scrapers. Defaults to
+   * realIpFrom (the VPC): a client that came through the load balancer has its own address by then.
+   */
+  scrapeFrom?: string[];
   logDir: string;
   tempDir: string;
   pidFile: string;
@@ -112,7 +117,8 @@ const NGINX_ERRORS: NginxError[] = [
 const ADDRESS = /^[\w.:[\]-]+$/;
 
 export function renderNginxConfig(options: NginxOptions): string {
-  for (const value of [...options.upstreams, ...options.realIpFrom, options.listen]) {
+  const scrapeFrom = options.scrapeFrom ?? options.realIpFrom;
+  for (const value of [...options.upstreams, ...options.realIpFrom, ...scrapeFrom, options.listen]) {
     if (!ADDRESS.test(value.replace('/', ''))) throw new Error(`not an address: ${value}`);
   }
   // Written into the config in double quotes: nothing in it may end the string or name a variable.
@@ -124,6 +130,7 @@ export function renderNginxConfig(options: NginxOptions): string {
     TEMP_DIR: options.tempDir,
     MIME_TYPES: options.mimeTypes ?? '/etc/nginx/mime.types',
     REAL_IP_FROM: options.realIpFrom.map((cidr) => `  set_real_ip_from ${cidr};`).join('\n'),
+    SCRAPE_FROM: scrapeFrom.map((cidr) => `      allow ${cidr};`).join('\n'),
     // No passive health checks (max_fails=0): nginx counts an answer it cannot read or a dropped
     // connection against an instance whatever proxy_next_upstream says, and a client can provoke
     // both, so one request per instance would take the whole site out. A stopped or crashed app
@@ -193,6 +200,7 @@ if (import.meta.main) {
       public: { type: 'string' },
       upstream: { type: 'string', multiple: true, default: ['127.0.0.1:3000'] },
       'real-ip-from': { type: 'string', multiple: true, default: ['127.0.0.1'] },
+      'scrape-from': { type: 'string', multiple: true },
       listen: { type: 'string', default: '80' },
       'log-dir': { type: 'string', default: '/var/log/nginx' },
       'temp-dir': { type: 'string', default: '/var/lib/nginx' },
@@ -212,6 +220,7 @@ if (import.meta.main) {
       listen: values.listen,
       publicDir: values.public,
       realIpFrom: values['real-ip-from'],
+      scrapeFrom: values['scrape-from'],
       logDir: values['log-dir'],
       tempDir: values['temp-dir'],
       pidFile: values['pid-file'],

@@ -370,4 +370,14 @@ describe('nginx in front of two apps (the topology)', () => {
     expect(retried.headers.get('idempotent-replayed')).toBe('true');
     expect((await retried.json()).id).toBe((await keyed.json()).id);
   });
+
+  test('/metrics and /pool-stats answer loopback, not a public client arriving through the load balancer', async () => {
+    for (const path of ['/metrics', '/pool-stats', '/metrics/', '/pool-stats/', '//metrics', '/%6Detrics']) {
+      const outside = await raw(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nX-Forwarded-For: 203.0.113.7`);
+      expect(`${path} ${outside.status}`).toBe(`${path} 403`);
+      expectNginxError(outside, 403, 'html');
+    }
+    expect((await fetch(`${topology.origin}/metrics`)).status).toBe(200);
+    expect((await fetch(`${topology.origin}/pool-stats`)).status).toBe(200);
+  });
 });

@@ -21,7 +21,9 @@ export interface RunningNginx {
   stop(): Promise<void>;
 }
 
-type Tunables = Partial<Pick<NginxOptions, 'writeRate' | 'writeBurst' | 'realIpFrom' | 'proxyReadTimeout'>>;
+type Tunables = Partial<
+  Pick<NginxOptions, 'writeRate' | 'writeBurst' | 'realIpFrom' | 'scrapeFrom' | 'proxyReadTimeout'>
+>;
 
 export function prepareNginx(upstreams: string[], listen: string, tunables: Tunables = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'tm-nginx-'));
