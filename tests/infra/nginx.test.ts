@@ -380,4 +380,17 @@ describe('nginx in front of two apps (the topology)', () => {
     expect((await fetch(`${topology.origin}/metrics`)).status).toBe(200);
     expect((await fetch(`${topology.origin}/pool-stats`)).status).toBe(200);
   });
+
+  test('a same-origin form post on a non-default port, Origin but no Sec-Fetch-Site, is accepted', async () => {
+    const post = (origin: string) =>
+      fetch(`${topology.origin}/tasks`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', origin },
+        body: 'title=posted+through+nginx+on+its+own+port',
+        redirect: 'manual',
+      });
+    expect((await post(`http://127.0.0.1:${port}`)).status).toBe(303);
+    expect((await post('http://127.0.0.1')).status).toBe(403);
+    expect((await post('http://evil.example')).status).toBe(403);
+  });
 });
