@@ -310,6 +310,16 @@ describe('nginx in front of two apps (the topology)', () => {
       413,
       'html',
     );
+    // Under htmx: a line for the page's alert region, not a whole page swapped into the form.
+    const fragment = await raw(
+      `POST /tasks HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nHX-Request: true\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${form.length}`,
+      form,
+    );
+    expect(fragment.status).toBe(413);
+    expectOurSecurityHeaders((name) => fragment.headers[name]);
+    expect(fragment.headers['hx-retarget']).toBe('#alerts');
+    expect(fragment.headers['hx-reswap']).toBe('innerHTML');
+    expect(fragment.body).toMatch(/^<p>[^<]+<\/p>\n$/);
     // The app's answers keep their own policy, once (the Swagger page's names its script's hash).
     const page = await fetch(`${topology.origin}/`);
     expectOurSecurityHeaders((name) => page.headers.get(name));
