@@ -1,4 +1,5 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type NginxOptions, renderNginxConfig, writePublicFiles } from '../scripts/nginx-config';
@@ -20,7 +21,9 @@ export interface RunningNginx {
   stop(): Promise<void>;
 }
 
-type Tunables = Partial<Pick<NginxOptions, 'writeRate' | 'writeBurst' | 'realIpFrom'>>;
+type Tunables = Partial<
+  Pick<NginxOptions, 'writeRate' | 'writeBurst' | 'realIpFrom' | 'scrapeFrom' | 'proxyReadTimeout'>
+>;
 
 export function prepareNginx(upstreams: string[], listen: string, tunables: Tunables = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'tm-nginx-'));
@@ -93,4 +96,42 @@ export async function startNginx(upstreams: string[], tunables: Tunables = {}): 
   const errors = await new Response(nginx.stderr).text();
   await stop();
   throw new Error(`nginx did not start on ${origin}: ${errors}`);
+}
+
+export interface RawReply {
+  status: number;
+  /** Header names in lower case; a repeated header's values joined with ", ". */
+  headers: Record<string, string>;
+  body: string;
+}
+
+/**
+ * Sends one request exactly as written, bytes and all, and reads the answer until the server
+ * closes: for what fetch will not send (TRACK, a Host of "a b", HTTP/1.0 without a Host).
+ * `head` is the request line and headers, without the blank line that ends them.
+ */
+export async function rawRequest(origin: string, head: string, body = ''): Promise<RawReply> {
+  const { hostname, port } = new URL(origin);
+  const chunks: Buffer[] = [];
+  await new Promise<void>((resolve, reject) => {
+    const socket = connect({ host: hostname, port: Number(port) }, () => {
+      socket.write(Buffer.concat([Buffer.from(`${head}\r\nConnection: close\r\n\r\n`), Buffer.from(body)]));
+    });
+    socket.setTimeout(10_000, () => socket.destroy(new Error(`no answer to ${head.split('\r\n')[0]}`)));
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    socket.on('end', resolve);
+    socket.on('close', () => resolve());
+    socket.on('error', reject);
+  });
+  const text = Buffer.concat(chunks).toString('utf8');
+  const split = text.indexOf('\r\n\r\n');
+  const [statusLine = '', ...lines] = text.slice(0, split < 0 ? text.length : split).split('\r\n');
+  const headers: Record<string, string> = {};
+  for (const line of lines) {
+    const colon = line.indexOf(':');
+    const name = line.slice(0, colon).trim().toLowerCase();
+    const value = line.slice(colon + 1).trim();
+    headers[name] = headers[name] === undefined ? value : `${headers[name]}, ${value}`;
+  }
+  return { status: Number(statusLine.split(' ')[1] ?? 0), headers, body: split < 0 ? '' : text.slice(split + 4) };
 }

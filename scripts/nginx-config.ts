@@ -1,17 +1,18 @@
 /**
  * Renders nginx.conf (the template at the repository root) and lays out the files nginx serves
- * itself: the app's content-hashed assets, Swagger UI's, and the 429 pages.
+ * itself: the app's content-hashed assets, Swagger UI's, and the pages of nginx's own errors.
  *
  * As a command, on an instance:
  *   bun scripts/nginx-config.ts --out /etc/nginx/nginx.conf --public /srv/task-manager/public \
- *     --upstream 127.0.0.1:3000 --real-ip-from 10.0.0.0/16 --listen 80
+ *     --upstream 127.0.0.1:3000 --real-ip-from 10.0.0.0/16 --listen 80 [--scrape-from 10.0.0.0/16]
  */
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { APP_ROOT as ROOT } from '../src/app-root';
 import { swaggerAssetFiles } from '../src/http/api-docs';
 import { loadAssets } from '../src/http/assets';
+import { CONTENT_SECURITY_POLICY } from '../src/http/security-headers';
 
 export interface NginxOptions {
   /** host:port of each app instance. */
@@ -22,6 +23,11 @@ export interface NginxOptions {
   publicDir: string;
   /** Hops whose X-Forwarded-For is believed: the ALB's subnets (and loopback). */
   realIpFrom: string[];
+  /**
+   * Who may read /metrics and /pool-stats besides loopback: the VPC's scrapers. Defaults to
+   * realIpFrom (the VPC): a client that came through the load balancer has its own address by then.
+   */
+  scrapeFrom?: string[];
   logDir: string;
   tempDir: string;
   pidFile: string;
@@ -30,14 +36,93 @@ export interface NginxOptions {
   /** State-changing requests per client address, e.g. "20r/s", and the burst allowed on top. */
   writeRate?: string;
   writeBurst?: number;
+  /** How long nginx waits for an app's answer, e.g. "30s" (tests shorten it to see a 504). */
+  proxyReadTimeout?: string;
 }
+
+/** What nginx answers itself, in our words: as JSON for the API, a page, and a line for htmx. */
+interface NginxError {
+  status: number;
+  error: string;
+  title: string;
+  message: string;
+}
+
+const NGINX_ERRORS: NginxError[] = [
+  {
+    status: 400,
+    error: 'bad_request',
+    title: 'Bad request',
+    message: 'The request could not be read (a malformed address or Host header); nothing was changed.',
+  },
+  { status: 403, error: 'forbidden', title: 'Not available', message: 'This address is not open to you.' },
+  { status: 404, error: 'not_found', title: 'Not found', message: 'There is nothing at this address.' },
+  {
+    status: 405,
+    error: 'method_not_allowed',
+    title: 'Method not allowed',
+    message: 'This method is not served here; use GET, HEAD, POST, PATCH or DELETE.',
+  },
+  {
+    status: 408,
+    error: 'request_timeout',
+    title: 'Request timed out',
+    message: 'The request took too long to arrive; nothing was changed. Try again.',
+  },
+  {
+    status: 413,
+    error: 'payload_too_large',
+    title: 'Too much at once',
+    message: 'The request body is larger than 64 KB; nothing was changed.',
+  },
+  { status: 414, error: 'uri_too_long', title: 'Address too long', message: 'The address is too long to read.' },
+  {
+    status: 429,
+    error: 'rate_limited',
+    title: 'Too many changes at once',
+    message: 'Too many changes at once; nothing was changed. Wait a second and try again.',
+  },
+  {
+    status: 431,
+    error: 'request_header_too_large',
+    title: 'Headers too large',
+    message: 'The request headers (or cookies) are too large to read; nothing was changed.',
+  },
+  {
+    status: 500,
+    error: 'internal_error',
+    title: 'Something went wrong',
+    message: 'Something went wrong on our side. Please try again.',
+  },
+  {
+    status: 502,
+    error: 'bad_gateway',
+    title: 'Something went wrong',
+    message: 'The service could not answer this request. Please try again in a moment.',
+  },
+  {
+    status: 503,
+    error: 'service_unavailable',
+    title: 'Busy right now',
+    message: 'The service is busy right now. Please try again in a moment.',
+  },
+  {
+    status: 504,
+    error: 'gateway_timeout',
+    title: 'Something went wrong',
+    message: 'The service took too long to answer. Please try again in a moment.',
+  },
+];
 
 const ADDRESS = /^[\w.:[\]-]+$/;
 
 export function renderNginxConfig(options: NginxOptions): string {
-  for (const value of [...options.upstreams, ...options.realIpFrom, options.listen]) {
+  const scrapeFrom = options.scrapeFrom ?? options.realIpFrom;
+  for (const value of [...options.upstreams, ...options.realIpFrom, ...scrapeFrom, options.listen]) {
     if (!ADDRESS.test(value.replace('/', ''))) throw new Error(`not an address: ${value}`);
   }
+  // Written into the config in double quotes: nothing in it may end the string or name a variable.
+  if (/["$\\]/.test(CONTENT_SECURITY_POLICY)) throw new Error('the content security policy cannot be quoted for nginx');
   const values: Record<string, string> = {
     USER: options.user ?? 'www-data',
     PID_FILE: options.pidFile,
@@ -45,14 +130,21 @@ export function renderNginxConfig(options: NginxOptions): string {
     TEMP_DIR: options.tempDir,
     MIME_TYPES: options.mimeTypes ?? '/etc/nginx/mime.types',
     REAL_IP_FROM: options.realIpFrom.map((cidr) => `  set_real_ip_from ${cidr};`).join('\n'),
-    // Passive health checks: one failure takes an instance out for 2 s, then it is tried again.
-    UPSTREAM_SERVERS: options.upstreams
-      .map((upstream) => `    server ${upstream} max_fails=1 fail_timeout=2s;`)
-      .join('\n'),
+    SCRAPE_FROM: scrapeFrom.map((cidr) => `      allow ${cidr};`).join('\n'),
+    // No passive health checks (max_fails=0): nginx counts an answer it cannot read or a dropped
+    // connection against an instance whatever proxy_next_upstream says, and a client can provoke
+    // both, so one request per instance would take the whole site out. A stopped or crashed app
+    // refuses connections at once and the request goes to the other one (proxy_next_upstream).
+    UPSTREAM_SERVERS: options.upstreams.map((upstream) => `    server ${upstream} max_fails=0;`).join('\n'),
     LISTEN: options.listen,
     ASSET_ROOT: options.publicDir,
     WRITE_RATE: options.writeRate ?? '20r/s',
     WRITE_BURST: String(options.writeBurst ?? 40),
+    PROXY_READ_TIMEOUT: options.proxyReadTimeout ?? '30s',
+    CONTENT_SECURITY_POLICY,
+    ERROR_STATUSES: NGINX_ERRORS.map(({ status }) => status)
+      .filter((status) => status !== 431)
+      .join(' '),
   };
   return readFileSync(join(ROOT, 'nginx.conf'), 'utf8').replace(/\$\{([A-Z_]+)\}/g, (_, name: string) => {
     const value = values[name];
@@ -61,18 +153,43 @@ export function renderNginxConfig(options: NginxOptions): string {
   });
 }
 
-/** Writes what nginx serves from disk: /static/<name>.<hash>.<ext>, Swagger UI, /errors/429.*. */
+/** The small page a person sees: no script, no style, nothing but our words. */
+function errorPage({ title, message }: NginxError): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${title} · Tasks</title>
+</head>
+<body>
+<main>
+<h1>${title}</h1>
+<p>${message}</p>
+<p><a href="/">Back to your tasks</a></p>
+</main>
+</body>
+</html>
+`;
+}
+
+/**
+ * Writes what nginx serves from disk: /static/<name>.<hash>.<ext>, Swagger UI, and for each of
+ * its own errors /errors/<status>.json (the API's error shape), .html and .fragment.html (htmx).
+ */
 export function writePublicFiles(publicDir: string): void {
-  const put = (path: string, contents: Buffer) => {
+  const put = (path: string, contents: Buffer | string) => {
     const target = join(publicDir, path);
     mkdirSync(dirname(target), { recursive: true });
     writeFileSync(target, contents);
   };
   for (const [name, asset] of loadAssets().files) put(`static/${name}`, asset.body);
   for (const { path, file } of swaggerAssetFiles()) put(path, readFileSync(file));
-  for (const page of ['429.html', '429.json']) {
-    mkdirSync(join(publicDir, 'errors'), { recursive: true });
-    copyFileSync(join(ROOT, 'static/errors', page), join(publicDir, 'errors', page));
+  for (const error of NGINX_ERRORS) {
+    const { status, message } = error;
+    put(`errors/${status}.json`, `${JSON.stringify({ error: error.error, message, details: [] })}\n`);
+    put(`errors/${status}.html`, errorPage(error));
+    put(`errors/${status}.fragment.html`, `<p>${message}</p>\n`);
   }
 }
 
@@ -83,6 +200,7 @@ if (import.meta.main) {
       public: { type: 'string' },
       upstream: { type: 'string', multiple: true, default: ['127.0.0.1:3000'] },
       'real-ip-from': { type: 'string', multiple: true, default: ['127.0.0.1'] },
+      'scrape-from': { type: 'string', multiple: true },
       listen: { type: 'string', default: '80' },
       'log-dir': { type: 'string', default: '/var/log/nginx' },
       'temp-dir': { type: 'string', default: '/var/lib/nginx' },
@@ -102,6 +220,7 @@ if (import.meta.main) {
       listen: values.listen,
       publicDir: values.public,
       realIpFrom: values['real-ip-from'],
+      scrapeFrom: values['scrape-from'],
       logDir: values['log-dir'],
       tempDir: values['temp-dir'],
       pidFile: values['pid-file'],

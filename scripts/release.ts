@@ -6,7 +6,7 @@
  *   task-manager                 the app, `bun build --compile` of src/main.ts (Bun included)
  *   scripts/nginx-config.js      the nginx renderer, run by the same binary (BUN_BE_BUN=1)
  *   nginx.conf                   the template the renderer fills in
- *   static/                      our CSS, scripts, icon, 429 pages
+ *   static/                      our CSS, scripts, icon
  *   node_modules/htmx.org/…      the two vendored front-end packages the app resolves at start
  *   node_modules/swagger-ui-dist/…
  *   release.json                 version, commit, build time

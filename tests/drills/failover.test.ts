@@ -9,9 +9,10 @@ import { startTopology, type Topology } from '../../harness/topology';
  */
 
 let topology: Topology;
+// A MariaDB, two apps and nginx take longer than a hook's default 5 s on a busy machine.
 beforeAll(async () => {
   topology = await startTopology();
-});
+}, 60_000);
 afterAll(() => topology?.stop());
 
 interface Outcome {
@@ -91,8 +92,8 @@ test('rolling restart (SIGTERM one instance, start it, then the other) under loa
     expect(await instance.server.exited).toBe(0);
     await Bun.sleep(500);
     await instance.restart();
-    // As a deploy waits for the load balancer's health check: nginx takes an instance that failed
-    // back after fail_timeout (2 s), so the next one may only stop once this one is in rotation.
+    // As a deploy waits for the health check before it stops the next one. (nginx itself keeps no
+    // failure count, max_fails=0: it tries a restarted instance again on the next request.)
     await Bun.sleep(2_500);
   }
   await load.stop();

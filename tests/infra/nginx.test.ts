@@ -1,7 +1,18 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
 import { type LiveServer, startLiveServer } from '../../harness/live-server';
-import { checkNginxConfig, prepareNginx, type RunningNginx, startNginx } from '../../harness/nginx';
+import { freePort } from '../../harness/mariadb';
+import {
+  checkNginxConfig,
+  prepareNginx,
+  type RawReply,
+  type RunningNginx,
+  rawRequest,
+  startNginx,
+} from '../../harness/nginx';
+import { startTopology, type Topology } from '../../harness/topology';
+import { CONTENT_SECURITY_POLICY } from '../../src/http/security-headers';
 
 /** nginx.conf as it ships, rendered and run in front of the real app. */
 
@@ -140,10 +151,282 @@ describe('nginx in front of the app', () => {
     const api = await post('/api/tasks', '{"title":"one more"}', 'application/json');
     expect(api.status).toBe(429);
     expect(api.headers.get('retry-after')).toBe('1');
-    expect(await api.json()).toMatchObject({ error: 'rate_limited' });
+    expect(api.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    expectOurSecurityHeaders((name) => api.headers.get(name));
+    expect(await api.json()).toEqual({ error: 'rate_limited', message: expect.any(String), details: [] });
     const form = await post('/tasks', 'title=one+more', 'application/x-www-form-urlencoded');
     expect(form.status).toBe(429);
+    expectOurSecurityHeaders((name) => form.headers.get(name));
     expect(await form.text()).toContain('Too many changes at once');
     for (let n = 0; n < 10; n++) expect((await fetch(`${nginx.origin}/api/tasks?limit=1`)).status).toBe(200);
+  });
+});
+
+/** What every answer nginx makes itself carries, as the app's own answers do. */
+function expectOurSecurityHeaders(header: (name: string) => string | null | undefined) {
+  expect(header('content-security-policy')).toBe(CONTENT_SECURITY_POLICY);
+  expect(header('x-content-type-options')).toBe('nosniff');
+  expect(header('x-frame-options')).toBe('DENY');
+}
+
+/** An error nginx answered itself: our headers, our JSON under /api, a small page elsewhere. */
+function expectNginxError(reply: RawReply, status: number, shape: 'json' | 'html', error?: string) {
+  expect(reply.status).toBe(status);
+  expectOurSecurityHeaders((name) => reply.headers[name]);
+  // Neither nginx's default page nor its version, a source path or a stack trace.
+  expect(reply.body).not.toContain('nginx');
+  expect(reply.body).not.toMatch(/\/(tmp|work|srv|etc|usr)\/|\bat \w+ \(/);
+  if (shape === 'json') {
+    expect(reply.headers['content-type']).toBe('application/json; charset=utf-8');
+    const body = JSON.parse(reply.body);
+    expect(Object.keys(body).sort()).toEqual(['details', 'error', 'message']);
+    expect(body.details).toEqual([]);
+    expect(body.message.length).toBeGreaterThan(0);
+    if (error) expect(body.error).toBe(error);
+  } else {
+    expect(reply.headers['content-type']).toBe('text/html; charset=utf-8');
+    expect(reply.body).toStartWith('<!doctype html>');
+  }
+}
+
+describe('nginx in front of two apps (the topology)', () => {
+  let topology: Topology;
+  let port: string;
+
+  beforeAll(async () => {
+    topology = await startTopology();
+    port = new URL(topology.origin).port;
+  }, 60_000);
+  afterAll(() => topology?.stop());
+
+  const raw = (head: string, body = '') => rawRequest(topology.origin, head, body);
+  const get = (path: string, host = `127.0.0.1:${port}`) => raw(`GET ${path} HTTP/1.1\r\nHost: ${host}`);
+
+  /** The statuses of 100 ordinary page reads, 10 at a time, that did not answer 200. */
+  async function readsThatFailed(): Promise<number[]> {
+    const failed: number[] = [];
+    for (let batch = 0; batch < 10; batch++) {
+      const statuses = await Promise.all(
+        Array.from({ length: 10 }, async () => {
+          const response = await fetch(`${topology.origin}/`);
+          await response.arrayBuffer();
+          return response.status;
+        }),
+      );
+      failed.push(...statuses.filter((status) => status !== 200));
+    }
+    return failed;
+  }
+
+  describe('no single request takes both apps out of nginx', () => {
+    const twice = (path: string) => async () => [await get(path), await get(path)];
+    const hostile: { name: string; send: () => Promise<RawReply[]>; expected: number }[] = [
+      ...['FOO', 'TRACK', 'BREW'].map((method) => ({
+        name: `${method} /`,
+        send: async () => [await raw(`${method} / HTTP/1.1\r\nHost: 127.0.0.1`)],
+        expected: 405,
+      })),
+      ...['%', '[', 'é', 'a b', 'user@evil.example'].map((host) => ({
+        name: `GET / with Host "${host}"`,
+        send: async () => [await get('/', host)],
+        expected: 400,
+      })),
+      {
+        name: 'GET /tasks?cursor=<6,000 × A>, twice',
+        send: twice(`/tasks?cursor=${'A'.repeat(6_000)}`),
+        expected: 303,
+      },
+      // Each "!" comes back as "%21" in the app's Location: 21 KB of answer headers, more than nginx
+      // holds. That request fails, alone; nobody else's does.
+      {
+        name: 'GET /tasks?cursor=<7,000 × !>, an answer header nginx cannot hold, twice',
+        send: twice(`/tasks?cursor=${'!'.repeat(7_000)}`),
+        expected: 502,
+      },
+    ];
+    for (const { name, send, expected } of hostile) {
+      test(`${name}: answered ${expected}, then 100 ordinary reads all answer 200`, async () => {
+        // Each case starts from both apps in rotation, whatever the one before did to them.
+        for (let waited = 0; (await fetch(`${topology.origin}/`)).status !== 200 && waited < 5_000; waited += 100)
+          await Bun.sleep(100);
+        const replies = await send();
+        expect(await readsThatFailed()).toEqual([]);
+        expect(replies.map((reply) => reply.status)).toEqual(replies.map(() => expected));
+      }, 30_000);
+    }
+  });
+
+  test('unknown methods get 405 from nginx with Allow; those the app serves pass', async () => {
+    for (const method of ['FOO', 'TRACK', 'BREW', 'PUT', 'OPTIONS', 'CONNECT']) {
+      const reply = await raw(`${method} /api/tasks HTTP/1.1\r\nHost: 127.0.0.1:${port}`);
+      expect(`${method} ${reply.status}`).toBe(`${method} 405`);
+      expect(reply.headers.allow).toBe('GET, HEAD, POST, PATCH, DELETE');
+    }
+    expect((await fetch(`${topology.origin}/api/tasks`, { method: 'HEAD' })).status).toBe(200);
+    expect((await fetch(`${topology.origin}/api/tasks/999999`, { method: 'DELETE' })).status).toBe(404);
+    const patch = { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: '{"priority":"high"}' };
+    expect((await fetch(`${topology.origin}/api/tasks/999999`, patch)).status).toBe(404);
+  });
+
+  test('a Host that is not a host name gets 400; plausible ones and HTTP/1.0 without one are served', async () => {
+    for (const host of [
+      '%',
+      '[',
+      'é',
+      'a b',
+      'user@evil.example',
+      'evil.example/path',
+      '..',
+      'a:b:c',
+      '[::1',
+      'x'.repeat(300),
+    ]) {
+      expect(`${host} ${(await get('/api/tasks?limit=1', host)).status}`).toBe(`${host} 400`);
+    }
+    for (const host of [
+      'tasks.example.com',
+      'tasks.example.com:8080',
+      '127.0.0.1',
+      '[::1]:8080',
+      'localhost',
+      'TASKS.example.',
+    ]) {
+      expect(`${host} ${(await get('/api/tasks?limit=1', host)).status}`).toBe(`${host} 200`);
+    }
+    expect((await raw('GET /api/tasks?limit=1 HTTP/1.0')).status).toBe(200);
+    // HTTP/1.1 requires a Host: nginx refuses one without, in our words.
+    expectNginxError(await raw('GET /api/tasks HTTP/1.1'), 400, 'json');
+  });
+
+  test("nginx's own answers carry our security headers; JSON errors under /api, a small page elsewhere", async () => {
+    expectNginxError(
+      await raw(`FOO /api/tasks HTTP/1.1\r\nHost: 127.0.0.1:${port}`),
+      405,
+      'json',
+      'method_not_allowed',
+    );
+    expectNginxError(await raw(`FOO / HTTP/1.1\r\nHost: 127.0.0.1:${port}`), 405, 'html');
+    expectNginxError(await get('/api/tasks', '%'), 400, 'json', 'bad_request');
+    expectNginxError(await get('/', 'a b'), 400, 'html');
+    // A request line too long to read has no path to go by: the page.
+    expectNginxError(await get(`/api/tasks?q=${'x'.repeat(9_000)}`), 414, 'html');
+    expectNginxError(
+      await raw(`GET /api/tasks HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nX-Big: ${'x'.repeat(9_000)}`),
+      431,
+      'json',
+      'request_header_too_large',
+    );
+    expectNginxError(await get('/errors/429.json'), 404, 'html');
+    const big = JSON.stringify({ title: 'x'.repeat(70_000) });
+    expectNginxError(
+      await raw(
+        `POST /api/tasks HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\nContent-Length: ${big.length}`,
+        big,
+      ),
+      413,
+      'json',
+      'payload_too_large',
+    );
+    const form = `title=${'x'.repeat(70_000)}`;
+    expectNginxError(
+      await raw(
+        `POST /tasks HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${form.length}`,
+        form,
+      ),
+      413,
+      'html',
+    );
+    // Under htmx: a line for the page's alert region, not a whole page swapped into the form.
+    const fragment = await raw(
+      `POST /tasks HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nHX-Request: true\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${form.length}`,
+      form,
+    );
+    expect(fragment.status).toBe(413);
+    expectOurSecurityHeaders((name) => fragment.headers[name]);
+    expect(fragment.headers['hx-retarget']).toBe('#alerts');
+    expect(fragment.headers['hx-reswap']).toBe('innerHTML');
+    expect(fragment.body).toMatch(/^<p>[^<]+<\/p>\n$/);
+    // The app's answers keep their own policy, once (the Swagger page's names its script's hash).
+    const page = await fetch(`${topology.origin}/`);
+    expectOurSecurityHeaders((name) => page.headers.get(name));
+    const swagger = await fetch(`${topology.origin}/swagger`);
+    expect(swagger.headers.get('content-security-policy')).toContain("'sha256-");
+    expect(swagger.headers.get('content-security-policy')).not.toContain(',');
+  });
+
+  test('502 and 504 from nginx: our headers, JSON under /api', async () => {
+    const dead = await startNginx([`127.0.0.1:${await freePort()}`]);
+    const silent: Server = createServer(() => {}).listen(0, '127.0.0.1');
+    await new Promise((resolve) => silent.once('listening', resolve));
+    const address = silent.address();
+    const hung = await startNginx([`127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`], {
+      proxyReadTimeout: '500ms',
+    });
+    try {
+      expectNginxError(
+        await rawRequest(dead.origin, 'GET /api/tasks HTTP/1.1\r\nHost: 127.0.0.1'),
+        502,
+        'json',
+        'bad_gateway',
+      );
+      expectNginxError(await rawRequest(dead.origin, 'GET / HTTP/1.1\r\nHost: 127.0.0.1'), 502, 'html');
+      expectNginxError(
+        await rawRequest(hung.origin, 'GET /api/tasks HTTP/1.1\r\nHost: 127.0.0.1'),
+        504,
+        'json',
+        'gateway_timeout',
+      );
+      expectNginxError(await rawRequest(hung.origin, 'GET / HTTP/1.1\r\nHost: 127.0.0.1'), 504, 'html');
+    } finally {
+      await dead.stop();
+      await hung.stop();
+      silent.close();
+    }
+  }, 30_000);
+
+  test('two creates sharing an X-Request-Id but no Idempotency-Key make two tasks', async () => {
+    const create = (title: string, headers: Record<string, string>) =>
+      fetch(`${topology.origin}/api/tasks`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify({ title }),
+      });
+    const first = await create('shared request id: first', { 'x-request-id': 'shared-trace-1' });
+    const second = await create('shared request id: second', { 'x-request-id': 'shared-trace-1' });
+    expect([first.status, second.status]).toEqual([201, 201]);
+    expect(second.headers.get('idempotent-replayed')).toBeNull();
+    const [a, b] = [await first.json(), await second.json()];
+    expect(a.id).not.toBe(b.id);
+    for (const task of [a, b]) {
+      expect((await (await fetch(`${topology.origin}/api/tasks/${task.id}`)).json()).title).toBe(task.title);
+    }
+    // A client's own key still makes a retry a replay.
+    const keyed = await create('own key', { 'idempotency-key': 'client-key-1' });
+    const retried = await create('own key', { 'idempotency-key': 'client-key-1' });
+    expect(retried.headers.get('idempotent-replayed')).toBe('true');
+    expect((await retried.json()).id).toBe((await keyed.json()).id);
+  });
+
+  test('/metrics and /pool-stats answer loopback, not a public client arriving through the load balancer', async () => {
+    for (const path of ['/metrics', '/pool-stats', '/metrics/', '/pool-stats/', '//metrics', '/%6Detrics']) {
+      const outside = await raw(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nX-Forwarded-For: 203.0.113.7`);
+      expect(`${path} ${outside.status}`).toBe(`${path} 403`);
+      expectNginxError(outside, 403, 'html');
+    }
+    expect((await fetch(`${topology.origin}/metrics`)).status).toBe(200);
+    expect((await fetch(`${topology.origin}/pool-stats`)).status).toBe(200);
+  });
+
+  test('a same-origin form post on a non-default port, Origin but no Sec-Fetch-Site, is accepted', async () => {
+    const post = (origin: string) =>
+      fetch(`${topology.origin}/tasks`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', origin },
+        body: 'title=posted+through+nginx+on+its+own+port',
+        redirect: 'manual',
+      });
+    expect((await post(`http://127.0.0.1:${port}`)).status).toBe(303);
+    expect((await post('http://127.0.0.1')).status).toBe(403);
+    expect((await post('http://evil.example')).status).toBe(403);
   });
 });
