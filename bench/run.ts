@@ -2,9 +2,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Connection } from 'mysql2/promise';
+import { type CacheAttack, fillCaches } from '../harness/cache-attack';
 import { startNginx } from '../harness/nginx';
 import { type AppProcess, readMemory, rssSampler, startApp, waitUntilIdle } from './app-process';
-import { type CacheAttack, fillCaches } from './cache-attack';
 import { cleanUpAll, cleanUpOnSignals, interrupted, onCleanup } from './cleanup';
 import {
   connect,

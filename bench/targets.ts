@@ -26,7 +26,7 @@ export interface SizeResult {
   runs: RunRow[];
 }
 
-import type { CacheAttack } from './cache-attack';
+import type { CacheAttack } from '../harness/cache-attack';
 
 export interface ResponseCheck {
   endpoint: Endpoint;

@@ -15,6 +15,8 @@ const MAIN = join(import.meta.dir, '../src/main.ts');
 export interface LiveServer {
   /** e.g. http://127.0.0.1:41234 — the only origin a page may talk to. */
   origin: string;
+  /** The process id, to read its memory in /proc. */
+  pid: number;
   /** Everything the server printed so far (stdout and stderr), for failure messages. */
   output(): string;
   /** Sends a signal, for shutdown drills; `exited` then tells how the process ended. */
@@ -66,7 +68,14 @@ export async function startLiveServer(env: Record<string, string> = {}): Promise
     if (server.exitCode !== null) break;
     const response = await fetch(`${origin}/api/tasks?limit=1`).catch(() => undefined);
     if (response?.ok) {
-      return { origin, output: () => printed, kill: (signal) => server.kill(signal), exited: server.exited, stop };
+      return {
+        origin,
+        pid: server.pid,
+        output: () => printed,
+        kill: (signal) => server.kill(signal),
+        exited: server.exited,
+        stop,
+      };
     }
     await Bun.sleep(50);
   }
