@@ -3,6 +3,7 @@ import { DatabaseUnavailableError } from '../db/sql-client';
 import {
   type DomainError,
   type ErrorDetail,
+  IdempotencyKeyReusedError,
   InvalidInputError,
   NotFoundError,
   VersionConflictError,
@@ -43,6 +44,8 @@ export function describeError(error: unknown, elysiaCode: string | number): Erro
   if (error instanceof ParseError && error.cause instanceof HttpError) return describeError(error.cause, 'UNKNOWN');
   if (error instanceof HttpError) return { status: error.status, body: bodyOf(error) };
   if (error instanceof InvalidInputError) return { status: 422, body: bodyOf(error) };
+  // As Stripe answers it: the request is well formed but cannot be carried out under that key.
+  if (error instanceof IdempotencyKeyReusedError) return { status: 422, body: bodyOf(error) };
   if (error instanceof NotFoundError) return { status: 404, body: bodyOf(error) };
   if (error instanceof VersionConflictError) {
     const { current } = error;

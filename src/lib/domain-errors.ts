@@ -40,3 +40,23 @@ export class VersionConflictError<Current extends { version: number } = { versio
     super('version_conflict', message);
   }
 }
+
+/**
+ * A request key (Idempotency-Key) already used by a different request. Answering with what the
+ * first request made would tell the caller that this one was carried out when it was not; nothing
+ * was written.
+ */
+export class IdempotencyKeyReusedError extends DomainError {
+  constructor() {
+    super(
+      'idempotency_key_reused',
+      'This Idempotency-Key was already used for a request with different details; nothing was created or changed',
+      [
+        {
+          field: 'idempotency-key',
+          message: 'was already used with different details; send a new key for a new request',
+        },
+      ],
+    );
+  }
+}

@@ -45,7 +45,7 @@ const IdempotencyHeaders = t.Object({
   'idempotency-key': t.Optional(
     t.String({
       description:
-        'Any unique string (up to 128 of A–Z a–z 0–9 . _ : -). Retrying with the same key returns the task the first try created, with Idempotent-Replayed: true, instead of a second task.',
+        'Any unique string (up to 128 of A–Z a–z 0–9 . _ : -). Retrying with the same key and the same task returns the task the first try created (as it is now), with Idempotent-Replayed: true, instead of a second task. The same key with a different task (title, notes, priority or due date, compared after trimming and defaults) answers 422 idempotency_key_reused and creates nothing.',
       examples: ['3f6c0a8e-7b4d-4f3a-9d7e-2b1c5e8f9a10'],
     }),
   ),

@@ -11,7 +11,12 @@ import { fragment, isFragmentRequest, page, pageOrFragment, partial, redirect, t
 import { requestKeyOf } from '../http/idempotency-key';
 import { createResponseCache } from '../http/response-cache';
 import { readyBody } from '../lib/compression';
-import { InvalidInputError, NotFoundError, VersionConflictError } from '../lib/domain-errors';
+import {
+  IdempotencyKeyReusedError,
+  InvalidInputError,
+  NotFoundError,
+  VersionConflictError,
+} from '../lib/domain-errors';
 import { formVersion, readTaskForm, type TaskForm, TaskFormBody } from './forms';
 import { createItemCache } from './item-cache';
 import { parseListView, safeReturnTo, viewOfReturnTo, viewShows } from './list-view';
@@ -50,6 +55,10 @@ const ViewQuery = t.Object(
 const EditQuery = t.Object({ return_to: t.Optional(t.String()) }, { additionalProperties: true });
 const hidden = { detail: { hide: true } };
 const withForm = { params: IdParams, body: TaskFormBody, ...hidden };
+
+// Only a client that sends its own Idempotency-Key (or X-Request-Id, which nginx takes as one) can
+// reuse one: nginx's retry of a request resends the same details.
+const KEY_REUSED = 'This add was already made with different details; nothing was added.';
 
 const today = () => new Date().toISOString().slice(0, 10);
 const quoted = (task: Pick<Task, 'title'>) => `“${task.title}”`;
@@ -107,16 +116,17 @@ export function createTaskPages(service: TaskService, assets: PageAssets) {
     return redirect(listViewUrl({ ...view, cursor: undefined }));
   }
 
-  /** The add form again, with the user's input and what is wrong with it (422). */
-  async function addRefused({ headers, body }: ChangeRequest, form: TaskForm) {
+  /** The add form again, with the user's input and what is wrong with it (422): beside a field, or as an alert. */
+  async function addRefused({ headers, body }: ChangeRequest, form: TaskForm, alert?: string) {
     const returnTo = returnToOf(headers, body);
     const retry = { values: form.values, errors: form.errors };
     if (isFragmentRequest(headers)) {
       const swap = { 'hx-retarget': `#${NEW_TASK_FORM_ID}`, 'hx-reswap': 'outerHTML' };
-      return fragment(<NewTaskForm {...retry} returnTo={returnTo} />, { status: 422, headers: swap });
+      const alerts = alert ? partial(`#${MESSAGE_IDS.alerts}`, 'innerHTML', <Message text={alert} />) : '';
+      return fragment(text(<NewTaskForm {...retry} returnTo={returnTo} />, alerts), { status: 422, headers: swap });
     }
     const state = await listState(viewOfReturnTo(returnTo));
-    return page(<TaskPage assets={assets} form={retry} {...state} />, { status: 422 });
+    return page(<TaskPage assets={assets} form={retry} alert={alert} {...state} />, { status: 422 });
   }
 
   /** The edit form again: with what is wrong (422), or beside the task as it now is (409). */
@@ -234,7 +244,12 @@ export function createTaskPages(service: TaskService, assets: PageAssets) {
       async (request) => {
         const form = readTaskForm(request.body);
         if (!form.input) return addRefused(request, form);
-        const { task } = await service.createTask(form.input, requestKeyOf(request.headers));
+        const created = await service.createTask(form.input, requestKeyOf(request.headers)).catch((error) => {
+          if (error instanceof IdempotencyKeyReusedError) return addRefused(request, form, KEY_REUSED);
+          throw error;
+        });
+        if (created instanceof Response) return created;
+        const { task } = created;
         return changed(request, task, { kind: 'status', text: `Added ${quoted(task)}` }, { added: true });
       },
       { body: TaskFormBody, ...hidden },

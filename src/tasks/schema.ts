@@ -177,6 +177,21 @@ export const TASK_MIGRATIONS: readonly Migration[] = [
       sqlite: [],
     },
   },
+  {
+    version: 8,
+    name: 'what each idempotency key was used for',
+    // A create stores, beside its key, a fingerprint of what it asked for (SHA-256 hex of the task as
+    // the service normalised it; src/tasks/service.ts), so a key reused for a different task is
+    // refused instead of answered with the first one. The app compares fingerprints, SQL never does:
+    // CHAR(64) takes the table's utf8mb4_unicode_ci like every other text column (hex digits only).
+    // Rows from before stay NULL, which the service treats as a match.
+    // MySQL and MariaDB cannot add a column instantly to a table with a FULLTEXT index: this rebuilds
+    // tasks as migration 7 did (writes wait while it runs; see docs/deployment.md).
+    statements: {
+      mysql: ['ALTER TABLE tasks ADD COLUMN request_fingerprint CHAR(64) NULL'],
+      sqlite: ['ALTER TABLE tasks ADD COLUMN request_fingerprint TEXT NULL'],
+    },
+  },
 ];
 
 /**

@@ -1,5 +1,12 @@
+import { createHash } from 'node:crypto';
 import { isCalendarDate } from '../lib/calendar-date';
-import { type ErrorDetail, InvalidInputError, NotFoundError, VersionConflictError } from '../lib/domain-errors';
+import {
+  type ErrorDetail,
+  IdempotencyKeyReusedError,
+  InvalidInputError,
+  NotFoundError,
+  VersionConflictError,
+} from '../lib/domain-errors';
 import {
   NOTES_MAX,
   PAGE_DEFAULT,
@@ -12,7 +19,7 @@ import {
   type TaskSort,
   TITLE_MAX,
 } from './model';
-import type { ListPosition, TaskChanges, TaskStore } from './store';
+import type { ListPosition, NewTask, TaskChanges, TaskStore } from './store';
 
 /**
  * The rules for tasks, shared by the JSON API and the HTML pages: one code path per action.
@@ -59,18 +66,26 @@ export function createTaskService(store: TaskStore, clock: () => Date = () => ne
     },
 
     /**
-     * Creates a task. A request key (Idempotency-Key) makes retries safe: the same key returns the
-     * task its first use created, marked as a replay.
+     * Creates a task. A request key (Idempotency-Key) makes retries safe: the same key with the same
+     * task returns the task its first use created, marked as a replay, as it is now (edited or
+     * completed since: what the client would read; Stripe returns the first answer instead). The
+     * same key with a different task creates nothing and throws IdempotencyKeyReusedError.
      */
     async createTask(input: TaskCreate, requestKey?: string): Promise<{ task: Task; replayed: boolean }> {
       const { title, notes, due_date } = checkedOrRefused({ notes: '', due_date: null, ...input });
-      const task = {
+      const task: NewTask = {
         title: title ?? '',
         notes: notes ?? '',
         priority: input.priority ?? 'normal',
         due_date: due_date ?? null,
       };
-      return store.insert(task, clock(), requestKey);
+      const request = requestKey ? { key: requestKey, fingerprint: fingerprintOf(task) } : undefined;
+      const outcome = await store.insert(task, clock(), request);
+      // A task created before fingerprints were stored (migration 8) has none: a retry of it cannot
+      // be told from a reuse, so it replays, as every reuse did before.
+      if (outcome.replayed && outcome.fingerprint !== null && outcome.fingerprint !== request?.fingerprint)
+        throw new IdempotencyKeyReusedError();
+      return { task: outcome.task, replayed: outcome.replayed };
     },
 
     async updateTask(id: number, patch: TaskPatch, expectedVersion: number | null = null): Promise<Task> {
@@ -87,6 +102,22 @@ export function createTaskService(store: TaskStore, clock: () => Date = () => ne
       if (outcome.kind === 'conflict') throw new VersionConflictError(outcome.current, CHANGED_ELSEWHERE);
     },
   };
+}
+
+/**
+ * What identifies a create under its Idempotency-Key: the task as it will be stored, after trimming
+ * and defaults, so a retry that differs only in what that removes (spaces around the title, an
+ * omitted priority) is the same request. The record names every field of NewTask (the type makes
+ * a new field fail to compile until it is added here) in a fixed order, so its JSON is canonical.
+ */
+export function fingerprintOf(task: NewTask): string {
+  const fields: Record<keyof NewTask, NewTask[keyof NewTask]> = {
+    title: task.title,
+    notes: task.notes,
+    priority: task.priority,
+    due_date: task.due_date,
+  };
+  return createHash('sha256').update(JSON.stringify(fields)).digest('hex');
 }
 
 /**

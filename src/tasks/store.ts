@@ -41,6 +41,21 @@ export interface TaskChanges {
   due_date?: string | null;
 }
 
+/** A create's Idempotency-Key, and a fingerprint of what it asked for (the service computes it). */
+export interface CreateRequest {
+  key: string;
+  fingerprint: string;
+}
+
+/**
+ * What an insert did. A key used before inserts nothing: it returns the task that key made, as it
+ * is now, and the fingerprint stored with it (null for a task created before migration 8). Whether
+ * that is the same request is the service's rule, not the store's.
+ */
+export type InsertOutcome =
+  | { replayed: false; task: Task }
+  | { replayed: true; task: Task; fingerprint: string | null };
+
 export interface ListFilter {
   status: TaskStatus | 'all';
   priority?: TaskPriority;
@@ -66,8 +81,8 @@ export interface ListStats {
 export interface TaskStore {
   readStats(): Promise<ListStats>;
   countByStatus(filter: Omit<ListFilter, 'status'>): Promise<StatusCounts>;
-  /** With a key, a second insert under the same key returns the first task (replayed: true). */
-  insert(task: NewTask, now: Date, key?: string): Promise<{ task: Task; replayed: boolean }>;
+  /** With a request key, a second insert under the same key returns the first task (see InsertOutcome). */
+  insert(task: NewTask, now: Date, request?: CreateRequest): Promise<InsertOutcome>;
   findById(id: number): Promise<Task | null>;
   list(filter: ListFilter, sort: TaskSort, after: ListPosition | null, limit: number): Promise<Task[]>;
   update(id: number, changes: TaskChanges, expectedVersion: number | null, now: Date): Promise<UpdateOutcome>;
@@ -245,14 +260,24 @@ export function createTaskStore(client: SqlClient): TaskStore {
       return counts;
     },
 
-    async insert(task, now, key) {
+    async insert(task, now, request) {
       const stamp = toSqlTimestamp(now);
       try {
         const insertId = await client.transaction(async (tx) => {
           const { insertId } = await tx.execute(
-            `INSERT INTO tasks (title, notes, status, priority, due_date, created_at, updated_at, completed_at, version, request_key)
-             VALUES (?, ?, 'open', ?, ?, ?, ?, NULL, 1, ?)`,
-            [task.title, task.notes, rankOf(task.priority), task.due_date, stamp, stamp, key ?? null],
+            `INSERT INTO tasks (title, notes, status, priority, due_date, created_at, updated_at, completed_at, version,
+                              request_key, request_fingerprint)
+             VALUES (?, ?, 'open', ?, ?, ?, ?, NULL, 1, ?, ?)`,
+            [
+              task.title,
+              task.notes,
+              rankOf(task.priority),
+              task.due_date,
+              stamp,
+              stamp,
+              request?.key ?? null,
+              request?.fingerprint ?? null,
+            ],
           );
           await recordChange(tx, null, 'open');
           return insertId;
@@ -273,10 +298,17 @@ export function createTaskStore(client: SqlClient): TaskStore {
         };
         return { task: created, replayed: false };
       } catch (error) {
-        if (!key || !isDuplicateKey(error)) throw error;
-        const rows = await client.query<TaskRow>(`SELECT ${COLUMNS} FROM tasks WHERE request_key = ?`, [key]);
-        if (!rows[0]) throw error;
-        return { task: toTask(rows[0]), replayed: true };
+        // The unique index on request_key decides a race: MySQL holds a second insert of a key until
+        // the first one's transaction ends (SQLite runs one write at a time), so a duplicate is only
+        // reported once the first task is committed, and this read sees it.
+        if (!request || !isDuplicateKey(error)) throw error;
+        const rows = await client.query<TaskRow & { request_fingerprint: string | null }>(
+          `SELECT ${COLUMNS}, request_fingerprint FROM tasks WHERE request_key = ?`,
+          [request.key],
+        );
+        const [row] = rows;
+        if (!row) throw error;
+        return { task: toTask(row), replayed: true, fingerprint: row.request_fingerprint };
       }
     },
 

@@ -41,7 +41,8 @@ describe('nginx in front of the app', () => {
     const upstream = `127.0.0.1:${new URL(app.origin).port}`;
     nginx = await startNginx([upstream], { writeRate: '2r/s', writeBurst: 3 });
     distrustful = await startNginx([upstream], { realIpFrom: ['10.0.0.0/16'] });
-  });
+    // An app and two nginx take longer than bun's 5 s default on a busy machine.
+  }, 60_000);
   afterAll(async () => {
     await nginx?.stop();
     await distrustful?.stop();
@@ -346,12 +347,11 @@ describe('nginx in front of two apps (the topology)', () => {
     expect(fragment.headers['hx-retarget']).toBe('#alerts');
     expect(fragment.headers['hx-reswap']).toBe('innerHTML');
     expect(fragment.body).toMatch(/^<p>[^<]+<\/p>\n$/);
-    // The app's answers keep their own policy, once (the Swagger page's names its script's hash).
+    // The app's answers keep their own policy, once: nginx adds its headers only where the app sent none.
     const page = await fetch(`${topology.origin}/`);
     expectOurSecurityHeaders((name) => page.headers.get(name));
     const swagger = await fetch(`${topology.origin}/swagger`);
-    expect(swagger.headers.get('content-security-policy')).toContain("'sha256-");
-    expect(swagger.headers.get('content-security-policy')).not.toContain(',');
+    expect(swagger.headers.get('content-security-policy')).toBe(CONTENT_SECURITY_POLICY);
   });
 
   test('502 and 504 from nginx: our headers, JSON under /api', async () => {

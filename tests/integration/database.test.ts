@@ -32,7 +32,7 @@ for (const engine of ENGINES) {
         await client.close();
         await drop();
       });
-      expect(await migrate(client, TASK_MIGRATIONS)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+      expect(await migrate(client, TASK_MIGRATIONS)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
       expect(await migrate(client, TASK_MIGRATIONS)).toEqual([]);
       const ledger = await client.query<{ version: number; name: string }>(
         'SELECT version, name FROM schema_migrations ORDER BY version',
@@ -45,6 +45,7 @@ for (const engine of ENGINES) {
         [5, 'a version for the task list'],
         [6, 'every table in utf8mb4_unicode_ci'],
         [7, 'idempotency keys compared byte for byte'],
+        [8, 'what each idempotency key was used for'],
       ]);
     });
 
@@ -60,7 +61,7 @@ for (const engine of ENGINES) {
       const instances = [start(), start(), start()];
       const outputs = await Promise.all(instances.map((instance) => new Response(instance.stdout).text()));
       expect(await Promise.all(instances.map((instance) => instance.exited))).toEqual([0, 0, 0]);
-      expect(outputs.flatMap((output) => JSON.parse(output)).sort()).toEqual([1, 2, 3, 4, 5, 6, 7]);
+      expect(outputs.flatMap((output) => JSON.parse(output)).sort()).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
       const client = openRaw(url);
       cleanups.push(() => client.close());
       expect(await migrate(client, TASK_MIGRATIONS)).toEqual([]);

@@ -116,6 +116,7 @@ const EXPECTED_SCHEMA = {
     'schema_migrations.name': UNICODE,
     'task_counts.status': UNICODE,
     'tasks.notes': UNICODE,
+    'tasks.request_fingerprint': UNICODE,
     'tasks.status': UNICODE,
     'tasks.title': UNICODE,
   },
@@ -138,7 +139,7 @@ describe('a database created with only a stock default', () => {
       expect((await api.getTask(milk.body.id)).title).toBe(EMOJI_TITLE);
 
       // Idempotency keys are exact bytes, as on SQLite: the same key replays, a key that differs in case does not.
-      const replay = await create(api, { title: 'Retried' }, 'Key-a');
+      const replay = await create(api, { title: EMOJI_TITLE, notes: EMOJI_NOTES, priority: 'high' }, 'Key-a');
       expect([replay.status, replay.headers.get('idempotent-replayed'), replay.body.id]).toEqual([
         201,
         'true',

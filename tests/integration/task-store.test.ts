@@ -23,6 +23,10 @@ const newTask = (overrides: Partial<NewTask> = {}): NewTask => ({
   ...overrides,
 });
 
+// Fingerprints as the service makes them: 64 hex digits (SHA-256).
+const FINGERPRINT = { a: 'a'.repeat(64), b: '0123456789abcdef'.repeat(4) };
+const requestFor = (key: string, which: keyof typeof FINGERPRINT) => ({ key, fingerprint: FINGERPRINT[which] });
+
 function positionAfter(sort: TaskSort, task: Task): ListPosition {
   if (sort === 'priority') return { sort, priority: task.priority, id: task.id };
   if (sort === 'due') return { sort, due_date: task.due_date, id: task.id };
@@ -73,30 +77,61 @@ for (const engine of ENGINES) {
       expect(await store.findById(task.id)).toEqual(task);
     });
 
-    test('an insert repeated with the same request key returns the first task and stores one row', async () => {
-      const first = await store.insert(newTask({ title: 'Once' }), NOW, 'retry-key-1');
-      const again = await store.insert(newTask({ title: 'Once, retried' }), LATER, 'retry-key-1');
-      expect(first.replayed).toBe(false);
-      expect(again).toEqual({ task: first.task, replayed: true });
-      const other = await store.insert(newTask({ title: 'Other' }), NOW, 'retry-key-2');
+    test('an insert repeated with the same request key returns the first task and its fingerprint, and stores one row', async () => {
+      const first = await store.insert(newTask({ title: 'Once' }), NOW, requestFor('retry-key-1', 'a'));
+      const again = await store.insert(newTask({ title: 'Once, retried' }), LATER, requestFor('retry-key-1', 'b'));
+      expect(first).toEqual({ task: first.task, replayed: false });
+      // The store stores and hands back; whether 'b' may replay 'a' is the service's rule.
+      expect(again).toEqual({ task: first.task, replayed: true, fingerprint: FINGERPRINT.a });
+      const other = await store.insert(newTask({ title: 'Other' }), NOW, requestFor('retry-key-2', 'b'));
       expect(other.task.id).not.toBe(first.task.id);
       expect((await store.list(ALL, 'created', null, 10)).map((task) => task.title)).toEqual(['Other', 'Once']);
     });
 
     test('request keys are exact bytes: keys differing only in case make two tasks, the exact key replays', async () => {
-      const upper = await store.insert(newTask({ title: 'Upper' }), NOW, 'Key-a');
-      const lower = await store.insert(newTask({ title: 'Lower' }), NOW, 'key-A');
+      const upper = await store.insert(newTask({ title: 'Upper' }), NOW, requestFor('Key-a', 'a'));
+      const lower = await store.insert(newTask({ title: 'Lower' }), NOW, requestFor('key-A', 'b'));
       expect([upper.replayed, lower.replayed]).toEqual([false, false]);
       expect(lower.task.id).not.toBe(upper.task.id);
-      expect(await store.insert(newTask({ title: 'Upper, retried' }), LATER, 'Key-a')).toEqual({
+      expect(await store.insert(newTask({ title: 'Upper' }), LATER, requestFor('Key-a', 'a'))).toEqual({
         task: upper.task,
         replayed: true,
+        fingerprint: FINGERPRINT.a,
       });
-      expect(await store.insert(newTask({ title: 'Lower, retried' }), LATER, 'key-A')).toEqual({
+      expect(await store.insert(newTask({ title: 'Lower' }), LATER, requestFor('key-A', 'b'))).toEqual({
         task: lower.task,
         replayed: true,
+        fingerprint: FINGERPRINT.b,
       });
       expect((await store.list(ALL, 'created', null, 10)).map((task) => task.title)).toEqual(['Lower', 'Upper']);
+    });
+
+    test('racing inserts under one key store one row; every other one gets that task and its fingerprint', async () => {
+      const outcomes = await Promise.all(
+        Array.from({ length: 10 }, (_, n) => {
+          const which = n % 2 ? 'a' : 'b';
+          return store.insert(newTask({ title: `Racer ${which}` }), NOW, requestFor('race-key', which));
+        }),
+      );
+      const rows = await store.list(ALL, 'created', null, 20);
+      expect(rows).toHaveLength(1);
+      const [row] = rows as [Task];
+      const winner = outcomes.filter((outcome) => !outcome.replayed);
+      expect(winner).toEqual([{ task: row, replayed: false }]);
+      const winnerFingerprint = row.title === 'Racer a' ? FINGERPRINT.a : FINGERPRINT.b;
+      for (const outcome of outcomes.filter((each) => each.replayed))
+        expect(outcome).toEqual({ task: row, replayed: true, fingerprint: winnerFingerprint });
+      expect((await store.readStats()).counts).toEqual({ open: 1, done: 0 });
+    });
+
+    test('a key stored before fingerprints were (migration 8) replays with a null fingerprint', async () => {
+      const first = await store.insert(newTask({ title: 'Old' }), NOW, requestFor('old-key', 'a'));
+      await database.client.execute('UPDATE tasks SET request_fingerprint = NULL WHERE id = ?', [first.task.id]);
+      expect(await store.insert(newTask({ title: 'New' }), LATER, requestFor('old-key', 'b'))).toEqual({
+        task: first.task,
+        replayed: true,
+        fingerprint: null,
+      });
     });
 
     test('the maintained counts follow every create, status change and delete, even concurrent ones', async () => {

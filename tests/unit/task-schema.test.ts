@@ -22,6 +22,7 @@ const SHIPPED: Record<number, Record<Engine, string>> = {
   5: { mysql: 'e19d3620d77425d8', sqlite: 'cfd5935c1ed39090' },
   6: { mysql: '42537468805bb2db', sqlite: 'e3b0c44298fc1c14' },
   7: { mysql: '063030f5a2267e75', sqlite: 'e3b0c44298fc1c14' },
+  8: { mysql: '3f34bb8415a7aa7d', sqlite: '2ecff77d3edd3ea2' },
 };
 
 const statementsOf = (version: number, engine: Engine) =>
