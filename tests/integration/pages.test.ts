@@ -27,6 +27,34 @@ async function elementsNamed(tag: string, html: string): Promise<number> {
   return count;
 }
 
+// The character references we write; a bare `&` is refused, since a browser may read it as the
+// start of one (`&copy 2026` shows as `© 2026`).
+const REFERENCES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"' };
+
+/** An attribute value as the browser reads it, refusing any `&` that does not start a reference. */
+function decodeAttribute(raw: string): string {
+  return raw.replace(/&(?:#(\d+)|#x([0-9a-f]+)|(amp|lt|gt|quot));|&/gi, (bare, decimal, hex, name) => {
+    if (decimal) return String.fromCodePoint(Number(decimal));
+    if (hex) return String.fromCodePoint(Number.parseInt(hex, 16));
+    if (name) return REFERENCES[name.toLowerCase()] ?? bare;
+    throw new Error(`a bare "&" in the attribute value ${JSON.stringify(raw)}`);
+  });
+}
+
+/** Every attribute of every element, as `name=value` with the value decoded, read by HTMLRewriter. */
+async function attributesOf(html: string): Promise<string[]> {
+  const attributes: string[] = [];
+  await new HTMLRewriter()
+    .on('*', {
+      element(element) {
+        for (const [name, value] of element.attributes) attributes.push(`${name}=${decodeAttribute(value)}`);
+      },
+    })
+    .transform(new Response(html))
+    .text();
+  return attributes;
+}
+
 for (const engine of ENGINES) {
   describe(`task pages on ${engine.name}`, () => {
     let database: TestDatabase;
@@ -247,6 +275,32 @@ for (const engine of ENGINES) {
         // Shown, as text or a quoted attribute value, but never parsed into an element.
         expect(html).toContain('img src=x onerror=alert(1)');
         expect(await elementsNamed('img', html)).toBe(0);
+      }
+    });
+
+    test('every attribute reads back as the text stored: "&amp;" in a title, "&" in a return_to', async () => {
+      const title = 'Tom &amp; Jerry &lt;3 &copy 2026';
+      const task = await api.createTask({ title });
+      const returnTo = '/?status=open&q=Jerry';
+      const list = await request('GET', returnTo);
+      expect(list.html).toContain('aria-label="Edit Tom &amp;amp; Jerry &amp;lt;3 &amp;copy 2026"');
+      expect(await attributesOf(list.html)).toEqual(
+        expect.arrayContaining([
+          `aria-label=Complete ${title}`,
+          `aria-label=Edit ${title}`,
+          `aria-label=Delete ${title}`,
+          `hx-confirm=Delete “${title}”?`,
+          `value=${returnTo}`,
+        ]),
+      );
+      const editPage = await request('GET', `/tasks/${task.id}/edit?${new URLSearchParams({ return_to: returnTo })}`);
+      const inline = await request('GET', `/tasks/${task.id}/edit`, {
+        headers: { ...HTMX, 'hx-current-url': `${ORIGIN}${returnTo}` },
+      });
+      for (const { html } of [editPage, inline]) {
+        const attributes = await attributesOf(html);
+        expect(attributes).toEqual(expect.arrayContaining([`value=${title}`, `aria-label=Edit ${title}`]));
+        expect(attributes.filter((attribute) => attribute.startsWith('value=/'))).toEqual([`value=${returnTo}`]);
       }
     });
 
