@@ -91,7 +91,8 @@ export function createTaskService(store: TaskStore, clock: () => Date = () => ne
 
 /**
  * What the fields given mean: trimmed lengths, no control characters, real dates. Returns the
- * cleaned values and every problem at once; the HTML forms use it to report all of them together.
+ * cleaned values (lone surrogates made U+FFFD, as stored) and every problem at once; the HTML
+ * forms use it to report all of them together.
  */
 export function checkTaskFields(fields: TaskPatch): { changes: TaskChanges; problems: ErrorDetail[] } {
   const problems: ErrorDetail[] = [];
@@ -116,8 +117,10 @@ const characterCount = (text: string) => [...text].length;
 const TITLE_CONTROL = /(?!\t)\p{Cc}/u;
 const NOTES_CONTROL = /(?![\t\n\r])\p{Cc}/u;
 
+// A lone surrogate (JSON may carry one, "\ud800") cannot be stored as UTF-8: both engines would
+// write U+FFFD. Writing it ourselves first makes every answer show what was stored.
 function checkTitle(raw: string, errors: ErrorDetail[]): string {
-  const title = raw.trim();
+  const title = raw.toWellFormed().trim();
   if (!title) errors.push({ field: 'title', message: 'must not be empty' });
   else if (TITLE_CONTROL.test(title))
     errors.push({ field: 'title', message: 'must not contain control characters or line breaks' });
@@ -127,7 +130,8 @@ function checkTitle(raw: string, errors: ErrorDetail[]): string {
   return title;
 }
 
-function checkNotes(notes: string, errors: ErrorDetail[]): string {
+function checkNotes(raw: string, errors: ErrorDetail[]): string {
+  const notes = raw.toWellFormed();
   if (NOTES_CONTROL.test(notes)) errors.push({ field: 'notes', message: 'must not contain control characters' });
   else if (characterCount(notes) > NOTES_MAX) {
     errors.push({ field: 'notes', message: `must be at most ${NOTES_MAX} characters (got ${characterCount(notes)})` });

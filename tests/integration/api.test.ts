@@ -593,6 +593,29 @@ for (const engine of ENGINES) {
         expect(await api.getTask(created.id)).toMatchObject({ title: 'renamed', notes: ' new notes ' });
       });
 
+      test('lone surrogates are stored as U+FFFD, and POST and PATCH answer what GET and the list then read', async () => {
+        const expectAnswersAsStored = async (reply: Reply<Task>, expected: Pick<Task, 'title' | 'notes'>) => {
+          expect(reply.body).toMatchObject(expected);
+          const read = await api.get<Task>(`/api/tasks/${reply.body.id}`);
+          expect({ body: read.body, etag: read.headers.get('etag') }).toEqual({
+            body: reply.body,
+            etag: reply.headers.get('etag'),
+          });
+          expect((await api.listAll({ limit: 100 })).find((task) => task.id === reply.body.id)).toEqual(reply.body);
+        };
+        const created = await api.post<Task>('/api/tasks', {
+          json: { title: 'a \ud800 b', notes: 'x \udc00 y \ud83d' },
+        });
+        expect(created.status).toBe(201);
+        await expectAnswersAsStored(created, { title: 'a \ufffd b', notes: 'x \ufffd y \ufffd' });
+
+        const patched = await api.patch<Task>(`/api/tasks/${created.body.id}`, {
+          json: { title: '\udfff first', notes: 'last \udbff' },
+        });
+        expect(patched.status).toBe(200);
+        await expectAnswersAsStored(patched, { title: '\ufffd first', notes: 'last \ufffd' });
+      });
+
       test('the tasks table survives the injection attempt', async () => {
         const before = (await api.listAll({ limit: 100 })).length;
         await api.createTask({ title: "x'); DROP TABLE tasks; --" });
