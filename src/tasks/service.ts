@@ -90,9 +90,9 @@ export function createTaskService(store: TaskStore, clock: () => Date = () => ne
 }
 
 /**
- * What the fields given mean: trimmed lengths, no control characters, real dates. Returns the
- * cleaned values (lone surrogates made U+FFFD, as stored) and every problem at once; the HTML
- * forms use it to report all of them together.
+ * What the fields given mean: a title that shows something, trimmed lengths, no control
+ * characters, real dates. Returns the cleaned values (lone surrogates made U+FFFD, as stored) and
+ * every problem at once; the HTML forms use it to report all of them together.
  */
 export function checkTaskFields(fields: TaskPatch): { changes: TaskChanges; problems: ErrorDetail[] } {
   const problems: ErrorDetail[] = [];
@@ -117,11 +117,16 @@ const characterCount = (text: string) => [...text].length;
 const TITLE_CONTROL = /(?!\t)\p{Cc}/u;
 const NOTES_CONTROL = /(?![\t\n\r])\p{Cc}/u;
 
+// A title must show something. Spaces, invisible format and filler characters (U+200B, U+202E,
+// U+3164, tag characters…, all Default_Ignorable), the braille blank and marks with nothing to
+// combine with do not: a title of only those looks empty in the list, so it is refused as empty.
+const VISIBLE = /[^\p{White_Space}\p{Default_Ignorable_Code_Point}\p{M}\u2800]/u;
+
 // A lone surrogate (JSON may carry one, "\ud800") cannot be stored as UTF-8: both engines would
 // write U+FFFD. Writing it ourselves first makes every answer show what was stored.
 function checkTitle(raw: string, errors: ErrorDetail[]): string {
   const title = raw.toWellFormed().trim();
-  if (!title) errors.push({ field: 'title', message: 'must not be empty' });
+  if (!VISIBLE.test(title)) errors.push({ field: 'title', message: 'must not be empty' });
   else if (TITLE_CONTROL.test(title))
     errors.push({ field: 'title', message: 'must not contain control characters or line breaks' });
   else if (characterCount(title) > TITLE_MAX) {

@@ -3,6 +3,7 @@ import { type App, createApp } from '../../src/app';
 import { createLogger } from '../../src/lib/logger';
 import { ENGINES, openTestDatabase, type TestDatabase } from '../support/databases';
 import { createApiClient, ORIGIN } from '../support/http';
+import { INVISIBLE_TITLES, VISIBLE_AMONG_INVISIBLE } from '../support/invisible-titles';
 
 /**
  * The HTML side over HTTP, without a browser: full pages, htmx fragments, plain-form redirects,
@@ -154,6 +155,27 @@ for (const engine of ENGINES) {
       expect(htmx.html).toStartWith('<form id="new-task-form"');
       expect(htmx.html).toContain('at most 200 characters');
       expect(await api.listAll()).toEqual([]);
+    });
+
+    test('a title of invisible characters only is refused as empty by both forms; with something visible it is kept', async () => {
+      const task = await api.createTask({ title: 'Before' });
+      for (const [name, title] of INVISIBLE_TITLES) {
+        const added = await post('/tasks', { title });
+        const edited = await post(`/tasks/${task.id}`, { title, version: '1' });
+        for (const { response, html } of [added, edited]) {
+          expect({ name, status: response.status, empty: html.includes('Must not be empty') }).toEqual({
+            name,
+            status: 422,
+            empty: true,
+          });
+        }
+      }
+      expect((await api.listAll()).map(({ title, version }) => ({ title, version }))).toEqual([
+        { title: 'Before', version: 1 },
+      ]);
+      for (const title of VISIBLE_AMONG_INVISIBLE) expect((await post('/tasks', { title })).response.status).toBe(303);
+      const kept = (await api.listAll()).map((stored) => stored.title).slice(0, -1);
+      expect(kept).toEqual(VISIBLE_AMONG_INVISIBLE.toReversed());
     });
 
     test('complete, reopen, edit and delete work as plain forms and keep the view', async () => {
