@@ -81,6 +81,9 @@ function TitleField({
 }
 
 function NotesField({ id, values, errors, focused, class: className, rows }: TaskFieldProps & { rows: number }) {
+  // An HTML parser drops a line break right after <textarea>: give it one, so notes that start
+  // with a line break keep it.
+  const text = `\n${values.notes}`;
   return (
     <Field id={id} label="Notes" error={errors.notes} class={className}>
       <textarea
@@ -91,7 +94,7 @@ function NotesField({ id, values, errors, focused, class: className, rows }: Tas
         {...focusIf(focused === 'notes')}
         safe
       >
-        {values.notes}
+        {text}
       </textarea>
     </Field>
   );

@@ -36,7 +36,9 @@ export interface TaskForm {
 export function readTaskForm(body: TaskFormBody): TaskForm {
   const values: TaskFormValues = {
     title: body.title ?? '',
-    notes: body.notes ?? '',
+    // A form sends a textarea's line breaks as CRLF whatever it holds (HTML's form encoding); we
+    // store LF, as the API and htmx (which posts the textarea's own value) send them.
+    notes: (body.notes ?? '').replaceAll('\r\n', '\n'),
     priority: body.priority ?? 'normal',
     due_date: body.due_date ?? '',
   };

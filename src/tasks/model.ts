@@ -84,7 +84,7 @@ const DueDate = t.Union([t.String({ format: 'date', examples: ['2026-12-01'] }),
 });
 const Title = t.String({
   error: 'must be a string',
-  description: `1–${TITLE_MAX} characters after trimming`,
+  description: `1–${TITLE_MAX} characters after trimming; invisible characters alone (zero-width, fillers, marks) count as empty`,
   examples: ['Renew the TLS certificate'],
 });
 const Notes = t.String({

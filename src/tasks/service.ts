@@ -121,8 +121,9 @@ export function fingerprintOf(task: NewTask): string {
 }
 
 /**
- * What the fields given mean: trimmed lengths, no control characters, real dates. Returns the
- * cleaned values and every problem at once; the HTML forms use it to report all of them together.
+ * What the fields given mean: a title that shows something, trimmed lengths, no control
+ * characters, real dates. Returns the cleaned values (lone surrogates made U+FFFD, as stored) and
+ * every problem at once; the HTML forms use it to report all of them together.
  */
 export function checkTaskFields(fields: TaskPatch): { changes: TaskChanges; problems: ErrorDetail[] } {
   const problems: ErrorDetail[] = [];
@@ -147,9 +148,16 @@ const characterCount = (text: string) => [...text].length;
 const TITLE_CONTROL = /(?!\t)\p{Cc}/u;
 const NOTES_CONTROL = /(?![\t\n\r])\p{Cc}/u;
 
+// A title must show something. Spaces, invisible format and filler characters (U+200B, U+202E,
+// U+3164, tag characters…, all Default_Ignorable), the braille blank and marks with nothing to
+// combine with do not: a title of only those looks empty in the list, so it is refused as empty.
+const VISIBLE = /[^\p{White_Space}\p{Default_Ignorable_Code_Point}\p{M}\u2800]/u;
+
+// A lone surrogate (JSON may carry one, "\ud800") cannot be stored as UTF-8: both engines would
+// write U+FFFD. Writing it ourselves first makes every answer show what was stored.
 function checkTitle(raw: string, errors: ErrorDetail[]): string {
-  const title = raw.trim();
-  if (!title) errors.push({ field: 'title', message: 'must not be empty' });
+  const title = raw.toWellFormed().trim();
+  if (!VISIBLE.test(title)) errors.push({ field: 'title', message: 'must not be empty' });
   else if (TITLE_CONTROL.test(title))
     errors.push({ field: 'title', message: 'must not contain control characters or line breaks' });
   else if (characterCount(title) > TITLE_MAX) {
@@ -158,7 +166,8 @@ function checkTitle(raw: string, errors: ErrorDetail[]): string {
   return title;
 }
 
-function checkNotes(notes: string, errors: ErrorDetail[]): string {
+function checkNotes(raw: string, errors: ErrorDetail[]): string {
+  const notes = raw.toWellFormed();
   if (NOTES_CONTROL.test(notes)) errors.push({ field: 'notes', message: 'must not contain control characters' });
   else if (characterCount(notes) > NOTES_MAX) {
     errors.push({ field: 'notes', message: `must be at most ${NOTES_MAX} characters (got ${characterCount(notes)})` });

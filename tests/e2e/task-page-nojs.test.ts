@@ -8,6 +8,7 @@ import {
   expectCountsMatchStore,
   expectListMatchesStore,
   expectNextTo,
+  ODD_TEXTS,
   openTaskPage,
   seedTasks,
   storedTitles,
@@ -307,6 +308,25 @@ describe('the task page without JavaScript', () => {
     expect(recorder.dialogs).toEqual([]);
     expectCleanPage(recorder);
   });
+
+  test('odd text round-trips: the edit page shows it exactly, and Save without a change keeps it', async () => {
+    const { page, recorder, view } = await openPage();
+    for (const input of ODD_TEXTS) {
+      const task = await suite.api.create(input);
+      await page.goto(suite.url(`/tasks/${task.id}/edit`));
+      const edit = editFormOf(page);
+      expect({ title: await edit.title.inputValue(), notes: await edit.notes.inputValue() }).toEqual({
+        title: task.title,
+        notes: task.notes,
+      });
+      expect((await submitForm(page, () => edit.save.click())).status).toBe(303);
+      expect(await view.item(task.id).getByText('Edit', { exact: true }).getAttribute('aria-label')).toBe(
+        `Edit ${task.title}`,
+      );
+      expect(await suite.api.get(task.id)).toMatchObject({ title: task.title, notes: task.notes });
+    }
+    expectCleanPage(recorder);
+  }, 90_000); // nine round trips, each a few page loads
 });
 
 /**

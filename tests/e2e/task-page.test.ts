@@ -17,6 +17,7 @@ import {
   expectCountsMatchStore,
   expectListMatchesStore,
   expectNextTo,
+  ODD_TEXTS,
   openTaskPage,
   seedTasks,
   storedTitles,
@@ -803,6 +804,36 @@ describe('the task page (JavaScript on)', () => {
     expect(recorder.dialogs.map((dialog) => dialog.type)).toEqual(['confirm']);
     expectCleanPage(recorder);
   });
+
+  test('odd text round-trips: the edit form shows it exactly, Save without a change keeps it, confirm names it', async () => {
+    const tasks = [];
+    for (const input of ODD_TEXTS) tasks.push(await suite.api.create(input));
+    const { page, recorder, view } = await openPage();
+    recorder.confirmAnswer = 'dismiss';
+    for (const task of tasks) {
+      const item = view.item(task.id);
+      const editLink = item.getByText('Edit', { exact: true });
+      expect(await editLink.getAttribute('aria-label')).toBe(`Edit ${task.title}`);
+      await editLink.click();
+      const edit = editFormOf(item);
+      await edit.title.waitFor();
+      expect({ title: await edit.title.inputValue(), notes: await edit.notes.inputValue() }).toEqual({
+        title: task.title,
+        notes: task.notes,
+      });
+      const saved = await answerTo(page, 'POST', new RegExp(`^/tasks/${task.id}$`), () => edit.save.click());
+      expect(saved.status()).toBe(200);
+      await editLink.waitFor();
+      expect(await suite.api.get(task.id)).toMatchObject({ title: task.title, notes: task.notes });
+
+      const dialogs = recorder.dialogs.length;
+      await item.getByText('Delete', { exact: true }).click();
+      await eventually(() => expect(recorder.dialogs).toHaveLength(dialogs + 1));
+      expect(recorder.dialogs.at(-1)).toEqual({ type: 'confirm', message: `Delete “${task.title}”?` });
+    }
+    expect(await storedTitles(suite.api)).toEqual(tasks.map((task) => task.title).reverse());
+    expectCleanPage(recorder);
+  }, 90_000); // nine round trips, each a few page loads
 });
 
 /** The alert region says something a person can read: not empty, not JSON, not markup. */

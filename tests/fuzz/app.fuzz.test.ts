@@ -6,6 +6,7 @@ import type { SqlClient } from '../../src/db/sql-client';
 import { createLogger } from '../../src/lib/logger';
 import { TASK_MIGRATIONS } from '../../src/tasks/schema';
 import { ORIGIN } from '../support/http';
+import { INVISIBLE_TITLES } from '../support/invisible-titles';
 
 /**
  * Property tests with fast-check against the whole app (app.handle, a real SQLite database).
@@ -66,10 +67,16 @@ const anyText = fc.oneof(
   nasty,
   fc.tuple(fc.string(), nasty).map(([a, b]) => a + b),
 );
-// What the rules accept: no control characters but tabs, and line breaks in notes.
+// What the rules accept: a title that shows something, no control characters but tabs, and line
+// breaks in notes.
+const visible = /[^\p{White_Space}\p{Default_Ignorable_Code_Point}\p{M}\u2800]/u;
 const validTitle = anyText.filter(
-  (text) => text.trim() !== '' && !/(?!\t)\p{Cc}/u.test(text.trim()) && [...text.trim()].length <= 200,
+  (text) => visible.test(text) && !/(?!\t)\p{Cc}/u.test(text.trim()) && [...text.trim()].length <= 200,
 );
+// Titles of nothing visible, mixed from the invisible ones the API tests name.
+const invisibleTitle = fc
+  .array(fc.constantFrom(...INVISIBLE_TITLES.map(([, title]) => title)), { minLength: 1, maxLength: 6 })
+  .map((parts) => parts.join(''));
 const validNotes = anyText.filter((text) => !/(?![\t\n\r])\p{Cc}/u.test(text) && [...text].length <= 5_000);
 
 const jsonValue = fc.jsonValue({ maxDepth: 3 });
@@ -137,6 +144,7 @@ describe('fuzzing the whole app', () => {
   test('invalid input yields 4xx and stores nothing', async () => {
     const invalidTask = fc.oneof(
       fc.record({ title: fc.constantFrom('', '   ', '\n\t') }),
+      fc.record({ title: invisibleTitle }),
       fc.record({
         title: fc.string({ minLength: 201, maxLength: 300 }).filter((title) => [...title.trim()].length > 200),
       }),

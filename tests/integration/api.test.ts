@@ -12,6 +12,7 @@ import {
   type Reply,
   type TaskPage,
 } from '../support/http';
+import { INVISIBLE_TITLES, VISIBLE_AMONG_INVISIBLE } from '../support/invisible-titles';
 
 /**
  * The JSON API as a client sees it, on every engine: statuses, headers, the error contract, and —
@@ -280,6 +281,11 @@ for (const engine of ENGINES) {
         ['due_date 2026-13-01', { title: 'ok', due_date: '2026-13-01' }, 'due_date'],
         ['due_date "yesterday"', { title: 'ok', due_date: 'yesterday' }, 'due_date'],
         ['due_date 2027-02-29 (not a leap year)', { title: 'ok', due_date: '2027-02-29' }, 'due_date'],
+        ...INVISIBLE_TITLES.map(([name, title]): [string, Record<string, unknown>, string] => [
+          `a title of only ${name}`,
+          { title },
+          'title',
+        ]),
       ];
 
       for (const [name, body, field] of invalidTasks) {
@@ -307,6 +313,11 @@ for (const engine of ENGINES) {
         ['due_date 2026-13-01', { due_date: '2026-13-01' }, 'due_date'],
         ['due_date "yesterday"', { due_date: 'yesterday' }, 'due_date'],
         ['one good and one bad field', { title: 'Fine', priority: 'urgent' }, 'priority'],
+        ...INVISIBLE_TITLES.map(([name, title]): [string, Record<string, unknown>, string] => [
+          `a title of only ${name}`,
+          { title },
+          'title',
+        ]),
       ];
 
       for (const [name, body, field] of invalidPatches) {
@@ -318,6 +329,17 @@ for (const engine of ENGINES) {
           });
         });
       }
+
+      test('a title of invisible characters only is "empty"; with something visible it is kept as sent', async () => {
+        const [, invisible = ''] = INVISIBLE_TITLES.at(-1) ?? [];
+        const refused = expectErrorReply(await api.post('/api/tasks', { json: { title: invisible } }), 422, 'title');
+        expect(refused.details).toEqual([{ field: 'title', message: 'must not be empty' }]);
+        for (const title of VISIBLE_AMONG_INVISIBLE) {
+          const created = await api.createTask({ title: 'placeholder' });
+          expect((await api.patch<Task>(`/api/tasks/${created.id}`, { json: { title } })).body.title).toBe(title);
+          expect((await api.createTask({ title })).title).toBe(title);
+        }
+      });
 
       test('POST reports every wrongly typed or unknown field at once', async () => {
         const reply = await api.post('/api/tasks', {
@@ -591,6 +613,29 @@ for (const engine of ENGINES) {
         });
         expect(patched.body).toMatchObject({ title: 'renamed', notes: ' new notes ' });
         expect(await api.getTask(created.id)).toMatchObject({ title: 'renamed', notes: ' new notes ' });
+      });
+
+      test('lone surrogates are stored as U+FFFD, and POST and PATCH answer what GET and the list then read', async () => {
+        const expectAnswersAsStored = async (reply: Reply<Task>, expected: Pick<Task, 'title' | 'notes'>) => {
+          expect(reply.body).toMatchObject(expected);
+          const read = await api.get<Task>(`/api/tasks/${reply.body.id}`);
+          expect({ body: read.body, etag: read.headers.get('etag') }).toEqual({
+            body: reply.body,
+            etag: reply.headers.get('etag'),
+          });
+          expect((await api.listAll({ limit: 100 })).find((task) => task.id === reply.body.id)).toEqual(reply.body);
+        };
+        const created = await api.post<Task>('/api/tasks', {
+          json: { title: 'a \ud800 b', notes: 'x \udc00 y \ud83d' },
+        });
+        expect(created.status).toBe(201);
+        await expectAnswersAsStored(created, { title: 'a \ufffd b', notes: 'x \ufffd y \ufffd' });
+
+        const patched = await api.patch<Task>(`/api/tasks/${created.body.id}`, {
+          json: { title: '\udfff first', notes: 'last \udbff' },
+        });
+        expect(patched.status).toBe(200);
+        await expectAnswersAsStored(patched, { title: '\ufffd first', notes: 'last \ufffd' });
       });
 
       test('the tasks table survives the injection attempt', async () => {

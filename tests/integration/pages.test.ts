@@ -3,6 +3,7 @@ import { type App, createApp } from '../../src/app';
 import { createLogger } from '../../src/lib/logger';
 import { ENGINES, openTestDatabase, type TestDatabase } from '../support/databases';
 import { createApiClient, ORIGIN } from '../support/http';
+import { INVISIBLE_TITLES, VISIBLE_AMONG_INVISIBLE } from '../support/invisible-titles';
 
 /**
  * The HTML side over HTTP, without a browser: full pages, htmx fragments, plain-form redirects,
@@ -25,6 +26,34 @@ async function elementsNamed(tag: string, html: string): Promise<number> {
     .transform(new Response(html))
     .text();
   return count;
+}
+
+// The character references we write; a bare `&` is refused, since a browser may read it as the
+// start of one (`&copy 2026` shows as `© 2026`).
+const REFERENCES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"' };
+
+/** An attribute value as the browser reads it, refusing any `&` that does not start a reference. */
+function decodeAttribute(raw: string): string {
+  return raw.replace(/&(?:#(\d+)|#x([0-9a-f]+)|(amp|lt|gt|quot));|&/gi, (bare, decimal, hex, name) => {
+    if (decimal) return String.fromCodePoint(Number(decimal));
+    if (hex) return String.fromCodePoint(Number.parseInt(hex, 16));
+    if (name) return REFERENCES[name.toLowerCase()] ?? bare;
+    throw new Error(`a bare "&" in the attribute value ${JSON.stringify(raw)}`);
+  });
+}
+
+/** Every attribute of every element, as `name=value` with the value decoded, read by HTMLRewriter. */
+async function attributesOf(html: string): Promise<string[]> {
+  const attributes: string[] = [];
+  await new HTMLRewriter()
+    .on('*', {
+      element(element) {
+        for (const [name, value] of element.attributes) attributes.push(`${name}=${decodeAttribute(value)}`);
+      },
+    })
+    .transform(new Response(html))
+    .text();
+  return attributes;
 }
 
 for (const engine of ENGINES) {
@@ -126,6 +155,27 @@ for (const engine of ENGINES) {
       expect(htmx.html).toStartWith('<form id="new-task-form"');
       expect(htmx.html).toContain('at most 200 characters');
       expect(await api.listAll()).toEqual([]);
+    });
+
+    test('a title of invisible characters only is refused as empty by both forms; with something visible it is kept', async () => {
+      const task = await api.createTask({ title: 'Before' });
+      for (const [name, title] of INVISIBLE_TITLES) {
+        const added = await post('/tasks', { title });
+        const edited = await post(`/tasks/${task.id}`, { title, version: '1' });
+        for (const { response, html } of [added, edited]) {
+          expect({ name, status: response.status, empty: html.includes('Must not be empty') }).toEqual({
+            name,
+            status: 422,
+            empty: true,
+          });
+        }
+      }
+      expect((await api.listAll()).map(({ title, version }) => ({ title, version }))).toEqual([
+        { title: 'Before', version: 1 },
+      ]);
+      for (const title of VISIBLE_AMONG_INVISIBLE) expect((await post('/tasks', { title })).response.status).toBe(303);
+      const kept = (await api.listAll()).map((stored) => stored.title).slice(0, -1);
+      expect(kept).toEqual(VISIBLE_AMONG_INVISIBLE.toReversed());
     });
 
     test('complete, reopen, edit and delete work as plain forms and keep the view', async () => {
@@ -247,6 +297,32 @@ for (const engine of ENGINES) {
         // Shown, as text or a quoted attribute value, but never parsed into an element.
         expect(html).toContain('img src=x onerror=alert(1)');
         expect(await elementsNamed('img', html)).toBe(0);
+      }
+    });
+
+    test('every attribute reads back as the text stored: "&amp;" in a title, "&" in a return_to', async () => {
+      const title = 'Tom &amp; Jerry &lt;3 &copy 2026';
+      const task = await api.createTask({ title });
+      const returnTo = '/?status=open&q=Jerry';
+      const list = await request('GET', returnTo);
+      expect(list.html).toContain('aria-label="Edit Tom &amp;amp; Jerry &amp;lt;3 &amp;copy 2026"');
+      expect(await attributesOf(list.html)).toEqual(
+        expect.arrayContaining([
+          `aria-label=Complete ${title}`,
+          `aria-label=Edit ${title}`,
+          `aria-label=Delete ${title}`,
+          `hx-confirm=Delete “${title}”?`,
+          `value=${returnTo}`,
+        ]),
+      );
+      const editPage = await request('GET', `/tasks/${task.id}/edit?${new URLSearchParams({ return_to: returnTo })}`);
+      const inline = await request('GET', `/tasks/${task.id}/edit`, {
+        headers: { ...HTMX, 'hx-current-url': `${ORIGIN}${returnTo}` },
+      });
+      for (const { html } of [editPage, inline]) {
+        const attributes = await attributesOf(html);
+        expect(attributes).toEqual(expect.arrayContaining([`value=${title}`, `aria-label=Edit ${title}`]));
+        expect(attributes.filter((attribute) => attribute.startsWith('value=/'))).toEqual([`value=${returnTo}`]);
       }
     });
 

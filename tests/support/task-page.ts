@@ -210,6 +210,19 @@ export async function seedTasks(api: LiveApi): Promise<Task[]> {
 /** The title every XSS check stores and looks for as plain text. */
 export const EVIL = '<img src=x onerror=alert(1)>';
 
+/** Text a sloppy escape or decode would change, each with notes of its own kind. */
+export const ODD_TEXTS = [
+  { title: 'Tom &amp; Jerry &lt;3 &copy 2026', notes: 'Line one\nLine two &amp; three\n\n&nbsp;last' },
+  { title: 'a &amp;amp; b', notes: '\nStarts with a line break' },
+  { title: '<b>bold</b>', notes: '<i>not</i> markup</textarea>' },
+  { title: `"quoted" 'single'`, notes: `"double" and 'single'\n` },
+  { title: 'emoji 😀 and 𠀀', notes: '😀\n𠀀' },
+  { title: 'tab\tinside', notes: 'tab\there' },
+  { title: '%41 %zz', notes: '%0A %zz' },
+  { title: 'back\\slash', notes: 'C:\\temp\\new' },
+  { title: 'שלום', notes: 'שלום\nעולם' },
+];
+
 /** Opens a page of the task manager (200 expected) with its task-page view. */
 export async function openTaskPage(suite: BrowserSuite, path = '/', options: PageOptions = {}) {
   const { page, recorder } = await suite.newPage(options);
