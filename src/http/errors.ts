@@ -1,13 +1,6 @@
 import { Elysia, ParseError, ValidationError } from 'elysia';
 import { DatabaseUnavailableError } from '../db/sql-client';
-import {
-  type DomainError,
-  type ErrorDetail,
-  IdempotencyKeyReusedError,
-  InvalidInputError,
-  NotFoundError,
-  VersionConflictError,
-} from '../lib/domain-errors';
+import * as domain from '../lib/domain-errors';
 import type { Logger } from '../lib/logger';
 import { fieldErrorsOf } from '../lib/schema-errors';
 import { HttpError } from './http-error';
@@ -18,7 +11,7 @@ import { declaresOversizedBody, PayloadTooLargeError } from './request-body';
  * an unreachable database into 503, and our own bugs into a bare 500 that is logged, never shown.
  */
 
-type ErrorBody = { error: string; message: string; details: ErrorDetail[] };
+type ErrorBody = { error: string; message: string; details: domain.ErrorDetail[] };
 
 export interface ErrorAnswer {
   status: number;
@@ -32,7 +25,7 @@ const json = (status: number, body: unknown, headers: Record<string, string> = {
     headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
   });
 
-const bodyOf = (error: DomainError | HttpError): ErrorBody => ({
+const bodyOf = (error: domain.DomainError | HttpError): ErrorBody => ({
   error: error.code,
   message: error.message,
   details: error.details,
@@ -43,16 +36,16 @@ export function describeError(error: unknown, elysiaCode: string | number): Erro
   // Errors thrown while reading the body reach us wrapped in Elysia's ParseError.
   if (error instanceof ParseError && error.cause instanceof HttpError) return describeError(error.cause, 'UNKNOWN');
   if (error instanceof HttpError) return { status: error.status, body: bodyOf(error) };
-  if (error instanceof InvalidInputError) return { status: 422, body: bodyOf(error) };
+  if (error instanceof domain.InvalidInputError) return { status: 422, body: bodyOf(error) };
   // As Stripe answers it: the request is well formed but cannot be carried out under that key.
-  if (error instanceof IdempotencyKeyReusedError) return { status: 422, body: bodyOf(error) };
-  if (error instanceof NotFoundError) return { status: 404, body: bodyOf(error) };
-  if (error instanceof VersionConflictError) {
+  if (error instanceof domain.IdempotencyKeyReusedError) return { status: 422, body: bodyOf(error) };
+  if (error instanceof domain.NotFoundError) return { status: 404, body: bodyOf(error) };
+  if (error instanceof domain.VersionConflictError) {
     const { current } = error;
     return { status: 412, body: { ...bodyOf(error), current }, headers: { etag: `"${current.version}"` } };
   }
   if (error instanceof ValidationError && error.type !== 'response') {
-    return { status: 422, body: bodyOf(new InvalidInputError(fieldErrorsOf(error.all, error.type))) };
+    return { status: 422, body: bodyOf(new domain.InvalidInputError(fieldErrorsOf(error.all, error.type))) };
   }
   if (elysiaCode === 'PARSE') {
     return {
