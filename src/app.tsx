@@ -9,6 +9,7 @@ import { loadAssets } from './http/assets';
 import { createTrustedProxies } from './http/client-address';
 import { errorHandling } from './http/errors';
 import { fragment, page } from './http/html';
+import { requestGuard } from './http/request-guard';
 import { requestLogging } from './http/request-log';
 import { securityHeaders } from './http/security-headers';
 import { staticFiles } from './http/static-files';
@@ -50,22 +51,27 @@ export function createApp({
         })
       : page(<ErrorPage assets={assets.urls} status={status} message={message} />, { status });
   // normalize: false turns unknown body fields into a 422 instead of silently dropping them.
-  return new Elysia({ normalize: false })
-    .use(securityHeaders())
-    .onRequest(({ set }) => {
-      // Draining: every answer closes its connection, so clients stop reusing ours.
-      if (lifecycle.draining) set.headers.connection = 'close';
-    })
-    .use(requestLogging({ logger, metrics, trustedProxies: createTrustedProxies(trustedProxies) }))
-    .use(errorHandling(logger, renderError))
-    .use(healthRoutes({ db, lifecycle, version: packageJson.version }))
-    .use(metricsRoute(metrics))
-    .use(poolStatsRoute(db))
-    .use(staticFiles())
-    .use(assets.plugin)
-    .use(apiDocs(packageJson.version, assets.urls))
-    .use(createTaskApi(tasks))
-    .use(createTaskPages(tasks, assets.urls));
+  return (
+    new Elysia({ normalize: false })
+      .use(securityHeaders())
+      .onRequest(({ set }) => {
+        // Draining: every answer closes its connection, so clients stop reusing ours.
+        if (lifecycle.draining) set.headers.connection = 'close';
+      })
+      .use(requestLogging({ logger, metrics, trustedProxies: createTrustedProxies(trustedProxies) }))
+      // The first hook to look at the request itself: the ones above only set headers and start the
+      // log line, so a refusal still carries the security headers and is logged.
+      .use(requestGuard())
+      .use(errorHandling(logger, renderError))
+      .use(healthRoutes({ db, lifecycle, version: packageJson.version }))
+      .use(metricsRoute(metrics))
+      .use(poolStatsRoute(db))
+      .use(staticFiles())
+      .use(assets.plugin)
+      .use(apiDocs(packageJson.version, assets.urls))
+      .use(createTaskApi(tasks))
+      .use(createTaskPages(tasks, assets.urls))
+  );
 }
 
 export type App = ReturnType<typeof createApp>;
