@@ -32,7 +32,13 @@ const lifecycle = createLifecycle();
  */
 const IDLE_TIMEOUT_S = 90;
 
-const app = createApp({ db, logger, lifecycle, trustedProxies: config.trustedProxies }).listen({
+const app = createApp({
+  db,
+  logger,
+  lifecycle,
+  trustedProxies: config.trustedProxies,
+  allowedHosts: config.allowedHosts,
+}).listen({
   port: config.port,
   hostname: config.host,
   idleTimeout: IDLE_TIMEOUT_S,

@@ -1,12 +1,13 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { type LiveServer, startLiveServer } from '../../harness/live-server';
+import { type RunningNginx, startNginx } from '../../harness/nginx';
 import { type RawReply, sendRaw } from '../support/raw-http';
 
 /**
  * What only the real server process shows (`bun src/main.ts`): requests Bun's own HTTP parser lets
- * through that fetch() would never send — a malformed Host, HTTP/1.0 without one, CONNECT. Each
- * must get a clear 4xx of ours: security headers, our error format, one log line; never a 500, a
- * stack trace or Bun's default page.
+ * through that fetch() would never send — a malformed or foreign Host, HTTP/1.0 without one,
+ * CONNECT. Each must get a clear 4xx of ours: security headers, our error format, one log line;
+ * never a 500, a stack trace or Bun's default page.
  */
 
 let server: LiveServer;
@@ -92,4 +93,62 @@ describe('a method no route serves is refused with 405 and Allow', () => {
       expect(answer.headers.allow).toBe('GET, HEAD, POST, PATCH, DELETE');
     });
   }
+});
+
+describe('ALLOWED_HOSTS: a page of another site cannot reach the app by DNS rebinding', () => {
+  test('by default the loopback names are served, with or without a port, in any case', async () => {
+    for (const host of [`127.0.0.1:${port}`, 'localhost', `LocalHost:${port}`, '[::1]', `[::1]:${port}`]) {
+      expect({ host, status: (await raw('GET /api/tasks HTTP/1.1', [`Host: ${host}`]).reply).status }).toEqual({
+        host,
+        status: 200,
+      });
+    }
+  });
+
+  test('any other name gets 400 unknown_host', async () => {
+    const { id, reply } = raw('GET /api/tasks HTTP/1.1', ['Host: evil.example']);
+    await expectOurRefusal(id, await reply, 400, 'unknown_host');
+  });
+
+  test("the health checks answer whatever the Host: the ALB sends the instance's private address", async () => {
+    for (const path of ['/health', '/health/live']) {
+      const { reply } = raw(`GET ${path} HTTP/1.1`, ['Host: 10.0.1.23']);
+      expect({ path, status: (await reply).status }).toEqual({ path, status: 200 });
+    }
+  });
+
+  test('ALLOWED_HOSTS replaces the defaults: the names it lists and their subdomains are served, no other', async () => {
+    // 127.0.0.1 stays listed only because the harness waits for the server through it.
+    const site = await startLiveServer({ ALLOWED_HOSTS: 'Tasks.Example.com, *.example.org, 127.0.0.1' });
+    try {
+      const sitePort = Number(new URL(site.origin).port);
+      const statusFor = async (host: string) =>
+        (await raw('GET /api/tasks HTTP/1.1', [`Host: ${host}`], sitePort).reply).status;
+      expect(await statusFor('tasks.example.com:443')).toBe(200);
+      expect(await statusFor('eu.example.org')).toBe(200);
+      expect(await statusFor('example.org')).toBe(400);
+      expect(await statusFor('evilexample.org')).toBe(400);
+      expect(await statusFor('localhost')).toBe(400);
+    } finally {
+      await site.stop();
+    }
+  }, 15_000);
+});
+
+describe('through nginx, as on an instance', () => {
+  let nginx: RunningNginx;
+  let nginxPort: number;
+  beforeAll(async () => {
+    nginx = await startNginx([`127.0.0.1:${port}`]);
+    nginxPort = Number(new URL(nginx.origin).port);
+  });
+  afterAll(() => nginx.stop());
+
+  test('a foreign Host gets 400 from the app; /health with the private address gets 200', async () => {
+    const foreign = await raw('GET /api/tasks HTTP/1.1', ['Host: evil.example'], nginxPort).reply;
+    expect(foreign.status).toBe(400);
+    expect(JSON.parse(foreign.body).error).toBe('unknown_host');
+    expect((await raw('GET /health HTTP/1.1', ['Host: 10.0.1.23'], nginxPort).reply).status).toBe(200);
+    expect((await fetch(`${nginx.origin}/api/tasks`)).status).toBe(200);
+  });
 });

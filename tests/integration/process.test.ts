@@ -20,6 +20,7 @@ describe('starting the server', () => {
     ['DATABASE_URL', 'postgres://db/tasks'],
     ['DB_TLS', 'maybe'],
     ['LOG_LEVEL', 'chatty'],
+    ['ALLOWED_HOSTS', 'https://tasks.example.com'],
   ] as const) {
     test(`a wrong ${variable} stops it with exit 1 and one line naming the variable`, async () => {
       const env: Record<string, string> = { DATABASE_URL: 'mysql://u@db/x', [variable]: value };
