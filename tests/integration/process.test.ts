@@ -41,6 +41,20 @@ describe('starting the server', () => {
     expect(stderr).toMatch(/cannot open the mysql database/);
   });
 
+  test('a port already in use stops it with exit 1 and one line naming the port, no stack trace', async () => {
+    const taken = Bun.serve({ port: 0, hostname: '127.0.0.1', fetch: () => new Response('taken') });
+    try {
+      const server = start({ PORT: String(taken.port), DATABASE_URL: 'sqlite::memory:' });
+      expect(await server.exited).toBe(1);
+      const output = (await new Response(server.stdout).text()) + (await new Response(server.stderr).text());
+      expect(output.trim().split('\n')).toHaveLength(1);
+      expect(output).toContain(`127.0.0.1:${taken.port}`);
+      expect(output).not.toMatch(/^\s+at /m);
+    } finally {
+      await taken.stop(true);
+    }
+  });
+
   test('with no configuration but a port it serves the API on SQLite and stops cleanly on SIGTERM', async () => {
     const port = await freePort();
     const server = Bun.spawn(['bun', MAIN], {
