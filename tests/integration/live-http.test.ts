@@ -7,7 +7,8 @@ import { type RawReply, sendRaw } from '../support/raw-http';
  * What only the real server process shows (`bun src/main.ts`): requests Bun's own HTTP parser lets
  * through that fetch() would never send — a malformed or foreign Host, HTTP/1.0 without one,
  * CONNECT. Each must get a clear 4xx of ours: security headers, our error format, one log line;
- * never a 500, a stack trace or Bun's default page.
+ * never a 500, a stack trace or Bun's default page. And what a proxy in front changes: the scheme
+ * the browser used, which decides whether a cookie is Secure.
  */
 
 let server: LiveServer;
@@ -150,5 +151,28 @@ describe('through nginx, as on an instance', () => {
     expect(JSON.parse(foreign.body).error).toBe('unknown_host');
     expect((await raw('GET /health HTTP/1.1', ['Host: 10.0.1.23'], nginxPort).reply).status).toBe(200);
     expect((await fetch(`${nginx.origin}/api/tasks`)).status).toBe(200);
+  });
+});
+
+describe('the flash cookie of a form posted without JavaScript', () => {
+  const postForm = (headers: Record<string, string>) =>
+    fetch(`${server.origin}/tasks`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+      body: new URLSearchParams({ title: 'Buy milk' }),
+    });
+
+  test('is Secure when the browser reached the load balancer over HTTPS', async () => {
+    const response = await postForm({ 'x-forwarded-proto': 'https' });
+    expect(response.status).toBe(303);
+    expect(response.headers.get('set-cookie')).toMatch(/^flash=[^;]+;.*; Secure/);
+  });
+
+  test('is not Secure over plain HTTP, so a local `npm start` keeps its messages', async () => {
+    const response = await postForm({});
+    expect(response.status).toBe(303);
+    expect(response.headers.get('set-cookie')).toStartWith('flash=');
+    expect(response.headers.get('set-cookie')).not.toContain('Secure');
   });
 });
