@@ -55,27 +55,25 @@ export function createApp({
         })
       : page(<ErrorPage assets={assets.urls} status={status} message={message} />, { status });
   // normalize: false turns unknown body fields into a 422 instead of silently dropping them.
-  return (
-    new Elysia({ normalize: false })
-      .use(securityHeaders())
-      .onRequest(({ set }) => {
-        // Draining: every answer closes its connection, so clients stop reusing ours.
-        if (lifecycle.draining) set.headers.connection = 'close';
-      })
-      .use(requestLogging({ logger, metrics, trustedProxies: createTrustedProxies(trustedProxies) }))
-      // The first hook to look at the request itself: the ones above only set headers and start the
-      // log line, so a refusal still carries the security headers and is logged.
-      .use(requestGuard({ allowedHosts, anyHostPaths: HEALTH_PATHS }))
-      .use(errorHandling(logger, renderError))
-      .use(healthRoutes({ db, lifecycle, version: packageJson.version }))
-      .use(metricsRoute(metrics))
-      .use(poolStatsRoute(db))
-      .use(staticFiles())
-      .use(assets.plugin)
-      .use(apiDocs(packageJson.version, assets.urls))
-      .use(createTaskApi(tasks))
-      .use(createTaskPages(tasks, assets.urls))
-  );
+  // requestGuard is the first hook to look at the request itself: the ones before it only set
+  // headers and start the log line, so its refusals still carry the security headers and are logged.
+  return new Elysia({ normalize: false })
+    .use(securityHeaders())
+    .onRequest(({ set }) => {
+      // Draining: every answer closes its connection, so clients stop reusing ours.
+      if (lifecycle.draining) set.headers.connection = 'close';
+    })
+    .use(requestLogging({ logger, metrics, trustedProxies: createTrustedProxies(trustedProxies) }))
+    .use(requestGuard({ allowedHosts, anyHostPaths: HEALTH_PATHS }))
+    .use(errorHandling(logger, renderError))
+    .use(healthRoutes({ db, lifecycle, version: packageJson.version }))
+    .use(metricsRoute(metrics))
+    .use(poolStatsRoute(db))
+    .use(staticFiles())
+    .use(assets.plugin)
+    .use(apiDocs(packageJson.version, assets.urls))
+    .use(createTaskApi(tasks))
+    .use(createTaskPages(tasks, assets.urls));
 }
 
 export type App = ReturnType<typeof createApp>;
