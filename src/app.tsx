@@ -3,17 +3,19 @@ import { Elysia } from 'elysia';
 import { MESSAGE_IDS, Message } from '../components/layout';
 import { ErrorPage } from '../components/pages';
 import packageJson from '../package.json' with { type: 'json' };
+import { LOOPBACK_HOSTS } from './config';
 import type { SqlClient } from './db/sql-client';
 import { apiDocs } from './http/api-docs';
 import { loadAssets } from './http/assets';
 import { createTrustedProxies } from './http/client-address';
 import { errorHandling } from './http/errors';
 import { fragment, page } from './http/html';
+import { requestGuard } from './http/request-guard';
 import { requestLogging } from './http/request-log';
 import { securityHeaders } from './http/security-headers';
 import { staticFiles } from './http/static-files';
 import type { Logger } from './lib/logger';
-import { healthRoutes } from './ops/health';
+import { HEALTH_PATHS, healthRoutes } from './ops/health';
 import { createLifecycle, type Lifecycle } from './ops/lifecycle';
 import { createMetrics, metricsRoute, timedClient } from './ops/metrics';
 import { poolStatsRoute } from './ops/pool-stats';
@@ -28,6 +30,8 @@ export interface AppDeps {
   lifecycle?: Lifecycle;
   /** Proxies whose X-Forwarded-For is believed; see config TRUSTED_PROXIES. */
   trustedProxies?: readonly string[];
+  /** The names the app answers to; see config ALLOWED_HOSTS. */
+  allowedHosts?: readonly string[];
 }
 
 /** Composes the feature modules around an open database; reads only our own static files. */
@@ -36,6 +40,7 @@ export function createApp({
   logger,
   lifecycle = createLifecycle(),
   trustedProxies = ['127.0.0.0/8', '::1'],
+  allowedHosts = LOOPBACK_HOSTS,
 }: AppDeps) {
   const metrics = createMetrics(rawDb);
   const db = timedClient(rawDb, metrics);
@@ -50,6 +55,8 @@ export function createApp({
         })
       : page(<ErrorPage assets={assets.urls} status={status} message={message} />, { status });
   // normalize: false turns unknown body fields into a 422 instead of silently dropping them.
+  // requestGuard is the first hook to look at the request itself: the ones before it only set
+  // headers and start the log line, so its refusals still carry the security headers and are logged.
   return new Elysia({ normalize: false })
     .use(securityHeaders())
     .onRequest(({ set }) => {
@@ -57,6 +64,7 @@ export function createApp({
       if (lifecycle.draining) set.headers.connection = 'close';
     })
     .use(requestLogging({ logger, metrics, trustedProxies: createTrustedProxies(trustedProxies) }))
+    .use(requestGuard({ allowedHosts, anyHostPaths: HEALTH_PATHS }))
     .use(errorHandling(logger, renderError))
     .use(healthRoutes({ db, lifecycle, version: packageJson.version }))
     .use(metricsRoute(metrics))

@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { hostNameOf } from './lib/host-name';
 
 /**
  * Typed configuration read once from the environment. Every value is checked here so a wrong
@@ -29,6 +30,8 @@ export interface Config {
   drainDelayMs: number;
   /** Proxies whose X-Forwarded-For we believe (nginx on the instance, the ALB's subnets). */
   trustedProxies: string[];
+  /** Host names the app answers to (`*.example.com`: its subdomains); any other gets 400 (DNS rebinding). */
+  allowedHosts: string[];
 }
 
 export class ConfigError extends Error {
@@ -44,6 +47,8 @@ export class ConfigError extends Error {
 type Env = Record<string, string | undefined>;
 
 export const DEFAULT_SQLITE_PATH = './data/tasks.db';
+/** A local `npm start` answers only to its own machine's names: no other site's page can rebind to it. */
+export const LOOPBACK_HOSTS = ['localhost', '127.0.0.1', '[::1]'];
 
 export function loadConfig(env: Env): Config {
   return {
@@ -54,6 +59,7 @@ export function loadConfig(env: Env): Config {
     shutdownTimeoutMs: readInteger(env, 'SHUTDOWN_TIMEOUT_MS', 25_000, 0, 600_000),
     drainDelayMs: readInteger(env, 'DRAIN_DELAY_MS', 1_000, 0, 600_000),
     trustedProxies: readAddressList(env, 'TRUSTED_PROXIES', ['127.0.0.0/8', '::1']),
+    allowedHosts: readHostList(env, 'ALLOWED_HOSTS', LOOPBACK_HOSTS),
   };
 }
 
@@ -111,6 +117,23 @@ function readAddressList(env: Env, name: string, fallback: string[]): string[] {
     }
   }
   return entries;
+}
+
+/** Host names in lower case, each with no port (the port is not matched) or a leading `*.` for subdomains. */
+function readHostList(env: Env, name: string, fallback: string[]): string[] {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  return raw.split(',').map((entry) => {
+    const host = entry.trim().toLowerCase();
+    const domain = host.startsWith('*.') ? host.slice(2) : host;
+    if (hostNameOf(domain) !== domain) {
+      throw new ConfigError(
+        name,
+        `must be host names separated by commas (no scheme or port; *.example.com for subdomains), got "${entry.trim()}"`,
+      );
+    }
+    return host;
+  });
 }
 
 function readInteger(env: Env, name: string, fallback: number, min: number, max: number): number {

@@ -32,15 +32,30 @@ const lifecycle = createLifecycle();
  */
 const IDLE_TIMEOUT_S = 90;
 
-const app = createApp({ db, logger, lifecycle, trustedProxies: config.trustedProxies }).listen({
-  port: config.port,
-  hostname: config.host,
-  idleTimeout: IDLE_TIMEOUT_S,
-  // Elysia defaults to reusePort (a second instance would silently share the port) and to Bun's
-  // development mode outside NODE_ENV=production; neither belongs in a server.
-  reusePort: false,
-  development: false,
+const app = createApp({
+  db,
+  logger,
+  lifecycle,
+  trustedProxies: config.trustedProxies,
+  allowedHosts: config.allowedHosts,
 });
+try {
+  app.listen({
+    port: config.port,
+    hostname: config.host,
+    idleTimeout: IDLE_TIMEOUT_S,
+    // Elysia defaults to reusePort (a second instance would silently share the port) and to Bun's
+    // development mode outside NODE_ENV=production; neither belongs in a server.
+    reusePort: false,
+    development: false,
+  });
+} catch (error) {
+  // A taken port is a setting to fix, like a wrong variable: one line, not Bun's stack trace.
+  const inUse = (error as { code?: string }).code === 'EADDRINUSE';
+  fail(
+    `cannot listen on ${config.host}:${config.port}: ${inUse ? 'the port is already in use' : (error as Error).message}`,
+  );
+}
 logger.info(
   {
     url: `http://${config.host}:${config.port}`,

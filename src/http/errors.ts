@@ -35,7 +35,7 @@ const bodyOf = (error: domain.DomainError | HttpError): ErrorBody => ({
 export function describeError(error: unknown, elysiaCode: string | number): ErrorAnswer | null {
   // Errors thrown while reading the body reach us wrapped in Elysia's ParseError.
   if (error instanceof ParseError && error.cause instanceof HttpError) return describeError(error.cause, 'UNKNOWN');
-  if (error instanceof HttpError) return { status: error.status, body: bodyOf(error) };
+  if (error instanceof HttpError) return { status: error.status, body: bodyOf(error), headers: error.headers };
   if (error instanceof domain.InvalidInputError) return { status: 422, body: bodyOf(error) };
   // As Stripe answers it: the request is well formed but cannot be carried out under that key.
   if (error instanceof domain.IdempotencyKeyReusedError) return { status: 422, body: bodyOf(error) };
@@ -73,16 +73,23 @@ export function describeError(error: unknown, elysiaCode: string | number): Erro
 /** Renders an error for people: a whole page, or a message for the page's alert region (htmx). */
 export type HtmlErrorRenderer = (status: number, message: string, asFragment: boolean) => Response;
 
-/** API clients get JSON; browsers (asking for HTML) get a page or, under htmx, an alert. */
-function wantsHtml(request: Request): boolean {
-  const path = new URL(request.url).pathname;
+/**
+ * API clients get JSON; browsers (asking for HTML) get a page or, under htmx, an alert. The path is
+ * Elysia's: request.url need not parse (Bun builds it from whatever Host the client sent).
+ */
+function wantsHtml(request: Request, path: string): boolean {
   if (path.startsWith('/api/') || path === '/api') return false;
   return request.headers.get('hx-request') === 'true' || (request.headers.get('accept') ?? '').includes('text/html');
 }
 
 export function errorHandling(logger: Logger, renderHtml: HtmlErrorRenderer) {
-  const answer = (request: Request, status: number, body: ErrorBody, headers: Record<string, string> = {}) => {
-    if (!wantsHtml(request)) return json(status, body, headers);
+  const answer = (
+    { request, path }: { request: Request; path: string },
+    status: number,
+    body: ErrorBody,
+    headers: Record<string, string> = {},
+  ) => {
+    if (!wantsHtml(request, path)) return json(status, body, headers);
     const response = renderHtml(status, body.message, request.headers.get('hx-request') === 'true');
     for (const [name, value] of Object.entries(headers)) response.headers.set(name, value);
     return response;
@@ -91,16 +98,16 @@ export function errorHandling(logger: Logger, renderHtml: HtmlErrorRenderer) {
     .onRequest(({ request }) => {
       if (declaresOversizedBody(request)) return json(413, bodyOf(new PayloadTooLargeError()), { connection: 'close' });
     })
-    .onError({ as: 'global' }, ({ error, code, request, set }) => {
+    .onError({ as: 'global' }, ({ error, code, request, path, set }) => {
       const known = describeError(error, code);
       // Recorded for the request log, which reads the status from here when the handler threw.
       set.status = known?.status ?? 500;
       if (known) {
-        if (known.status >= 500) logger.warn({ path: new URL(request.url).pathname, error }, 'request failed');
-        return answer(request, known.status, known.body, known.headers);
+        if (known.status >= 500) logger.warn({ path, error }, 'request failed');
+        return answer({ request, path }, known.status, known.body, known.headers);
       }
-      logger.error({ method: request.method, path: new URL(request.url).pathname, error }, 'unhandled error');
-      return answer(request, 500, {
+      logger.error({ method: request.method, path, error }, 'unhandled error');
+      return answer({ request, path }, 500, {
         error: 'internal_error',
         message: 'Something went wrong on our side',
         details: [],

@@ -10,6 +10,7 @@ export class HttpError extends Error {
     readonly code: string,
     message: string,
     readonly details: ErrorDetail[] = [],
+    readonly headers: Record<string, string> = {},
   ) {
     super(message);
     this.name = 'HttpError';

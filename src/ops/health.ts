@@ -2,6 +2,9 @@ import { Elysia, t } from 'elysia';
 import type { SqlClient } from '../db/sql-client';
 import type { Lifecycle } from './lifecycle';
 
+/** The load balancer checks these with the instance's private address as Host: they answer any Host. */
+export const HEALTH_PATHS: readonly string[] = ['/health', '/health/live'];
+
 /** How long readiness waits for the database before calling it down (the ALB checks every 30 s). */
 const PING_TIMEOUT_MS = 1_000;
 

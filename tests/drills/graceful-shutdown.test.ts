@@ -78,7 +78,7 @@ test('a request that never finishes cannot hold the process past its shutdown de
   // A client that announces a body and never sends it all keeps one request in flight forever.
   const stalled = await Bun.connect({ hostname: '127.0.0.1', port: Number(port), socket: { data() {} } });
   stalled.write(
-    'POST /api/tasks HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"ti',
+    'POST /api/tasks HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"ti',
   );
   await Bun.sleep(200);
   const signalledAt = performance.now();

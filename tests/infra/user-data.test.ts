@@ -3,6 +3,9 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writ
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BOOTSTRAP, embeddedBootstrap, TEMPLATE } from '../../scripts/embed-bootstrap';
+import { loadConfig } from '../../src/config';
+import { loadTemplates, parseTemplate } from '../support/cloudformation';
+import { Stacks } from '../support/cloudformation-stacks';
 
 /**
  * The instance's user data: the header app.yaml fills in, then infra/bootstrap.sh. Checked as the
@@ -33,6 +36,7 @@ function renderHeader(): string {
     DbPort: '3306',
     DbName: 'tasks',
     VpcCidr: '10.0.0.0/16',
+    AllowedHosts: 'tasks.example.com,demo-lb-1234567890.eu-west-1.elb.amazonaws.com',
   };
   return `${header.replace(/\$\{([^}!]+)\}/g, (_, name: string) => {
     const value = values[name];
@@ -58,6 +62,26 @@ describe('user data', () => {
     // Every value the bootstrap requires is one the header writes.
     const required = [...bootstrap.matchAll(/"\$\{([A-Z0-9_]+):\?\}"/g)].map((match) => match[1]);
     for (const name of required) expect(userData).toContain(`\n${name}='`);
+  });
+});
+
+describe("the app's ALLOWED_HOSTS", () => {
+  const importDnsName = { 'Fn::ImportValue': { 'Fn::Sub': '${LoadBalancerStack}-DnsName' } };
+
+  test("are the site's DomainName, when one is given, and the load balancer's DNS name", () => {
+    type Header = { 'Fn::Sub': [string, Record<string, unknown>] };
+    type UserData = { 'Fn::Base64': { 'Fn::Join': [string, [Header, ...unknown[]]] } };
+    const launchTemplate = parseTemplate(template, 'app.yaml').Resources.LaunchTemplate?.Properties ?? {};
+    const { UserData } = launchTemplate.LaunchTemplateData as { UserData: UserData };
+    expect(UserData['Fn::Base64']['Fn::Join'][1][0]['Fn::Sub'][1].AllowedHosts).toEqual({
+      'Fn::If': ['HasDomainName', { 'Fn::Join': [',', [{ Ref: 'DomainName' }, importDnsName]] }, importDnsName],
+    });
+  });
+
+  test("the import is the load balancer's own DNSName", () => {
+    const [dnsName, ...others] = new Stacks(loadTemplates()).exportsFor(importDnsName['Fn::ImportValue'], 'app.yaml');
+    expect(others).toEqual([]);
+    expect(dnsName).toMatchObject({ file: 'load-balancer.yaml', value: { 'Fn::GetAtt': ['LoadBalancer', 'DNSName'] } });
   });
 });
 
@@ -123,7 +147,12 @@ describe('bootstrap.sh credentials: a rotated database password', () => {
       HOST: '127.0.0.1',
       TRUSTED_PROXIES: '127.0.0.1',
       SHUTDOWN_TIMEOUT_MS: '25000',
+      ALLOWED_HOSTS: 'tasks.example.com,demo-lb-1234567890.eu-west-1.elb.amazonaws.com',
     });
+    expect(loadConfig(env).allowedHosts).toEqual([
+      'tasks.example.com',
+      'demo-lb-1234567890.eu-west-1.elb.amazonaws.com',
+    ]);
     expect(statSync(join(config, 'app.env')).mode & 0o777).toBe(0o600);
   });
 

@@ -20,6 +20,7 @@ describe('starting the server', () => {
     ['DATABASE_URL', 'postgres://db/tasks'],
     ['DB_TLS', 'maybe'],
     ['LOG_LEVEL', 'chatty'],
+    ['ALLOWED_HOSTS', 'https://tasks.example.com'],
   ] as const) {
     test(`a wrong ${variable} stops it with exit 1 and one line naming the variable`, async () => {
       const env: Record<string, string> = { DATABASE_URL: 'mysql://u@db/x', [variable]: value };
@@ -38,6 +39,20 @@ describe('starting the server', () => {
     const stderr = await new Response(server.stderr).text();
     expect(stderr.trim().split('\n')).toHaveLength(1);
     expect(stderr).toMatch(/cannot open the mysql database/);
+  });
+
+  test('a port already in use stops it with exit 1 and one line naming the port, no stack trace', async () => {
+    const taken = Bun.serve({ port: 0, hostname: '127.0.0.1', fetch: () => new Response('taken') });
+    try {
+      const server = start({ PORT: String(taken.port), DATABASE_URL: 'sqlite::memory:' });
+      expect(await server.exited).toBe(1);
+      const output = (await new Response(server.stdout).text()) + (await new Response(server.stderr).text());
+      expect(output.trim().split('\n')).toHaveLength(1);
+      expect(output).toContain(`127.0.0.1:${taken.port}`);
+      expect(output).not.toMatch(/^\s+at /m);
+    } finally {
+      await taken.stop(true);
+    }
   });
 
   test('with no configuration but a port it serves the API on SQLite and stops cleanly on SIGTERM', async () => {

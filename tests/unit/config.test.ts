@@ -23,6 +23,7 @@ describe('configuration', () => {
       shutdownTimeoutMs: 25_000,
       drainDelayMs: 1_000,
       trustedProxies: ['127.0.0.0/8', '::1'],
+      allowedHosts: ['localhost', '127.0.0.1', '[::1]'],
     });
   });
 
@@ -53,8 +54,10 @@ describe('configuration', () => {
       HOST: '0.0.0.0',
       LOG_LEVEL: 'debug',
       TRUSTED_PROXIES: '127.0.0.1, 10.0.0.0/16, fd00::/8',
+      ALLOWED_HOSTS: 'Tasks.Example.com, *.Example.org,[fd00::1] ,10.0.1.23',
     });
     expect(config).toMatchObject({
+      allowedHosts: ['tasks.example.com', '*.example.org', '[fd00::1]', '10.0.1.23'],
       port: 8080,
       host: '0.0.0.0',
       logLevel: 'debug',
@@ -77,5 +80,16 @@ describe('configuration', () => {
     rejects({ DATABASE_URL: 'mysql://db/x', DB_ACQUIRE_TIMEOUT_MS: '1.5' }, 'DB_ACQUIRE_TIMEOUT_MS', /whole number/);
     rejects({ TRUSTED_PROXIES: '10.0.0.0/33' }, 'TRUSTED_PROXIES', /CIDR/);
     rejects({ TRUSTED_PROXIES: '127.0.0.1, example.com' }, 'TRUSTED_PROXIES', /"example.com"/);
+    for (const entry of [
+      'https://tasks.example.com',
+      'tasks.example.com:443',
+      '*',
+      'a.*.example.com',
+      '::1',
+      'a b',
+      '',
+    ]) {
+      rejects({ ALLOWED_HOSTS: `localhost,${entry}` }, 'ALLOWED_HOSTS', /^ALLOWED_HOSTS must be host names/);
+    }
   });
 });
