@@ -237,7 +237,7 @@ export const ConflictSchema = t.Composite([ErrorSchema, t.Object({ current: Task
 export const describedAs = <T extends TSchema>(schema: T, description: string): T => ({ ...schema, description });
 
 const ERROR_MEANINGS: Record<number, string> = {
-  400: 'The body is not valid JSON',
+  400: 'The body is not valid JSON, or nests arrays and objects too deep',
   404: 'No task has this id',
   413: 'The body is larger than 64 KB',
   415: 'The body is not application/json',

@@ -9,6 +9,7 @@ import { sameOriginForms } from '../http/csrf';
 import { type Flash, setFlash, takeFlash } from '../http/flash';
 import { fragment, isFragmentRequest, page, pageOrFragment, partial, redirect, text } from '../http/html';
 import { requestKeyOf } from '../http/idempotency-key';
+import { readFormBody } from '../http/request-body';
 import { createResponseCache } from '../http/response-cache';
 import { readyBody } from '../lib/compression';
 import { InvalidInputError, NotFoundError, VersionConflictError } from '../lib/domain-errors';
@@ -49,7 +50,9 @@ const ViewQuery = t.Object(
 );
 const EditQuery = t.Object({ return_to: t.Optional(t.String()) }, { additionalProperties: true });
 const hidden = { detail: { hide: true } };
-const withForm = { params: IdParams, body: TaskFormBody, ...hidden };
+// Our own reader answers every form body: Elysia's default would also take JSON, unbounded.
+const formOnly = { parse: ({ request }: { request: Request }) => readFormBody(request), body: TaskFormBody };
+const withForm = { params: IdParams, ...formOnly, ...hidden };
 
 const today = () => new Date().toISOString().slice(0, 10);
 const quoted = (task: Pick<Task, 'title'>) => `“${task.title}”`;
@@ -237,7 +240,7 @@ export function createTaskPages(service: TaskService, assets: PageAssets) {
         const { task } = await service.createTask(form.input, requestKeyOf(request.headers));
         return changed(request, task, { kind: 'status', text: `Added ${quoted(task)}` }, { added: true });
       },
-      { body: TaskFormBody, ...hidden },
+      { ...formOnly, ...hidden },
     )
     .get(
       '/tasks/:id',
