@@ -41,7 +41,7 @@ const bodyOf = (error: DomainError | HttpError): ErrorBody => ({
 export function describeError(error: unknown, elysiaCode: string | number): ErrorAnswer | null {
   // Errors thrown while reading the body reach us wrapped in Elysia's ParseError.
   if (error instanceof ParseError && error.cause instanceof HttpError) return describeError(error.cause, 'UNKNOWN');
-  if (error instanceof HttpError) return { status: error.status, body: bodyOf(error) };
+  if (error instanceof HttpError) return { status: error.status, body: bodyOf(error), headers: error.headers };
   if (error instanceof InvalidInputError) return { status: 422, body: bodyOf(error) };
   if (error instanceof NotFoundError) return { status: 404, body: bodyOf(error) };
   if (error instanceof VersionConflictError) {

@@ -3,9 +3,15 @@ import { HttpError } from './http-error';
 /** Bodies above this are refused before they are read (Content-Length) or while read (chunked). */
 export const BODY_LIMIT_BYTES = 64 * 1024;
 
+/**
+ * Answered with Connection: close: the rest of an oversized body is never read, so the connection
+ * cannot carry another request.
+ */
 export class PayloadTooLargeError extends HttpError {
   constructor() {
-    super(413, 'payload_too_large', `The request body is larger than ${BODY_LIMIT_BYTES / 1024} KB`);
+    super(413, 'payload_too_large', `The request body is larger than ${BODY_LIMIT_BYTES / 1024} KB`, [], {
+      connection: 'close',
+    });
   }
 }
 
