@@ -10,6 +10,7 @@ import { createTrustedProxies } from './http/client-address';
 import { errorHandling } from './http/errors';
 import { fragment, page } from './http/html';
 import { requestLogging } from './http/request-log';
+import { requestTargetLimit } from './http/request-target';
 import { securityHeaders } from './http/security-headers';
 import { staticFiles } from './http/static-files';
 import type { Logger } from './lib/logger';
@@ -58,6 +59,7 @@ export function createApp({
     })
     .use(requestLogging({ logger, metrics, trustedProxies: createTrustedProxies(trustedProxies) }))
     .use(errorHandling(logger, renderError))
+    .use(requestTargetLimit())
     .use(healthRoutes({ db, lifecycle, version: packageJson.version }))
     .use(metricsRoute(metrics))
     .use(poolStatsRoute(db))

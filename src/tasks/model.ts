@@ -14,6 +14,8 @@ export const NOTES_MAX = 5_000;
 export const SEARCH_MAX = 200;
 export const PAGE_DEFAULT = 50;
 export const PAGE_MAX = 100;
+/** The longest cursor accepted. Ours are a few dozen characters; the pages echo one into redirects (list-view.ts). */
+export const CURSOR_MAX = 512;
 
 export const STATUSES = ['open', 'done'] as const;
 /** Rows per status in task_counts (see migration 3). */
@@ -181,7 +183,10 @@ export const TaskListQuery = t.Object(
       }),
     ),
     cursor: t.Optional(
-      t.String({ maxLength: 512, description: 'Opaque next_cursor from the previous page; keep the same filters' }),
+      t.String({
+        maxLength: CURSOR_MAX,
+        description: 'Opaque next_cursor from the previous page; keep the same filters',
+      }),
     ),
   },
   { additionalProperties: false },

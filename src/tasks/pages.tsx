@@ -8,6 +8,7 @@ import { EmptyState, Pager, SearchStatus, StatusFilters, TASK_LIST_IDS, TaskRegi
 import { sameOriginForms } from '../http/csrf';
 import { type Flash, setFlash, takeFlash } from '../http/flash';
 import { fragment, isFragmentRequest, page, pageOrFragment, partial, redirect, text } from '../http/html';
+import { HttpError } from '../http/http-error';
 import { requestKeyOf } from '../http/idempotency-key';
 import { readFormBody } from '../http/request-body';
 import { createResponseCache } from '../http/response-cache';
@@ -15,7 +16,7 @@ import { readyBody } from '../lib/compression';
 import { InvalidInputError, NotFoundError, VersionConflictError } from '../lib/domain-errors';
 import { formVersion, readTaskForm, type TaskForm, TaskFormBody } from './forms';
 import { createItemCache } from './item-cache';
-import { parseListView, safeReturnTo, viewOfReturnTo, viewShows } from './list-view';
+import { isCursorShaped, parseListView, safeReturnTo, viewOfReturnTo, viewShows } from './list-view';
 import { type ListView, PAGE_DEFAULT, type Task, type TaskStatus } from './model';
 import { searchWords } from './search';
 import type { TaskService } from './service';
@@ -44,8 +45,21 @@ interface ChangeOptions {
 }
 
 const IdParams = t.Object({ id: t.String({ pattern: '^[1-9][0-9]{0,14}$' }) });
+/** A cursor that cannot be ours is refused here, so no page echoes it into a redirect (list-view.ts). */
+const PageCursor = t
+  .Transform(t.String())
+  .Decode((cursor) => {
+    if (isCursorShaped(cursor)) return cursor;
+    throw new HttpError(
+      400,
+      'bad_cursor',
+      'This page link is broken: it was cut or changed. Start again from the list.',
+      [{ field: 'cursor', message: 'is not a cursor from this list' }],
+    );
+  })
+  .Encode((cursor) => cursor);
 const ViewQuery = t.Object(
-  { status: t.Optional(t.String()), q: t.Optional(t.String()), cursor: t.Optional(t.String()) },
+  { status: t.Optional(t.String()), q: t.Optional(t.String()), cursor: t.Optional(PageCursor) },
   { additionalProperties: true },
 );
 const EditQuery = t.Object({ return_to: t.Optional(t.String()) }, { additionalProperties: true });
