@@ -12,6 +12,7 @@ import { errorHandling } from './http/errors';
 import { fragment, page } from './http/html';
 import { requestGuard } from './http/request-guard';
 import { requestLogging } from './http/request-log';
+import { requestTargetLimit } from './http/request-target';
 import { securityHeaders } from './http/security-headers';
 import { staticFiles } from './http/static-files';
 import type { Logger } from './lib/logger';
@@ -66,6 +67,7 @@ export function createApp({
     .use(requestLogging({ logger, metrics, trustedProxies: createTrustedProxies(trustedProxies) }))
     .use(requestGuard({ allowedHosts, anyHostPaths: HEALTH_PATHS }))
     .use(errorHandling(logger, renderError))
+    .use(requestTargetLimit())
     .use(healthRoutes({ db, lifecycle, version: packageJson.version }))
     .use(metricsRoute(metrics))
     .use(poolStatsRoute(db))

@@ -1,6 +1,7 @@
 import { createApp } from './app';
 import { ConfigError, loadConfig } from './config';
 import { openDatabase } from './db/open-database';
+import { BODY_LIMIT_BYTES } from './http/request-body';
 import { createLogger } from './lib/logger';
 import { createLifecycle } from './ops/lifecycle';
 import { TASK_MIGRATIONS } from './tasks/schema';
@@ -48,6 +49,9 @@ try {
     // development mode outside NODE_ENV=production; neither belongs in a server.
     reusePort: false,
     development: false,
+    // A backstop behind our own reader (src/http/request-body.ts), which answers 413 in our format at
+    // the limit; a little above it, so Bun steps in only where the app does not read the body itself.
+    maxRequestBodySize: BODY_LIMIT_BYTES + 16 * 1024,
   });
 } catch (error) {
   // A taken port is a setting to fix, like a wrong variable: one line, not Bun's stack trace.

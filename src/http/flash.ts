@@ -15,11 +15,24 @@ export interface Flash {
 type FlashCookie = Cookie<unknown>;
 
 const MAX_TEXT = 500;
+/**
+ * The cookie's longest value. It is sent in a Set-Cookie header beside a redirect's Location, and
+ * nginx reads all of an answer's headers into one 4 KB buffer (proxy_buffer_size); a message
+ * whose text (a task's title, 200 emoji at most) would not fit is cut until it does.
+ */
+const MAX_VALUE = 1024;
 
 /** Leaves a message for the next page; Secure when the browser reached us over HTTPS. */
 export function setFlash(cookie: FlashCookie, message: Flash, secure: boolean): void {
-  const value = Buffer.from(JSON.stringify({ kind: message.kind, text: message.text.slice(0, MAX_TEXT) }));
-  cookie.set({ value: value.toString('base64url'), path: '/', httpOnly: true, sameSite: 'lax', maxAge: 60, secure });
+  const value = encodeFlash(message.kind, message.text.slice(0, MAX_TEXT));
+  cookie.set({ value, path: '/', httpOnly: true, sameSite: 'lax', maxAge: 60, secure });
+}
+
+function encodeFlash(kind: Flash['kind'], text: string): string {
+  const value = Buffer.from(JSON.stringify({ kind, text })).toString('base64url');
+  if (value.length <= MAX_VALUE) return value;
+  // Shorter by the share that does not fit; each round cuts at least one character.
+  return encodeFlash(kind, text.slice(0, Math.floor((text.length * MAX_VALUE) / value.length)));
 }
 
 /** The message left for this page, if any, cleared so it shows once. */

@@ -66,7 +66,11 @@ export function pageOrFragment(
   return asFragment ? fragment(render(true), withEncoding) : page(render(false), withEncoding);
 }
 
-/** Post/Redirect/Get: 303 back to a page of ours (which shows any flash message left for it). */
+/**
+ * Post/Redirect/Get: 303 back to a page of ours (which shows any flash message left for it). The
+ * location is a fixed path or a list view's URL, whose parts are bounded (src/tasks/list-view.ts):
+ * nginx must fit all of an answer's headers in one 4 KB buffer.
+ */
 export function redirect(location: string): Response {
   return new Response(null, { status: 303, headers: { location, 'cache-control': 'no-store' } });
 }

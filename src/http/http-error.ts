@@ -10,6 +10,7 @@ export class HttpError extends Error {
     readonly code: string,
     message: string,
     readonly details: ErrorDetail[] = [],
+    /** Headers the answer must carry besides the error body. */
     readonly headers: Record<string, string> = {},
   ) {
     super(message);

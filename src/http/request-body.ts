@@ -3,9 +3,15 @@ import { HttpError } from './http-error';
 /** Bodies above this are refused before they are read (Content-Length) or while read (chunked). */
 export const BODY_LIMIT_BYTES = 64 * 1024;
 
+/**
+ * Answered with Connection: close: the rest of an oversized body is never read, so the connection
+ * cannot carry another request.
+ */
 export class PayloadTooLargeError extends HttpError {
   constructor() {
-    super(413, 'payload_too_large', `The request body is larger than ${BODY_LIMIT_BYTES / 1024} KB`);
+    super(413, 'payload_too_large', `The request body is larger than ${BODY_LIMIT_BYTES / 1024} KB`, [], {
+      connection: 'close',
+    });
   }
 }
 
@@ -15,17 +21,33 @@ export function declaresOversizedBody(request: Request): boolean {
   return length > BODY_LIMIT_BYTES;
 }
 
-const isJsonType = (contentType: string) => /^application\/([\w.+-]+\+)?json\s*(;|$)/i.test(contentType);
+/** Our schemas are flat; deeper JSON is refused before validation, whose error walk recurses per level. */
+const JSON_DEPTH_MAX = 32;
 
-/** Reads a JSON body strictly: JSON content type (415), at most the limit (413), valid JSON (400). */
-export async function readJsonBody(request: Request): Promise<unknown> {
+const isJsonType = (contentType: string) => /^application\/([\w.+-]+\+)?json\s*(;|$)/i.test(contentType);
+const isFormType = (contentType: string) => /^application\/x-www-form-urlencoded\s*(;|$)/i.test(contentType);
+
+/** Refuses (415) a body whose content type is not the one the route reads. */
+function requireContentType(request: Request, accepts: (contentType: string) => boolean, expected: string) {
   const contentType = request.headers.get('content-type') ?? '';
-  if (!isJsonType(contentType)) {
-    throw new HttpError(415, 'unsupported_media_type', 'Send the body as application/json', [
-      { field: 'content-type', message: `must be application/json, got "${contentType || 'none'}"` },
+  if (accepts(contentType)) return;
+  throw new HttpError(415, 'unsupported_media_type', `Send the body as ${expected}`, [
+    { field: 'content-type', message: `must be ${expected}, got "${contentType || 'none'}"` },
+  ]);
+}
+
+/**
+ * Reads a JSON body strictly: JSON content type (415), at most the limit (413), nested at most
+ * JSON_DEPTH_MAX deep and valid JSON (400).
+ */
+export async function readJsonBody(request: Request): Promise<unknown> {
+  requireContentType(request, isJsonType, 'application/json');
+  const text = await readLimitedText(request);
+  if (nestsDeeperThan(text, JSON_DEPTH_MAX)) {
+    throw new HttpError(400, 'too_deep', `The JSON body nests arrays or objects more than ${JSON_DEPTH_MAX} deep`, [
+      { field: 'body', message: `must nest at most ${JSON_DEPTH_MAX} levels deep` },
     ]);
   }
-  const text = await readLimitedText(request);
   try {
     return JSON.parse(text);
   } catch (error) {
@@ -33,6 +55,32 @@ export async function readJsonBody(request: Request): Promise<unknown> {
       { field: 'body', message: (error as Error).message },
     ]);
   }
+}
+
+/**
+ * Reads an HTML form post: urlencoded, as browsers and htmx send our forms (415 otherwise, so no
+ * JSON reaches the form routes), at most the limit (413). A repeated field keeps its last value.
+ */
+export async function readFormBody(request: Request): Promise<Record<string, string>> {
+  requireContentType(request, isFormType, 'application/x-www-form-urlencoded');
+  return Object.fromEntries(new URLSearchParams(await readLimitedText(request)));
+}
+
+/** Whether arrays and objects nest deeper than `max`, brackets inside strings not counting. Linear, no recursion. */
+function nestsDeeperThan(text: string, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const char = text[i];
+    if (inString) {
+      if (char === '\\') i++;
+      else if (char === '"') inString = false;
+    } else if (char === '"') inString = true;
+    else if (char === '[' || char === '{') {
+      if (++depth > max) return true;
+    } else if (char === ']' || char === '}') depth--;
+  }
+  return false;
 }
 
 async function readLimitedText(request: Request): Promise<string> {

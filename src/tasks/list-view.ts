@@ -1,12 +1,27 @@
 import { listViewUrl } from '../../components/list-view-url';
-import { type ListView, SEARCH_MAX, type TaskStatus } from './model';
+import { CURSOR_MAX, type ListView, SEARCH_MAX, type TaskStatus } from './model';
 import { searchWords, textMatches } from './search';
 
 /** Reading a ListView (src/tasks/model.ts) back from a URL; components/list-view-url.ts writes it. */
 
-const STATUS_VALUES = new Set(['all', 'open', 'done']);
+/*
+ * A view's URL comes back in headers: the Location of every redirect after a change. nginx reads
+ * all of an answer's headers into one 4 KB buffer (proxy_buffer_size) and answers 502 when they do
+ * not fit, so each part is bounded: the cursor to CURSOR_MAX characters of base64url (no escapes),
+ * the search to SEARCH_MAX bytes of UTF-8 (at most 3 characters a byte once percent-encoded).
+ * Together with the status, under 1.2 KB.
+ */
 
-/** Reads a view from query parameters, quietly falling back to defaults for values a link cannot mean. */
+const STATUS_VALUES = new Set(['all', 'open', 'done']);
+const CURSOR_SHAPE = new RegExp(`^[A-Za-z0-9_-]{1,${CURSOR_MAX}}$`);
+
+/** Could this be a cursor of ours (base64url, src/tasks/service.ts)? Anything else is never echoed. */
+export const isCursorShaped = (cursor: string) => CURSOR_SHAPE.test(cursor);
+
+/**
+ * Reads a view from query parameters, quietly falling back to defaults for values a link cannot
+ * mean; a cursor that cannot be ours is left out.
+ */
 export function parseListView(params: URLSearchParams | Record<string, string | undefined>): ListView {
   const get = (name: string) =>
     (params instanceof URLSearchParams ? params.get(name) : params[name])?.toString() ?? undefined;
@@ -14,9 +29,21 @@ export function parseListView(params: URLSearchParams | Record<string, string | 
   const cursor = get('cursor');
   return {
     status: STATUS_VALUES.has(status) ? (status as ListView['status']) : 'all',
-    q: (get('q') ?? '').slice(0, SEARCH_MAX),
-    ...(cursor ? { cursor } : {}),
+    q: boundedSearch(get('q') ?? ''),
+    ...(cursor && isCursorShaped(cursor) ? { cursor } : {}),
   };
+}
+
+/** The search cut to SEARCH_MAX characters and to SEARCH_MAX bytes of UTF-8, at a character's end. */
+function boundedSearch(q: string): string {
+  let bytes = 0;
+  let end = 0;
+  for (const char of q.slice(0, SEARCH_MAX)) {
+    bytes += Buffer.byteLength(char);
+    if (bytes > SEARCH_MAX) break;
+    end += char.length;
+  }
+  return q.slice(0, end);
 }
 
 /**

@@ -14,6 +14,8 @@ export const NOTES_MAX = 5_000;
 export const SEARCH_MAX = 200;
 export const PAGE_DEFAULT = 50;
 export const PAGE_MAX = 100;
+/** The longest cursor accepted. Ours are a few dozen characters; the pages echo one into redirects (list-view.ts). */
+export const CURSOR_MAX = 512;
 
 export const STATUSES = ['open', 'done'] as const;
 /** Rows per status in task_counts (see migration 3). */
@@ -181,7 +183,10 @@ export const TaskListQuery = t.Object(
       }),
     ),
     cursor: t.Optional(
-      t.String({ maxLength: 512, description: 'Opaque next_cursor from the previous page; keep the same filters' }),
+      t.String({
+        maxLength: CURSOR_MAX,
+        description: 'Opaque next_cursor from the previous page; keep the same filters',
+      }),
     ),
   },
   { additionalProperties: false },
@@ -237,7 +242,7 @@ export const ConflictSchema = t.Composite([ErrorSchema, t.Object({ current: Task
 export const describedAs = <T extends TSchema>(schema: T, description: string): T => ({ ...schema, description });
 
 const ERROR_MEANINGS: Record<number, string> = {
-  400: 'The body is not valid JSON',
+  400: 'The body is not valid JSON, or nests arrays and objects too deep',
   404: 'No task has this id',
   413: 'The body is larger than 64 KB',
   415: 'The body is not application/json',

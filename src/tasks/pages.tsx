@@ -8,7 +8,9 @@ import { EmptyState, Pager, SearchStatus, StatusFilters, TASK_LIST_IDS, TaskRegi
 import { sameOriginForms } from '../http/csrf';
 import { type Flash, setFlash, takeFlash } from '../http/flash';
 import { fragment, isFragmentRequest, page, pageOrFragment, partial, redirect, text } from '../http/html';
+import { HttpError } from '../http/http-error';
 import { requestKeyOf } from '../http/idempotency-key';
+import { readFormBody } from '../http/request-body';
 import { createResponseCache } from '../http/response-cache';
 import { readyBody } from '../lib/compression';
 import {
@@ -19,7 +21,7 @@ import {
 } from '../lib/domain-errors';
 import { formVersion, readTaskForm, type TaskForm, TaskFormBody } from './forms';
 import { createItemCache } from './item-cache';
-import { parseListView, safeReturnTo, viewOfReturnTo, viewShows } from './list-view';
+import { isCursorShaped, parseListView, safeReturnTo, viewOfReturnTo, viewShows } from './list-view';
 import { type ListView, PAGE_DEFAULT, type Task, type TaskStatus } from './model';
 import { searchWords } from './search';
 import type { TaskService } from './service';
@@ -48,13 +50,28 @@ interface ChangeOptions {
 }
 
 const IdParams = t.Object({ id: t.String({ pattern: '^[1-9][0-9]{0,14}$' }) });
+/** A cursor that cannot be ours is refused here, so no page echoes it into a redirect (list-view.ts). */
+const PageCursor = t
+  .Transform(t.String())
+  .Decode((cursor) => {
+    if (isCursorShaped(cursor)) return cursor;
+    throw new HttpError(
+      400,
+      'bad_cursor',
+      'This page link is broken: it was cut or changed. Start again from the list.',
+      [{ field: 'cursor', message: 'is not a cursor from this list' }],
+    );
+  })
+  .Encode((cursor) => cursor);
 const ViewQuery = t.Object(
-  { status: t.Optional(t.String()), q: t.Optional(t.String()), cursor: t.Optional(t.String()) },
+  { status: t.Optional(t.String()), q: t.Optional(t.String()), cursor: t.Optional(PageCursor) },
   { additionalProperties: true },
 );
 const EditQuery = t.Object({ return_to: t.Optional(t.String()) }, { additionalProperties: true });
 const hidden = { detail: { hide: true } };
-const withForm = { params: IdParams, body: TaskFormBody, ...hidden };
+// Our own reader answers every form body: Elysia's default would also take JSON, unbounded.
+const formOnly = { parse: ({ request }: { request: Request }) => readFormBody(request), body: TaskFormBody };
+const withForm = { params: IdParams, ...formOnly, ...hidden };
 
 // Only a client that sends its own Idempotency-Key (or X-Request-Id, which nginx takes as one) can
 // reuse one: nginx's retry of a request resends the same details.
@@ -252,7 +269,7 @@ export function createTaskPages(service: TaskService, assets: PageAssets) {
         const { task } = created;
         return changed(request, task, { kind: 'status', text: `Added ${quoted(task)}` }, { added: true });
       },
-      { body: TaskFormBody, ...hidden },
+      { ...formOnly, ...hidden },
     )
     .get(
       '/tasks/:id',

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { type LiveServer, startLiveServer } from '../../harness/live-server';
-import { type RunningNginx, startNginx } from '../../harness/nginx';
-import { type RawReply, sendRaw } from '../support/raw-http';
+import { type RawReply, type RunningNginx, rawRequest, startNginx } from '../../harness/nginx';
 
 /**
  * What only the real server process shows (`bun src/main.ts`): requests Bun's own HTTP parser lets
@@ -24,8 +23,8 @@ afterAll(() => server.stop());
 /** A request with its own X-Request-Id, so its log line can be found. */
 function raw(requestLine: string, headers: string[] = [], target = port) {
   const id = `live-http-${++requestCount}`;
-  const text = [requestLine, ...headers, `X-Request-Id: ${id}`, 'Connection: close', '', ''].join('\r\n');
-  return { id, reply: sendRaw(target, text) };
+  const head = [requestLine, ...headers, `X-Request-Id: ${id}`].join('\r\n');
+  return { id, reply: rawRequest(`http://127.0.0.1:${target}`, head) };
 }
 
 /** The server's log lines for one request id, once the first has landed (it is written after the answer). */

@@ -31,6 +31,16 @@ describe('list views in URLs', () => {
     expect(safeReturnTo('/?status=open&utm=1&cursor=c1')).toBe('/?status=open&cursor=c1');
   });
 
+  test('what a view echoes into a URL is bounded: a cursor that cannot be ours is left out, the search cut', () => {
+    for (const cursor of ['A'.repeat(513), 'a b', 'a/b', '€'])
+      expect(parseListView({ status: 'open', cursor })).toEqual({ status: 'open', q: '' });
+    expect(parseListView({ cursor: 'A'.repeat(512) }).cursor).toBe('A'.repeat(512));
+    // 200 bytes of UTF-8, cut where a character ends, percent-encode to at most 600 characters.
+    expect(parseListView({ q: '€'.repeat(200) }).q).toBe('€'.repeat(66));
+    expect(parseListView({ q: `a${'😀'.repeat(100)}` }).q).toBe(`a${'😀'.repeat(49)}`);
+    expect(safeReturnTo(`/?q=milk&cursor=${'A'.repeat(6_000)}`)).toBe('/?q=milk');
+  });
+
   test('a view shows the tasks its filter and search match', () => {
     const task = { status: 'open' as const, title: 'Buy MILK', notes: 'at the corner shop' };
     expect(viewShows({ status: 'all', q: '' }, task)).toBe(true);
