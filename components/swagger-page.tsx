@@ -11,9 +11,6 @@ export interface SwaggerPageProps {
   iconUrl: string;
 }
 
-/** The element Swagger UI renders into; swagger-init.js looks it up by this id. */
-export const SWAGGER_ROOT_ID = 'swagger-ui';
-
 /**
  * Swagger UI's page. Everything it runs or styles with is a file from our origin, so it lives
  * under the same strict CSP as every other page: no inline script, no inline style.
@@ -21,7 +18,7 @@ export const SWAGGER_ROOT_ID = 'swagger-ui';
 export function SwaggerPage({ title, specUrl, cssUrl, bundleUrl, initUrl, iconUrl }: SwaggerPageProps) {
   return (
     <HtmlDocument title={title} icon={iconUrl} css={cssUrl} scripts={[bundleUrl, initUrl]}>
-      <main id={SWAGGER_ROOT_ID} data-spec-url={specUrl}></main>
+      <main data-spec-url={specUrl}></main>
       <noscript>
         <p>
           Swagger UI needs JavaScript. The API is described by its <a href={specUrl}>OpenAPI document</a>.

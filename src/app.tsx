@@ -17,6 +17,10 @@ import { securityHeaders } from './http/security-headers';
 import { staticFiles } from './http/static-files';
 import type { Logger } from './lib/logger';
 import { HEALTH_PATHS, healthRoutes } from './ops/health';
+
+// Scrapers in the VPC name the instance by its address; nginx serves these paths to them alone.
+const SCRAPED_PATHS = ['/metrics', '/pool-stats'];
+
 import { createLifecycle, type Lifecycle } from './ops/lifecycle';
 import { createMetrics, metricsRoute, timedClient } from './ops/metrics';
 import { poolStatsRoute } from './ops/pool-stats';
@@ -65,7 +69,7 @@ export function createApp({
       if (lifecycle.draining) set.headers.connection = 'close';
     })
     .use(requestLogging({ logger, metrics, trustedProxies: createTrustedProxies(trustedProxies) }))
-    .use(requestGuard({ allowedHosts, anyHostPaths: HEALTH_PATHS }))
+    .use(requestGuard({ allowedHosts, anyHostPaths: [...HEALTH_PATHS, ...SCRAPED_PATHS] }))
     .use(errorHandling(logger, renderError))
     .use(requestTargetLimit())
     .use(healthRoutes({ db, lifecycle, version: packageJson.version }))

@@ -59,7 +59,9 @@ export function loadConfig(env: Env): Config {
     shutdownTimeoutMs: readInteger(env, 'SHUTDOWN_TIMEOUT_MS', 25_000, 0, 600_000),
     drainDelayMs: readInteger(env, 'DRAIN_DELAY_MS', 1_000, 0, 600_000),
     trustedProxies: readAddressList(env, 'TRUSTED_PROXIES', ['127.0.0.0/8', '::1']),
-    allowedHosts: readHostList(env, 'ALLOWED_HOSTS', LOOPBACK_HOSTS),
+    // The loopback names are always ours (a rebinding page sends its own name, never these), so an
+    // operator on the instance or through an SSM port forward reaches /metrics as `localhost`.
+    allowedHosts: [...new Set([...LOOPBACK_HOSTS, ...readHostList(env, 'ALLOWED_HOSTS', [])])],
   };
 }
 

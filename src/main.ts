@@ -49,9 +49,11 @@ try {
     // development mode outside NODE_ENV=production; neither belongs in a server.
     reusePort: false,
     development: false,
-    // A backstop behind our own reader (src/http/request-body.ts), which answers 413 in our format at
-    // the limit; a little above it, so Bun steps in only where the app does not read the body itself.
-    maxRequestBodySize: BODY_LIMIT_BYTES + 16 * 1024,
+    // A backstop behind our own readers (src/http/request-body.ts), which answer 413 in our format
+    // from the first byte over the limit. Bun refuses a body declared over this before any handler
+    // runs, with an empty 413 of its own, so it sits far above our limit: only what no client of
+    // ours sends meets it (behind nginx, nothing over 64 KB arrives at all).
+    maxRequestBodySize: 16 * BODY_LIMIT_BYTES,
   });
 } catch (error) {
   // A taken port is a setting to fix, like a wrong variable: one line, not Bun's stack trace.

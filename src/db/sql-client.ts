@@ -28,8 +28,10 @@ export interface PoolStats {
   in_use: number;
   idle: number;
   /**
-   * Callers that asked for a connection and have not got one yet, nor given up (acquire timeout).
-   * Callers refused by a full queue never wait, so they are not counted here.
+   * Callers that asked for a connection and have not got one yet, nor given up (acquire timeout):
+   * queued behind a busy pool, or waiting for a new connection to be opened for them. So a brief
+   * non-zero value is normal while the pool grows; a lasting one means the pool is exhausted.
+   * Callers refused by a full queue are answered at once and not counted here.
    */
   waiting: number;
   queue_limit: number;

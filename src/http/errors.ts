@@ -3,6 +3,7 @@ import { DatabaseUnavailableError } from '../db/sql-client';
 import * as domain from '../lib/domain-errors';
 import type { Logger } from '../lib/logger';
 import { fieldErrorsOf } from '../lib/schema-errors';
+import { isFragmentRequest } from './html';
 import { HttpError } from './http-error';
 import { declaresOversizedBody, PayloadTooLargeError } from './request-body';
 
@@ -32,7 +33,7 @@ const bodyOf = (error: domain.DomainError | HttpError): ErrorBody => ({
 });
 
 /** The one place that decides how each refusal is answered over HTTP: status, body and headers. */
-export function describeError(error: unknown, elysiaCode: string | number): ErrorAnswer | null {
+function describeError(error: unknown, elysiaCode: string | number): ErrorAnswer | null {
   // Errors thrown while reading the body reach us wrapped in Elysia's ParseError.
   if (error instanceof ParseError && error.cause instanceof HttpError) return describeError(error.cause, 'UNKNOWN');
   if (error instanceof HttpError) return { status: error.status, body: bodyOf(error), headers: error.headers };
@@ -90,7 +91,9 @@ export function errorHandling(logger: Logger, renderHtml: HtmlErrorRenderer) {
     headers: Record<string, string> = {},
   ) => {
     if (!wantsHtml(request, path)) return json(status, body, headers);
-    const response = renderHtml(status, body.message, request.headers.get('hx-request') === 'true');
+    // A history restore asks for the whole page, as pages answer it (html.ts), error or not.
+    const asFragment = isFragmentRequest(request.headers.toJSON());
+    const response = renderHtml(status, body.message, asFragment);
     for (const [name, value] of Object.entries(headers)) response.headers.set(name, value);
     return response;
   };

@@ -17,14 +17,14 @@ type FlashCookie = Cookie<unknown>;
 const MAX_TEXT = 500;
 /**
  * The cookie's longest value. It is sent in a Set-Cookie header beside a redirect's Location, and
- * nginx reads all of an answer's headers into one 4 KB buffer (proxy_buffer_size); a message
+ * a proxy reads all of an answer's headers into one buffer (4 KB by nginx's default); a message
  * whose text (a task's title, 200 emoji at most) would not fit is cut until it does.
  */
 const MAX_VALUE = 1024;
 
 /** Leaves a message for the next page; Secure when the browser reached us over HTTPS. */
 export function setFlash(cookie: FlashCookie, message: Flash, secure: boolean): void {
-  const value = encodeFlash(message.kind, message.text.slice(0, MAX_TEXT));
+  const value = encodeFlash(message.kind, firstCharacters(message.text, MAX_TEXT));
   cookie.set({ value, path: '/', httpOnly: true, sameSite: 'lax', maxAge: 60, secure });
 }
 
@@ -32,8 +32,12 @@ function encodeFlash(kind: Flash['kind'], text: string): string {
   const value = Buffer.from(JSON.stringify({ kind, text })).toString('base64url');
   if (value.length <= MAX_VALUE) return value;
   // Shorter by the share that does not fit; each round cuts at least one character.
-  return encodeFlash(kind, text.slice(0, Math.floor((text.length * MAX_VALUE) / value.length)));
+  const characters = [...text].length;
+  return encodeFlash(kind, firstCharacters(text, Math.floor((characters * MAX_VALUE) / value.length)));
 }
+
+/** Cut by characters (code points), never inside an emoji's surrogate pair. */
+const firstCharacters = (text: string, count: number) => [...text].slice(0, count).join('');
 
 /** The message left for this page, if any, cleared so it shows once. */
 export function takeFlash(cookie: FlashCookie): Flash | null {
@@ -43,7 +47,7 @@ export function takeFlash(cookie: FlashCookie): Flash | null {
   try {
     const parsed = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as Partial<Flash>;
     if ((parsed.kind === 'status' || parsed.kind === 'alert') && typeof parsed.text === 'string') {
-      return { kind: parsed.kind, text: parsed.text.slice(0, MAX_TEXT) };
+      return { kind: parsed.kind, text: firstCharacters(parsed.text, MAX_TEXT) };
     }
   } catch {
     // A cookie we cannot read is treated as no message.

@@ -1,4 +1,5 @@
-import { negotiate, type ReadyBody } from '../lib/compression';
+import type { ReadyBody } from '../lib/compression';
+import { negotiate } from './content-encoding';
 
 /**
  * HTML responses. One URL serves a whole page or, to htmx, a fragment; caches must keep the two
@@ -69,7 +70,7 @@ export function pageOrFragment(
 /**
  * Post/Redirect/Get: 303 back to a page of ours (which shows any flash message left for it). The
  * location is a fixed path or a list view's URL, whose parts are bounded (src/tasks/list-view.ts):
- * nginx must fit all of an answer's headers in one 4 KB buffer.
+ * a proxy must fit all of an answer's headers in one buffer (4 KB by nginx's default).
  */
 export function redirect(location: string): Response {
   return new Response(null, { status: 303, headers: { location, 'cache-control': 'no-store' } });

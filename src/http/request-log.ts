@@ -8,7 +8,7 @@ import { clientAddress } from './client-address';
  * log and ours can be joined.
  */
 
-// Bounded: it is echoed in a header, and nginx reads all of an answer's headers into one 4 KB buffer.
+// Bounded: it is echoed in a header, and a proxy reads all of an answer's headers into one buffer (4 KB by nginx's default).
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** Where each request's figures go (the Prometheus registry in src/ops/metrics.ts). */

@@ -3,7 +3,7 @@ import { HttpError } from './http-error';
 
 /**
  * The longest path and query we read. Parts of the URL come back in headers (a redirect's
- * Location), nginx reads all of an answer's headers into one 4 KB buffer (proxy_buffer_size), and
+ * Location), a proxy reads all of an answer's headers into one buffer (4 KB by nginx's default), and
  * no link of ours comes near this: a list page's URL stays under 1.2 KB (src/tasks/list-view.ts).
  */
 const REQUEST_TARGET_MAX = 4096;

@@ -26,5 +26,3 @@ export function createResponseCache({ maxBytes }: { maxBytes: number }) {
     },
   };
 }
-
-export type ResponseCache = ReturnType<typeof createResponseCache>;

@@ -1,5 +1,3 @@
-import Negotiator from 'negotiator';
-
 /**
  * Bodies we cache (list pages, API list pages) are kept ready to send, and gzipped once for the
  * clients that accept it (every browser does): a list page shrinks about fifteenfold. Compressing
@@ -24,18 +22,3 @@ export function readyBody(text: string): ReadyBody {
 
 /** What a ready body may come to hold: itself and, at most about as large again, its gzip form. */
 export const readyBodyBytes = (body: ReadyBody) => 2 * body.identity.byteLength + 64;
-
-const CODINGS = ['gzip', 'identity'];
-
-/** Whether an Accept-Encoding header admits gzip (negotiated as RFC 9110 says, q-values and `*` included). */
-export function acceptsGzip(acceptEncoding: string | null | undefined): boolean {
-  const headers = acceptEncoding ? { 'accept-encoding': acceptEncoding } : {};
-  return new Negotiator({ headers }).encoding(CODINGS) === 'gzip';
-}
-
-/** The body to send for this client, and the headers that say how it is encoded. */
-export function negotiate(body: ReadyBody, acceptEncoding: string | null | undefined) {
-  return acceptsGzip(acceptEncoding)
-    ? { bytes: body.gzipped(), headers: { 'content-encoding': 'gzip' } as Record<string, string> }
-    : { bytes: body.identity, headers: {} as Record<string, string> };
-}

@@ -1,9 +1,9 @@
 import { withHeaders } from '@elysiajs/openapi';
 import { Elysia, t } from 'elysia';
+import { negotiate } from '../http/content-encoding';
 import { requestKeyOf } from '../http/idempotency-key';
 import { readJsonBody } from '../http/request-body';
 import { createResponseCache } from '../http/response-cache';
-import { negotiate } from '../lib/compression';
 import {
   ConflictSchema,
   describedAs,

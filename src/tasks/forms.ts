@@ -54,7 +54,7 @@ export function readTaskForm(body: TaskFormBody): TaskForm {
 }
 
 /** Field errors as the form shows them, beside each field. */
-export function formErrorsOf(details: ErrorDetail[]): FieldErrors {
+function formErrorsOf(details: ErrorDetail[]): FieldErrors {
   const errors: FieldErrors = {};
   for (const { field, message } of details) errors[field as keyof FieldErrors] = capitalise(message);
   return errors;

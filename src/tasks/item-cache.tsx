@@ -23,5 +23,3 @@ export function createItemCache(maxBytes = 16 * 1024 * 1024) {
     return html;
   };
 }
-
-export type RenderItem = ReturnType<typeof createItemCache>;

@@ -5,9 +5,9 @@ import { searchWords, textMatches } from './search';
 /** Reading a ListView (src/tasks/model.ts) back from a URL; components/list-view-url.ts writes it. */
 
 /*
- * A view's URL comes back in headers: the Location of every redirect after a change. nginx reads
- * all of an answer's headers into one 4 KB buffer (proxy_buffer_size) and answers 502 when they do
- * not fit, so each part is bounded: the cursor to CURSOR_MAX characters of base64url (no escapes),
+ * A view's URL comes back in headers: the Location of every redirect after a change. A proxy reads
+ * all of an answer's headers into one buffer (4 KB by nginx's default; ours has 16 KB) and answers
+ * 502 when they do not fit, so each part is bounded: the cursor to CURSOR_MAX characters of base64url (no escapes),
  * the search to SEARCH_MAX bytes of UTF-8 (at most 3 characters a byte once percent-encoded).
  * Together with the status, under 1.2 KB.
  */

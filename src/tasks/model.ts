@@ -1,7 +1,7 @@
 import { type TLiteral, type TSchema, type TUnion, Type } from '@sinclair/typebox';
 import { type Static, t } from 'elysia';
 // The schemas below check `date` and `date-time` with our strict checks, registered there.
-import '../lib/formats';
+import '../http/formats';
 
 /**
  * The task's types and schemas: the single source for validation and the OpenAPI document.

@@ -73,8 +73,8 @@ const hidden = { detail: { hide: true } };
 const formOnly = { parse: ({ request }: { request: Request }) => readFormBody(request), body: TaskFormBody };
 const withForm = { params: IdParams, ...formOnly, ...hidden };
 
-// Only a client that sends its own Idempotency-Key (or X-Request-Id, which nginx takes as one) can
-// reuse one: nginx's retry of a request resends the same details.
+// Only a client that sends its own Idempotency-Key can reuse one: the key nginx draws for a request
+// without one is new each time, and its retry of a request resends the same details.
 const KEY_REUSED = 'This add was already made with different details; nothing was added.';
 
 const today = () => new Date().toISOString().slice(0, 10);

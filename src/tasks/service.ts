@@ -110,7 +110,7 @@ export function createTaskService(store: TaskStore, clock: () => Date = () => ne
  * omitted priority) is the same request. The record names every field of NewTask (the type makes
  * a new field fail to compile until it is added here) in a fixed order, so its JSON is canonical.
  */
-export function fingerprintOf(task: NewTask): string {
+function fingerprintOf(task: NewTask): string {
   const fields: Record<keyof NewTask, NewTask[keyof NewTask]> = {
     title: task.title,
     notes: task.notes,
@@ -149,9 +149,9 @@ const TITLE_CONTROL = /(?!\t)\p{Cc}/u;
 const NOTES_CONTROL = /(?![\t\n\r])\p{Cc}/u;
 
 // A title must show something. Spaces, invisible format and filler characters (U+200B, U+202E,
-// U+3164, tag characters…, all Default_Ignorable), the braille blank and marks with nothing to
-// combine with do not: a title of only those looks empty in the list, so it is refused as empty.
-const VISIBLE = /[^\p{White_Space}\p{Default_Ignorable_Code_Point}\p{M}\u2800]/u;
+// U+3164, tag characters…, all Default_Ignorable), the braille blank and non-spacing marks with
+// nothing to combine with do not (spacing and enclosing marks show): a title of only those looks empty in the list, so it is refused as empty.
+const VISIBLE = /[^\p{White_Space}\p{Default_Ignorable_Code_Point}\p{Mn}\u2800]/u;
 
 // A lone surrogate (JSON may carry one, "\ud800") cannot be stored as UTF-8: both engines would
 // write U+FFFD. Writing it ourselves first makes every answer show what was stored.

@@ -69,7 +69,7 @@ const anyText = fc.oneof(
 );
 // What the rules accept: a title that shows something, no control characters but tabs, and line
 // breaks in notes.
-const visible = /[^\p{White_Space}\p{Default_Ignorable_Code_Point}\p{M}\u2800]/u;
+const visible = /[^\p{White_Space}\p{Default_Ignorable_Code_Point}\p{Mn}\u2800]/u;
 const validTitle = anyText.filter(
   (text) => visible.test(text) && !/(?!\t)\p{Cc}/u.test(text.trim()) && [...text.trim()].length <= 200,
 );

@@ -110,16 +110,15 @@ describe('ALLOWED_HOSTS: a page of another site cannot reach the app by DNS rebi
     await expectOurRefusal(id, await reply, 400, 'unknown_host');
   });
 
-  test("the health checks answer whatever the Host: the ALB sends the instance's private address", async () => {
-    for (const path of ['/health', '/health/live']) {
+  test("the health checks and scrapes answer whatever the Host: the ALB and scrapers name the instance's address", async () => {
+    for (const path of ['/health', '/health/live', '/metrics', '/pool-stats']) {
       const { reply } = raw(`GET ${path} HTTP/1.1`, ['Host: 10.0.1.23']);
       expect({ path, status: (await reply).status }).toEqual({ path, status: 200 });
     }
   });
 
-  test('ALLOWED_HOSTS replaces the defaults: the names it lists and their subdomains are served, no other', async () => {
-    // 127.0.0.1 stays listed only because the harness waits for the server through it.
-    const site = await startLiveServer({ ALLOWED_HOSTS: 'Tasks.Example.com, *.example.org, 127.0.0.1' });
+  test('ALLOWED_HOSTS adds to the loopback names: those it lists and their subdomains are served, no other', async () => {
+    const site = await startLiveServer({ ALLOWED_HOSTS: 'Tasks.Example.com, *.example.org' });
     try {
       const sitePort = Number(new URL(site.origin).port);
       const statusFor = async (host: string) =>
@@ -128,7 +127,9 @@ describe('ALLOWED_HOSTS: a page of another site cannot reach the app by DNS rebi
       expect(await statusFor('eu.example.org')).toBe(200);
       expect(await statusFor('example.org')).toBe(400);
       expect(await statusFor('evilexample.org')).toBe(400);
-      expect(await statusFor('localhost')).toBe(400);
+      expect(await statusFor('evil.example')).toBe(400);
+      // An operator on the instance, or through an SSM port forward, is always served.
+      expect(await statusFor('localhost:8080')).toBe(200);
     } finally {
       await site.stop();
     }

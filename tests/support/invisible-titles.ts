@@ -13,7 +13,7 @@ export const INVISIBLE_TITLES: [name: string, title: string][] = [
   ['the Hangul choseong and jungseong fillers', '\u115F\u1160'],
   ['a halfwidth Hangul filler', '\uFFA0'],
   ['a braille blank', '\u2800'],
-  ['combining marks alone', '\u0301\u0308\u20DD'],
+  ['non-spacing combining marks alone', '\u0301\u0308'],
   ['variation selectors', '\uFE0F\u{E0100}'],
   ['tag characters', '\u{E0020}\u{E0041}\u{E007F}'],
   ['a mixture with spaces', ' \u200B \u00A0\u202E\t\u2060\u3164 \u3000'],
@@ -27,4 +27,7 @@ export const VISIBLE_AMONG_INVISIBLE = [
   '\u202Eevil.exe',
   'Flag 🏴\u{E0067}\u{E0062}\u{E0065}\u{E006E}\u{E0067}\u{E007F}',
   '\u2800x',
+  // Spacing and enclosing marks show even alone (a visarga, an enclosing circle).
+  '\u0903',
+  '\u20DD',
 ];

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'bun:test';
-import { acceptsGzip, negotiate, readyBody } from '../../src/lib/compression';
+import { acceptsGzip, negotiate } from '../../src/http/content-encoding';
+import { readyBody } from '../../src/lib/compression';
 
 describe('Accept-Encoding', () => {
   test.each([

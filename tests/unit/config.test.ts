@@ -57,7 +57,7 @@ describe('configuration', () => {
       ALLOWED_HOSTS: 'Tasks.Example.com, *.Example.org,[fd00::1] ,10.0.1.23',
     });
     expect(config).toMatchObject({
-      allowedHosts: ['tasks.example.com', '*.example.org', '[fd00::1]', '10.0.1.23'],
+      allowedHosts: ['localhost', '127.0.0.1', '[::1]', 'tasks.example.com', '*.example.org', '[fd00::1]', '10.0.1.23'],
       port: 8080,
       host: '0.0.0.0',
       logLevel: 'debug',

@@ -2,7 +2,7 @@ import { expect, test } from 'bun:test';
 import { FormatRegistry } from '@sinclair/typebox';
 import { createApp } from '../../src/app';
 import { openSqlite } from '../../src/db/sqlite';
-import { FORMATS } from '../../src/lib/formats';
+import { FORMATS } from '../../src/http/formats';
 import { createLogger } from '../../src/lib/logger';
 
 test('once the app is built, the date formats in force are ours, not the ones the OpenAPI plugin installs', () => {

@@ -3,7 +3,7 @@
 // times the cost of ours, three times per task in every list. Ours are registered after it, once.
 import '@elysiajs/openapi';
 import { FormatRegistry } from '@sinclair/typebox';
-import { isCalendarDate } from './calendar-date';
+import { isCalendarDate } from '../lib/calendar-date';
 
 const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})$/;
 
