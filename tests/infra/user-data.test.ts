@@ -149,7 +149,11 @@ describe('bootstrap.sh credentials: a rotated database password', () => {
       SHUTDOWN_TIMEOUT_MS: '25000',
       ALLOWED_HOSTS: 'tasks.example.com,demo-lb-1234567890.eu-west-1.elb.amazonaws.com',
     });
+    // The loopback names come first, always: operators reach /metrics through an SSM forward.
     expect(loadConfig(env).allowedHosts).toEqual([
+      'localhost',
+      '127.0.0.1',
+      '[::1]',
       'tasks.example.com',
       'demo-lb-1234567890.eu-west-1.elb.amazonaws.com',
     ]);
