@@ -5,10 +5,20 @@ import type { ReadyBody } from '../lib/compression';
 
 const CODINGS = ['gzip', 'identity'];
 
+// Clients send a handful of distinct Accept-Encoding values (each browser its own), and every cached
+// answer asks: remembered per value, bounded so odd values cannot grow it.
+const answered = new Map<string, boolean>();
+const REMEMBERED = 64;
+
 /** Whether an Accept-Encoding header admits gzip (negotiated as RFC 9110 says, q-values and `*` included). */
 export function acceptsGzip(acceptEncoding: string | null | undefined): boolean {
-  const headers = acceptEncoding ? { 'accept-encoding': acceptEncoding } : {};
-  return new Negotiator({ headers }).encoding(CODINGS) === 'gzip';
+  if (!acceptEncoding) return false;
+  let gzip = answered.get(acceptEncoding);
+  if (gzip === undefined) {
+    gzip = new Negotiator({ headers: { 'accept-encoding': acceptEncoding } }).encoding(CODINGS) === 'gzip';
+    if (answered.size < REMEMBERED) answered.set(acceptEncoding, gzip);
+  }
+  return gzip;
 }
 
 /** The body to send for this client, and the headers that say how it is encoded. */

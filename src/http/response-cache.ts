@@ -13,13 +13,15 @@ export function createResponseCache({ maxBytes }: { maxBytes: number }) {
     sizeOf: (entry) => readyBodyBytes(entry.body),
   });
   return {
-    /** The answer for this key at this version: kept, or rendered now and kept. */
-    async get(key: string, version: number, render: () => Promise<string>): Promise<ReadyBody> {
+    /** The answer for this key at this version: kept (at once, no promise), or rendered now and kept. */
+    get(key: string, version: number, render: () => Promise<string>): ReadyBody | Promise<ReadyBody> {
       const kept = answers.get(key);
       if (kept?.version === version) return kept.body;
-      const body = readyBody(await render());
-      answers.set(key, { version, body });
-      return body;
+      return render().then((text) => {
+        const body = readyBody(text);
+        answers.set(key, { version, body });
+        return body;
+      });
     },
     get bytes() {
       return answers.bytes;

@@ -41,6 +41,8 @@ interface ChangeRequest {
   body: TaskFormBody;
   cookie: Record<string, FlashCookie>;
 }
+/** A change to one task, by its id. */
+type IdRequest = ChangeRequest & { params: { id: string } };
 interface ChangeOptions {
   status?: number;
   /** After an htmx change, where the keyboard focus goes back to. */
@@ -205,9 +207,12 @@ export function createTaskPages(service: TaskService, assets: PageAssets) {
    * do this: Elysia runs the app-wide error handler first.)
    */
   const refusalsShown =
-    <Request extends ChangeRequest>(action: string, change: (request: Request) => Promise<Response>) =>
-    (request: Request) =>
-      change(request).catch((error) => {
+    (action: string, change: (request: IdRequest) => Promise<Response>) =>
+    // The context is taken apart here, not passed on whole: Elysia reads from a handler's
+    // parameters which parts of the request to prepare, and a whole context means all of them.
+    ({ params, body, headers, cookie }: IdRequest) => {
+      const request = { params, body, headers, cookie };
+      return change(request).catch((error) => {
         if (error instanceof VersionConflictError) {
           const current = error.current as Task;
           const text = `${quoted(current)} was changed elsewhere, so it was not ${action}. It now shows the latest version.`;
@@ -218,10 +223,11 @@ export function createTaskPages(service: TaskService, assets: PageAssets) {
         }
         throw error;
       });
+    };
 
   /** Complete and Reopen: the same change but for the status it sets and the word it reports. */
   const changeStatus = (status: TaskStatus, done: 'completed' | 'reopened') =>
-    refusalsShown(done, async (request: ChangeRequest & { params: { id: string } }) => {
+    refusalsShown(done, async (request) => {
       const task = await service.updateTask(Number(request.params.id), { status }, formVersion(request.body));
       const label = `${done.charAt(0).toUpperCase()}${done.slice(1)} ${quoted(task)}`;
       return changed(request, task, { kind: 'status', text: label }, { focus: 'toggle' });
@@ -231,15 +237,15 @@ export function createTaskPages(service: TaskService, assets: PageAssets) {
     .use(sameOriginForms())
     .get(
       '/',
-      async (request) => {
-        const view = parseListView(request.query);
-        const asFragment = isFragmentRequest(request.headers);
-        const flash = asFragment ? null : takeFlash(request.cookie.flash as FlashCookie);
+      async ({ query, headers, cookie }) => {
+        const view = parseListView(query);
+        const asFragment = isFragmentRequest(headers);
+        const flash = asFragment ? null : takeFlash(cookie.flash as FlashCookie);
         const body = await listBody(view, asFragment, flash).catch((error) => {
           if (isBadCursor(error)) return null;
           throw error;
         });
-        return body ? pageOrFragment(request.headers, () => body) : firstPageInstead(request, view);
+        return body ? pageOrFragment(headers, () => body) : firstPageInstead({ headers, cookie }, view);
       },
       { query: ViewQuery, ...hidden },
     )
@@ -258,10 +264,11 @@ export function createTaskPages(service: TaskService, assets: PageAssets) {
     )
     .post(
       '/tasks',
-      async (request) => {
-        const form = readTaskForm(request.body);
+      async ({ body, headers, cookie }) => {
+        const request = { body, headers, cookie };
+        const form = readTaskForm(body);
         if (!form.input) return addRefused(request, form);
-        const created = await service.createTask(form.input, requestKeyOf(request.headers)).catch((error) => {
+        const created = await service.createTask(form.input, requestKeyOf(headers)).catch((error) => {
           if (error instanceof IdempotencyKeyReusedError) return addRefused(request, form, KEY_REUSED);
           throw error;
         });
@@ -293,11 +300,12 @@ export function createTaskPages(service: TaskService, assets: PageAssets) {
     )
     .post(
       '/tasks/:id',
-      async (request) => {
-        const task = await service.getTask(Number(request.params.id));
-        const form = readTaskForm(request.body);
+      async ({ params, body, headers, cookie }) => {
+        const request = { body, headers, cookie };
+        const task = await service.getTask(Number(params.id));
+        const form = readTaskForm(body);
         if (!form.input) return editAgain(request, task, form);
-        const saved = await service.updateTask(task.id, form.input, formVersion(request.body)).catch((error) => {
+        const saved = await service.updateTask(task.id, form.input, formVersion(body)).catch((error) => {
           if (error instanceof VersionConflictError)
             return editAgain(request, error.current as Task, form, error.current as Task);
           throw error;
@@ -311,7 +319,7 @@ export function createTaskPages(service: TaskService, assets: PageAssets) {
     .post('/tasks/:id/reopen', changeStatus('open', 'reopened'), withForm)
     .post(
       '/tasks/:id/delete',
-      refusalsShown('deleted', async (request: ChangeRequest & { params: { id: string } }) => {
+      refusalsShown('deleted', async (request) => {
         const task = await service.getTask(Number(request.params.id));
         await service.deleteTask(task.id, formVersion(request.body));
         return changed(request, null, { kind: 'status', text: `Deleted ${quoted(task)}` });
