@@ -363,20 +363,15 @@ describe('nginx in front of two apps (the topology)', () => {
       proxyReadTimeout: '500ms',
     });
     try {
-      expectNginxError(
-        await rawRequest(dead.origin, 'GET /api/tasks HTTP/1.1\r\nHost: 127.0.0.1'),
-        502,
-        'json',
-        'bad_gateway',
-      );
-      expectNginxError(await rawRequest(dead.origin, 'GET / HTTP/1.1\r\nHost: 127.0.0.1'), 502, 'html');
-      expectNginxError(
-        await rawRequest(hung.origin, 'GET /api/tasks HTTP/1.1\r\nHost: 127.0.0.1'),
-        504,
-        'json',
-        'gateway_timeout',
-      );
-      expectNginxError(await rawRequest(hung.origin, 'GET / HTTP/1.1\r\nHost: 127.0.0.1'), 504, 'html');
+      const cases = [
+        { front: dead, status: 502, error: 'bad_gateway' },
+        { front: hung, status: 504, error: 'gateway_timeout' },
+      ] as const;
+      for (const { front, status, error } of cases) {
+        const get = (path: string) => rawRequest(front.origin, `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1`);
+        expectNginxError(await get('/api/tasks'), status, 'json', error);
+        expectNginxError(await get('/'), status, 'html');
+      }
     } finally {
       await dead.stop();
       await hung.stop();
