@@ -16,9 +16,16 @@ const HTMX_CONFIG = JSON.stringify({
   defaultTimeout: 15_000,
 });
 
+/** Who is signed in, as the header shows it. */
+export interface SignedInAccount {
+  email: string;
+}
+
 interface LayoutProps {
   title: string;
   assets: PageAssets;
+  /** The signed-in account; absent on the sign-in pages and error pages. */
+  account?: SignedInAccount;
 }
 
 /** What goes in a document's head: its title, icon, one stylesheet, deferred scripts, extra meta. */
@@ -55,17 +62,35 @@ export function HtmlDocument({ title, icon, css, scripts, meta = {}, children }:
   );
 }
 
-export function Layout({ title, assets, children }: PropsWithChildren<LayoutProps>) {
+/** Who is signed in, their settings and a way out: a plain form, so signing out works without JavaScript. */
+function AccountNav({ account }: { account: SignedInAccount }) {
+  return (
+    <nav class="account-nav" aria-label="Account">
+      <span class="account-email" safe>
+        {account.email}
+      </span>
+      <a class="account-link" href="/settings">
+        Settings
+      </a>
+      <form class="sign-out" method="post" action="/signout">
+        <button type="submit">Sign out</button>
+      </form>
+    </nav>
+  );
+}
+
+export function Layout({ title, assets, account, children }: PropsWithChildren<LayoutProps>) {
   const meta = { 'color-scheme': 'light dark', 'htmx-config': HTMX_CONFIG };
   return (
     <HtmlDocument title={title} icon={assets.icon} css={assets.css} scripts={[assets.htmx, assets.app]} meta={meta}>
       <a class="skip-link" href="#main">
-        Skip to tasks
+        Skip to content
       </a>
       <header class="site-header">
         <p class="brand">
           <a href="/">Task Manager</a>
         </p>
+        {account ? <AccountNav account={account} /> : ''}
       </header>
       <main id="main">{children}</main>
       <footer class="site-footer">

@@ -1,6 +1,6 @@
 /** @jsxImportSource @kitajs/html */
 import type { ListView, StatusCounts, Task } from '../src/tasks/model';
-import { Layout, MessageRegions, type PageAssets } from './layout';
+import { Layout, MessageRegions, type PageAssets, type SignedInAccount } from './layout';
 import { listViewUrl } from './list-view-url';
 import { EditTaskForm, type FieldErrors, NewTaskForm, type TaskFormValues } from './task-forms';
 import { SearchForm, TaskRegion } from './task-list';
@@ -15,12 +15,13 @@ interface TaskPageProps {
   form: { values: TaskFormValues; errors: FieldErrors };
   flash?: string;
   alert?: string;
+  account?: SignedInAccount;
 }
 
-export function TaskPage({ assets, view, form, flash, alert, ...list }: TaskPageProps) {
+export function TaskPage({ assets, view, form, flash, alert, account, ...list }: TaskPageProps) {
   const title = view.q ? `“${view.q}” · Tasks` : 'Tasks';
   return (
-    <Layout title={title} assets={assets}>
+    <Layout title={title} assets={assets} account={account}>
       <h1>Tasks</h1>
       <MessageRegions flash={flash} alert={alert} />
       <NewTaskForm values={form.values} errors={form.errors} returnTo={listViewUrl(view)} />
@@ -37,11 +38,12 @@ interface EditPageProps {
   errors: FieldErrors;
   conflict?: Task;
   returnTo: string;
+  account?: SignedInAccount;
 }
 
-export function EditPage({ assets, task, returnTo, ...form }: EditPageProps) {
+export function EditPage({ assets, task, returnTo, account, ...form }: EditPageProps) {
   return (
-    <Layout title={`Edit “${task.title}” · Tasks`} assets={assets}>
+    <Layout title={`Edit “${task.title}” · Tasks`} assets={assets} account={account}>
       <h1>Edit task</h1>
       <MessageRegions />
       <EditTaskForm task={task} returnTo={returnTo} inline={false} {...form} />
