@@ -131,4 +131,28 @@ export const ACCOUNT_MIGRATIONS: readonly Migration[] = [
       ],
     },
   },
+  {
+    version: 105,
+    name: 'the first account, decided once',
+    // One row that every account insert locks first (src/accounts/store.ts): inserts take turns on
+    // it, so exactly one of them finds no first account, becomes it, and can be given the tasks made
+    // before accounts existed. One connection and one row lock on both engines, unlike a named lock.
+    statements: {
+      mysql: [
+        `CREATE TABLE account_bootstrap (
+          id TINYINT UNSIGNED NOT NULL PRIMARY KEY,
+          first_account_id BIGINT UNSIGNED NULL,
+          CONSTRAINT account_bootstrap_one_row CHECK (id = 1)
+        ) ${TABLE_MYSQL}`,
+        'INSERT INTO account_bootstrap (id, first_account_id) SELECT 1, MIN(id) FROM users',
+      ],
+      sqlite: [
+        `CREATE TABLE account_bootstrap (
+          id INTEGER NOT NULL PRIMARY KEY CHECK (id = 1),
+          first_account_id INTEGER NULL
+        )`,
+        'INSERT INTO account_bootstrap (id, first_account_id) SELECT 1, MIN(id) FROM users',
+      ],
+    },
+  },
 ];

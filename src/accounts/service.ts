@@ -94,14 +94,12 @@ export function createAccountService(store: AccountStore, options: AccountServic
   }
 
   async function recordFailure(subjects: Subjects, now: Date): Promise<void> {
-    const windowStartsAfter = new Date(now.getTime() - FAILURE_WINDOW_MS);
-    for (const subject of subjects) await store.recordAttempt(subject.hash, now, windowStartsAfter);
+    for (const subject of subjects) await store.recordAttempt(subject.hash, now, FAILURE_WINDOW_MS);
   }
 
   /** Counts a sign-up from this address (each costs a hash) and refuses past the limit. */
   async function countSignUp(clientAddress: string, now: Date): Promise<void> {
-    const windowStartsAfter = new Date(now.getTime() - SIGNUP_WINDOW_MS);
-    const counted = await store.recordAttempt(subjectHash('signup', clientAddress), now, windowStartsAfter);
+    const counted = await store.recordAttempt(subjectHash('signup', clientAddress), now, SIGNUP_WINDOW_MS);
     if (counted.count > SIGNUP_LIMIT_PER_ADDRESS)
       throw new TooManyAttemptsError(secondsLeft(counted.window_started_at, SIGNUP_WINDOW_MS, now));
   }

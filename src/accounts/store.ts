@@ -24,15 +24,12 @@ export interface NewAccount {
 export type FirstAccountHook = (tx: SqlClient, accountId: number) => Promise<void>;
 
 export interface InsertAccountOptions {
-  /** Insert only into an empty users table: closed sign-up still lets the first account in. */
+  /** Insert only the first account ever: closed sign-up still lets that one in. */
   onlyIfFirst?: boolean;
   onFirstAccount?: FirstAccountHook;
 }
 
-export type InsertAccountOutcome =
-  | { kind: 'created'; id: number; first: boolean }
-  | { kind: 'email_taken' }
-  | { kind: 'not_first' };
+export type InsertAccountOutcome = { kind: 'created'; id: number } | { kind: 'email_taken' } | { kind: 'not_first' };
 
 /** A live-looking session or token joined to its enabled account; the service judges expiry. */
 export interface SessionRecord {
@@ -78,8 +75,6 @@ interface JoinedAccount {
 
 const ACCOUNT_COLUMNS = 'id, email, password_hash, must_change_password, disabled_at';
 const JOINED_ACCOUNT = 'users.id AS account_id, users.email, users.must_change_password';
-/** Every instance that could make the first account takes this lock, so only one of them does. */
-const FIRST_ACCOUNT_LOCK = 'task-manager:first-account';
 
 const dateOf = (stamp: string) => new Date(fromSqlTimestamp(stamp));
 const placeholders = (count: number) => Array.from({ length: count }, () => '?').join(', ');
@@ -107,10 +102,6 @@ function toTokenInfo(row: TokenRow): ApiTokenInfo {
     created_at: fromSqlTimestamp(row.created_at),
     last_used_at: row.last_used_at === null ? null : fromSqlTimestamp(row.last_used_at),
   };
-}
-
-async function hasAccountsOn(client: SqlClient): Promise<boolean> {
-  return (await client.query('SELECT id FROM users LIMIT 1')).length > 0;
 }
 
 async function insertAccountOn(client: SqlClient, account: NewAccount, now: Date): Promise<number> {
@@ -164,36 +155,35 @@ export function createAccountStore(client: SqlClient) {
     return rows[0] ? toStoredAccount(rows[0]) : null;
   }
 
-  /**
-   * An insert that may be the first account ever. The emptiness check and the insert run under a
-   * lock every instance takes, so exactly one insert sees the table empty; the lock is taken only
-   * while the table looks empty, which is once in a database's life.
-   */
-  function insertMaybeFirst(account: NewAccount, now: Date, options: InsertAccountOptions) {
-    return client.exclusive(FIRST_ACCOUNT_LOCK, (locked) =>
-      locked.transaction(async (tx): Promise<InsertAccountOutcome> => {
-        const first = !(await hasAccountsOn(tx));
-        if (!first && options.onlyIfFirst) return { kind: 'not_first' };
-        const id = await insertAccountOn(tx, account, now);
-        if (first) await options.onFirstAccount?.(tx, id);
-        return { kind: 'created', id, first };
-      }),
-    );
-  }
-
   return {
-    hasAccounts: () => hasAccountsOn(client),
+    async hasAccounts(): Promise<boolean> {
+      return (await client.query('SELECT id FROM users LIMIT 1')).length > 0;
+    },
 
+    /**
+     * Inserts an account. Every insert first locks the one account_bootstrap row (migration 105),
+     * so concurrent inserts on any instance take turns there: exactly one finds no first account,
+     * becomes it and runs onFirstAccount in the same transaction. A failing hook undoes the insert.
+     */
     async insertAccount(
       account: NewAccount,
       now: Date,
       options: InsertAccountOptions = {},
     ): Promise<InsertAccountOutcome> {
-      const firstMatters = options.onlyIfFirst || options.onFirstAccount !== undefined;
       try {
-        if (firstMatters && !(await hasAccountsOn(client))) return await insertMaybeFirst(account, now, options);
-        if (options.onlyIfFirst) return { kind: 'not_first' };
-        return { kind: 'created', id: await insertAccountOn(client, account, now), first: false };
+        return await client.transaction(async (tx): Promise<InsertAccountOutcome> => {
+          const [bootstrap] = await tx.query<{ first_account_id: number | string | null }>(
+            `SELECT first_account_id FROM account_bootstrap WHERE id = 1${tx.lockingRead}`,
+          );
+          const first = (bootstrap?.first_account_id ?? null) === null;
+          if (!first && options.onlyIfFirst) return { kind: 'not_first' };
+          const id = await insertAccountOn(tx, account, now);
+          if (first) {
+            await tx.execute('UPDATE account_bootstrap SET first_account_id = ? WHERE id = 1', [id]);
+            await options.onFirstAccount?.(tx, id);
+          }
+          return { kind: 'created', id };
+        });
       } catch (error) {
         if (isDuplicateKey(error)) return { kind: 'email_taken' };
         throw error;
@@ -315,23 +305,23 @@ export function createAccountStore(client: SqlClient) {
     },
 
     /**
-     * Counts one attempt for the subject, starting a new window at `now` when the last one began
-     * before `windowStartsAfter`. One UPDATE does it, so concurrent attempts on any instance all
-     * count; a first attempt INSERTs, and one that loses that race to another counts by UPDATE.
-     * Returns the counter as it stands, this attempt included.
+     * Counts one attempt for the subject in its window of `windowMs`, which begins at the first
+     * attempt and has ended once `windowMs` has passed: then this attempt starts a new one. One
+     * UPDATE does it, so concurrent attempts on any instance all count; a first attempt INSERTs,
+     * and one that loses that race to another counts by UPDATE. Returns the counter as it stands.
      */
-    async recordAttempt(subjectHash: string, now: Date, windowStartsAfter: Date): Promise<AttemptCount> {
+    async recordAttempt(subjectHash: string, now: Date, windowMs: number): Promise<AttemptCount> {
       const stamp = toSqlTimestamp(now);
-      const cutoff = toSqlTimestamp(windowStartsAfter);
+      const ended = toSqlTimestamp(new Date(now.getTime() - windowMs));
       // failures is assigned before window_started_at: MySQL evaluates SET left to right, so both
       // CASEs read the old window, as SQLite's do.
       const update = () =>
         client.execute(
           `UPDATE sign_in_failures
-           SET failures = CASE WHEN window_started_at < ? THEN 1 ELSE failures + 1 END,
-               window_started_at = CASE WHEN window_started_at < ? THEN ? ELSE window_started_at END
+           SET failures = CASE WHEN window_started_at <= ? THEN 1 ELSE failures + 1 END,
+               window_started_at = CASE WHEN window_started_at <= ? THEN ? ELSE window_started_at END
            WHERE subject_hash = ?`,
-          [cutoff, cutoff, stamp, subjectHash],
+          [ended, ended, stamp, subjectHash],
         );
       if ((await update()).affectedRows === 0) {
         try {
