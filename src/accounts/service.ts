@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import type { SqlClient } from '../db/sql-client';
 import {
   type ErrorDetail,
   InvalidInputError,
@@ -28,7 +27,7 @@ import {
   TOKEN_PATTERN,
   TOKENS_PER_ACCOUNT_MAX,
 } from './model';
-import type { AccountStore, StoredAccount } from './store';
+import type { AccountStore, FirstAccountHook, StoredAccount } from './store';
 
 /**
  * The rules for accounts, sessions and API tokens, shared by the pages, the API and the operator
@@ -44,7 +43,7 @@ export interface AccountServiceOptions {
   /** 'closed': only the first account may sign up; operators add the others (scripts/user.ts). */
   signup?: 'open' | 'closed';
   /** Runs in the transaction that creates the first account ever, e.g. to give it the tasks made before. */
-  onFirstAccount?: (tx: SqlClient, accountId: number) => Promise<void>;
+  onFirstAccount?: FirstAccountHook;
 }
 
 export type AccountService = ReturnType<typeof createAccountService>;
