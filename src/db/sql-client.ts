@@ -80,8 +80,11 @@ export function fromSqlTimestamp(value: string): string {
   return iso.length === 19 ? `${iso}.000Z` : `${iso}Z`;
 }
 
-/** A unique index refused the row: MySQL and MariaDB say ER_DUP_ENTRY, SQLite a UNIQUE constraint. */
+/**
+ * A unique index refused the row: MySQL and MariaDB say ER_DUP_ENTRY for any unique key, SQLite
+ * names a UNIQUE index and a PRIMARY KEY apart.
+ */
 export function isDuplicateKey(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
-  return code === 'ER_DUP_ENTRY' || code === 'SQLITE_CONSTRAINT_UNIQUE';
+  return code === 'ER_DUP_ENTRY' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
 }

@@ -60,3 +60,28 @@ export class IdempotencyKeyReusedError extends DomainError {
     );
   }
 }
+
+/**
+ * A sign-in (or a password check) that failed. One message whatever was wrong, so the answer never
+ * tells whether an email is registered.
+ */
+export class WrongCredentialsError extends DomainError {
+  constructor() {
+    super('wrong_credentials', 'Email or password is incorrect');
+  }
+}
+
+/** Too many attempts for an account or from one address; nothing was checked. */
+export class TooManyAttemptsError extends DomainError {
+  constructor(readonly retryAfterSeconds: number) {
+    const minutes = Math.max(1, Math.ceil(retryAfterSeconds / 60));
+    super('too_many_attempts', `Too many failed attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`);
+  }
+}
+
+/** New accounts are made by an operator only (sign-up is closed once the first account exists). */
+export class SignUpClosedError extends DomainError {
+  constructor() {
+    super('signup_closed', 'Sign-up is closed; ask an operator for an account');
+  }
+}

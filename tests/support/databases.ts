@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTestMysqlDatabase } from '../../harness/mariadb';
+import { ACCOUNT_MIGRATIONS } from '../../src/accounts/schema';
 import { loadConfig } from '../../src/config';
 import { openDatabase } from '../../src/db/open-database';
 import type { Engine, SqlClient } from '../../src/db/sql-client';
@@ -43,7 +44,7 @@ export function databaseConfig(url: string) {
 
 export async function openTestDatabase(engine: TestEngine): Promise<TestDatabase> {
   const { url, drop } = await engine.createUrl();
-  const client = await openDatabase(databaseConfig(url), TASK_MIGRATIONS);
+  const client = await openDatabase(databaseConfig(url), [...TASK_MIGRATIONS, ...ACCOUNT_MIGRATIONS]);
   return {
     url,
     client,

@@ -1,0 +1,370 @@
+import { createHash } from 'node:crypto';
+import {
+  type ErrorDetail,
+  InvalidInputError,
+  NotFoundError,
+  SignUpClosedError,
+  TooManyAttemptsError,
+  WrongCredentialsError,
+} from '../lib/domain-errors';
+import { COMMON_PASSWORDS } from './common-passwords';
+import {
+  ACCOUNT_FAILURE_LIMIT,
+  type Account,
+  ADDRESS_FAILURE_LIMIT,
+  type ApiTokenInfo,
+  EMAIL_MAX,
+  FAILURE_WINDOW_MS,
+  LAST_SEEN_RESOLUTION_MS,
+  type NewApiToken,
+  PASSWORD_MAX,
+  PASSWORD_MIN,
+  SESSION_IDLE_MS_DEFAULT,
+  SESSION_MAX_MS_DEFAULT,
+  SIGNUP_LIMIT_PER_ADDRESS,
+  SIGNUP_WINDOW_MS,
+  TOKEN_NAME_MAX,
+  TOKEN_PATTERN,
+  TOKENS_PER_ACCOUNT_MAX,
+} from './model';
+import type { AccountStore, FirstAccountHook, StoredAccount } from './store';
+
+/**
+ * The rules for accounts, sessions and API tokens, shared by the pages, the API and the operator
+ * CLI. Secrets are made here and leave only once, to their owner: the store sees their SHA-256,
+ * passwords reach it as argon2id hashes. No error message carries a password, a hash, a session
+ * id or a token.
+ */
+
+export interface AccountServiceOptions {
+  clock?: () => Date;
+  sessionIdleMs?: number;
+  sessionMaxMs?: number;
+  /** 'closed': only the first account may sign up; operators add the others (scripts/user.ts). */
+  signup?: 'open' | 'closed';
+  /** Runs in the transaction that creates the first account ever, e.g. to give it the tasks made before. */
+  onFirstAccount?: FirstAccountHook;
+}
+
+export type AccountService = ReturnType<typeof createAccountService>;
+
+/** OWASP's minimum for argon2id (19 MiB, 2 passes): about 50 ms a hash on one core. */
+const ARGON2 = { algorithm: 'argon2id', memoryCost: 19456, timeCost: 2 } as const;
+const ONE_TIME_PASSWORD_LENGTH = 20;
+const SESSION_ID = /^[A-Za-z0-9_-]{43}$/;
+const TOKEN = new RegExp(TOKEN_PATTERN);
+const EMAIL_SHAPE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/u;
+const CONTROL = /\p{Cc}/u;
+const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+const EMAIL_TAKEN: ErrorDetail = { field: 'email', message: 'is already registered; sign in instead' };
+
+export function createAccountService(store: AccountStore, options: AccountServiceOptions = {}) {
+  const clock = options.clock ?? (() => new Date());
+  const idleMs = options.sessionIdleMs ?? SESSION_IDLE_MS_DEFAULT;
+  const maxMs = options.sessionMaxMs ?? SESSION_MAX_MS_DEFAULT;
+  const closed = options.signup === 'closed';
+  // What an unknown email's password is checked against, so that answer takes as long as a wrong
+  // password for a real account: made once, with the same parameters as every stored hash.
+  const dummyHash = Bun.password.hash(randomBase62(ONE_TIME_PASSWORD_LENGTH), ARGON2);
+
+  async function startSession(accountId: number, now: Date): Promise<string> {
+    const sessionId = Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('base64url');
+    await store.insertSession(sha256(sessionId), accountId, now);
+    return sessionId;
+  }
+
+  /** The sign-in counters this attempt falls under, each with its limit. */
+  const signInSubjects = (email: string, clientAddress?: string) => [
+    { hash: subjectHash('account', email), limit: ACCOUNT_FAILURE_LIMIT },
+    ...(clientAddress ? [{ hash: subjectHash('address', clientAddress), limit: ADDRESS_FAILURE_LIMIT }] : []),
+  ];
+  type Subjects = ReturnType<typeof signInSubjects>;
+
+  /** Refuses, before any password is checked, when a subject used up its window's failures. */
+  async function refuseWhenLocked(subjects: Subjects, now: Date): Promise<void> {
+    const counts = await store.readAttempts(subjects.map((subject) => subject.hash));
+    const waits = subjects.map((subject) => {
+      const counted = counts.get(subject.hash);
+      if (!counted || counted.count < subject.limit) return 0;
+      return secondsLeft(counted.window_started_at, FAILURE_WINDOW_MS, now);
+    });
+    const wait = Math.max(...waits);
+    if (wait > 0) throw new TooManyAttemptsError(wait);
+  }
+
+  async function recordFailure(subjects: Subjects, now: Date): Promise<void> {
+    for (const subject of subjects) await store.recordAttempt(subject.hash, now, FAILURE_WINDOW_MS);
+  }
+
+  /** Counts a sign-up from this address (each costs a hash) and refuses past the limit. */
+  async function countSignUp(clientAddress: string, now: Date): Promise<void> {
+    const counted = await store.recordAttempt(subjectHash('signup', clientAddress), now, SIGNUP_WINDOW_MS);
+    if (counted.count > SIGNUP_LIMIT_PER_ADDRESS)
+      throw new TooManyAttemptsError(secondsLeft(counted.window_started_at, SIGNUP_WINDOW_MS, now));
+  }
+
+  /** Cheap indexed deletes of what can never count again; run on sign-ins, which are rare. */
+  async function purgeExpired(now: Date): Promise<void> {
+    await store.purgeIdleSessions(new Date(now.getTime() - idleMs));
+    await store.purgeAttempts(new Date(now.getTime() - Math.max(FAILURE_WINDOW_MS, SIGNUP_WINDOW_MS)));
+  }
+
+  async function requireAccount(email: string): Promise<StoredAccount> {
+    const normal = normaliseEmail(email);
+    const account = await store.findAccountByEmail(normal);
+    if (!account) throw new NotFoundError(`Account ${normal}`);
+    return account;
+  }
+
+  /** Verifies `password` against the account's current one; a failure counts against the account. */
+  async function verifyCurrentPassword(account: StoredAccount, password: string): Promise<void> {
+    const now = clock();
+    const subjects = signInSubjects(account.email);
+    await refuseWhenLocked(subjects, now);
+    if (await Bun.password.verify(password.normalize('NFC'), account.password_hash)) return;
+    await recordFailure(subjects, now);
+    throw new WrongCredentialsError();
+  }
+
+  async function createAccount(email: string, password: string, mustChange: boolean, onlyIfFirst: boolean) {
+    const passwordHash = await Bun.password.hash(password, ARGON2);
+    const outcome = await store.insertAccount(
+      { email, password_hash: passwordHash, must_change_password: mustChange },
+      clock(),
+      { onlyIfFirst, onFirstAccount: options.onFirstAccount },
+    );
+    if (outcome.kind === 'email_taken') throw new InvalidInputError([EMAIL_TAKEN]);
+    if (outcome.kind === 'not_first') throw new SignUpClosedError();
+    const account: Account = { id: outcome.id, email, must_change_password: mustChange };
+    return account;
+  }
+
+  return {
+    async signUp(email: string, password: string, clientAddress?: string) {
+      if (closed && (await store.hasAccounts())) throw new SignUpClosedError();
+      const problems: ErrorDetail[] = [];
+      const normal = checkEmail(email, problems);
+      const secret = checkPassword(password, normal, problems, 'password');
+      if (problems.length) throw new InvalidInputError(problems);
+      if (clientAddress) await countSignUp(clientAddress, clock());
+      // Checked before hashing, so a taken address costs no hash; the insert decides a race.
+      if (await store.findAccountByEmail(normal)) throw new InvalidInputError([EMAIL_TAKEN]);
+      const account = await createAccount(normal, secret, false, closed);
+      return { account, sessionId: await startSession(account.id, clock()) };
+    },
+
+    async signIn(email: string, password: string, clientAddress?: string, previousSessionId?: string) {
+      const now = clock();
+      const normal = normaliseEmail(email);
+      const subjects = signInSubjects(normal, clientAddress);
+      await refuseWhenLocked(subjects, now);
+      const stored = await store.findAccountByEmail(normal);
+      const usable = stored && !stored.disabled ? stored : null;
+      const matches = await Bun.password.verify(password.normalize('NFC'), usable?.password_hash ?? (await dummyHash));
+      if (!usable || !matches) {
+        await recordFailure(subjects, now);
+        throw new WrongCredentialsError();
+      }
+      await store.clearAttempts(subjectHash('account', normal));
+      // A new id at every sign-in: an id planted in the browser before (session fixation) dies here.
+      if (previousSessionId && SESSION_ID.test(previousSessionId)) await store.deleteSession(sha256(previousSessionId));
+      await purgeExpired(now);
+      return { account: publicAccount(usable), sessionId: await startSession(usable.id, now) };
+    },
+
+    async accountOfSession(sessionId: string): Promise<Account | null> {
+      if (!SESSION_ID.test(sessionId)) return null;
+      const idHash = sha256(sessionId);
+      const session = await store.sessionByHash(idHash);
+      if (!session) return null;
+      const now = clock();
+      const idle = now.getTime() - session.last_seen_at.getTime();
+      if (idle > idleMs || now.getTime() - session.created_at.getTime() > maxMs) {
+        await store.deleteSession(idHash);
+        return null;
+      }
+      if (idle >= LAST_SEEN_RESOLUTION_MS)
+        await store.touchSession(idHash, now, new Date(now.getTime() - LAST_SEEN_RESOLUTION_MS));
+      return session.account;
+    },
+
+    /** Read from the database on every call, never cached: a revoked token stops at once everywhere. */
+    async accountOfToken(token: string): Promise<Account | null> {
+      if (!TOKEN.test(token)) return null;
+      const found = await store.tokenByHash(sha256(token));
+      if (!found) return null;
+      const now = clock();
+      const lastUsed = found.last_used_at?.getTime() ?? Number.NEGATIVE_INFINITY;
+      if (now.getTime() - lastUsed >= LAST_SEEN_RESOLUTION_MS)
+        await store.touchToken(found.token_id, now, new Date(now.getTime() - LAST_SEEN_RESOLUTION_MS));
+      return found.account;
+    },
+
+    async signOut(sessionId: string): Promise<void> {
+      if (SESSION_ID.test(sessionId)) await store.deleteSession(sha256(sessionId));
+    },
+
+    async signOutEverywhere(accountId: number): Promise<void> {
+      await store.deleteSessionsOf(accountId);
+    },
+
+    async createToken(accountId: number, name: string): Promise<NewApiToken> {
+      const problems: ErrorDetail[] = [];
+      const cleanName = checkTokenName(name, problems);
+      if (problems.length) throw new InvalidInputError(problems);
+      const token = `tm_${randomBase62(43)}`;
+      const stored = await store.insertToken(accountId, cleanName, sha256(token), clock(), TOKENS_PER_ACCOUNT_MAX);
+      if (!stored)
+        throw new InvalidInputError([
+          { field: 'name', message: `you have ${TOKENS_PER_ACCOUNT_MAX} tokens already; revoke one first` },
+        ]);
+      return { ...stored, token };
+    },
+
+    listTokens: (accountId: number): Promise<ApiTokenInfo[]> => store.listTokens(accountId),
+
+    /** Another account's token is answered as a missing one: ids say nothing about others. */
+    async revokeToken(accountId: number, id: number): Promise<void> {
+      if (!(await store.deleteToken(accountId, id))) throw new NotFoundError(`Token ${id}`);
+    },
+
+    /**
+     * Changes the password after checking the current one, and signs out every other session (a
+     * thief's among them); `currentSessionId` is the one to keep. Problems with the new password
+     * are reported on `new_password`.
+     */
+    async changePassword(accountId: number, current: string, next: string, currentSessionId?: string) {
+      const account = await store.findAccountById(accountId);
+      if (!account || account.disabled) throw new WrongCredentialsError();
+      await verifyCurrentPassword(account, current);
+      const problems: ErrorDetail[] = [];
+      const secret = checkPassword(next, account.email, problems, 'new_password');
+      if (!problems.length && secret === current.normalize('NFC'))
+        problems.push({ field: 'new_password', message: 'must differ from the current password' });
+      if (problems.length) throw new InvalidInputError(problems);
+      await store.setPassword(accountId, await Bun.password.hash(secret, ARGON2), false);
+      const keep = currentSessionId && SESSION_ID.test(currentSessionId) ? sha256(currentSessionId) : undefined;
+      await store.deleteSessionsOf(accountId, keep);
+    },
+
+    /** Operators: a new account with a one-time password, which must be changed at sign-in. */
+    async addAccount(email: string): Promise<{ account: Account; password: string }> {
+      const problems: ErrorDetail[] = [];
+      const normal = checkEmail(email, problems);
+      if (problems.length) throw new InvalidInputError(problems);
+      if (await store.findAccountByEmail(normal)) throw new InvalidInputError([EMAIL_TAKEN]);
+      const password = randomBase62(ONE_TIME_PASSWORD_LENGTH);
+      return { account: await createAccount(normal, password, true, false), password };
+    },
+
+    /** Operators: a new one-time password; every session ends and the lock-out is lifted. */
+    async resetPassword(email: string): Promise<string> {
+      const account = await requireAccount(email);
+      const password = randomBase62(ONE_TIME_PASSWORD_LENGTH);
+      await store.setPassword(account.id, await Bun.password.hash(password, ARGON2), true);
+      await store.deleteSessionsOf(account.id);
+      await store.clearAttempts(subjectHash('account', account.email));
+      return password;
+    },
+
+    /** Operators: the account can no longer sign in, and its sessions and tokens stop working. */
+    async disableAccount(email: string): Promise<void> {
+      const account = await requireAccount(email);
+      await store.setDisabled(account.id, clock());
+      await store.deleteSessionsOf(account.id);
+    },
+
+    async enableAccount(email: string): Promise<void> {
+      const account = await requireAccount(email);
+      await store.setDisabled(account.id, null);
+    },
+  };
+}
+
+const publicAccount = ({ id, email, must_change_password }: StoredAccount): Account => ({
+  id,
+  email,
+  must_change_password,
+});
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/** Counters are keyed by a hash, so the table holds no email or address in the clear. */
+const subjectHash = (kind: 'account' | 'address' | 'signup', value: string) => sha256(`${kind}:${value}`);
+
+function secondsLeft(windowStartedAt: Date, windowMs: number, now: Date): number {
+  return Math.max(0, Math.ceil((windowStartedAt.getTime() + windowMs - now.getTime()) / 1000));
+}
+
+/**
+ * Random base62 text from crypto.getRandomValues. Bytes of 248 and above are dropped (248 is
+ * 4 × 62), so every character is equally likely: a plain `byte % 62` would favour the first eight.
+ */
+function randomBase62(length: number): string {
+  let text = '';
+  while (text.length < length) {
+    for (const byte of crypto.getRandomValues(new Uint8Array(length * 2))) {
+      if (byte < 248 && text.length < length) text += BASE62[byte % 62];
+    }
+  }
+  return text;
+}
+
+/** Characters as people count them (code points), which is also how MySQL's VARCHAR counts. */
+const characterCount = (text: string) => [...text].length;
+
+/**
+ * One spelling per address: "  Ann@Example.COM " is "ann@example.com". Lower-cased before NFC,
+ * so the stored form is NFC whatever lower-casing did, and compared byte for byte (migration 101).
+ */
+const normaliseEmail = (raw: string) => raw.trim().toLowerCase().normalize('NFC');
+
+function checkEmail(raw: string, problems: ErrorDetail[]): string {
+  const email = normaliseEmail(raw);
+  const problem = !email
+    ? 'must not be empty'
+    : !email.isWellFormed() || CONTROL.test(email)
+      ? 'must not contain control characters'
+      : characterCount(email) > EMAIL_MAX
+        ? `must be at most ${EMAIL_MAX} characters`
+        : !EMAIL_SHAPE.test(email)
+          ? 'must be an email address, like name@example.com'
+          : null;
+  if (problem) problems.push({ field: 'email', message: problem });
+  return email;
+}
+
+/**
+ * Length in code points, not one of the passwords guessers try first, not the email. Returns the
+ * password in NFC, as it is hashed and verified, so the same characters typed on any keyboard match.
+ */
+function checkPassword(raw: string, email: string, problems: ErrorDetail[], field: string): string {
+  const password = raw.normalize('NFC');
+  const length = characterCount(password);
+  const lower = password.toLowerCase();
+  const problem =
+    length < PASSWORD_MIN
+      ? `must be at least ${PASSWORD_MIN} characters`
+      : length > PASSWORD_MAX
+        ? `must be at most ${PASSWORD_MAX} characters`
+        : COMMON_PASSWORDS.has(lower)
+          ? 'is one of the most common passwords; choose another'
+          : lower.trim() === email
+            ? 'must not be your email address'
+            : null;
+  if (problem) problems.push({ field, message: problem });
+  return password;
+}
+
+function checkTokenName(raw: string, problems: ErrorDetail[]): string {
+  const name = raw.toWellFormed().trim();
+  const problem = !name
+    ? 'must not be empty'
+    : CONTROL.test(name)
+      ? 'must not contain control characters'
+      : characterCount(name) > TOKEN_NAME_MAX
+        ? `must be at most ${TOKEN_NAME_MAX} characters`
+        : null;
+  if (problem) problems.push({ field: 'name', message: problem });
+  return name;
+}
