@@ -9,14 +9,13 @@
  *
  * Exit codes: 0 done, 1 refused or failed (one line on stderr), 2 usage.
  */
-import { ACCOUNT_MIGRATIONS } from '../src/accounts/schema';
 import { type AccountService, createAccountService } from '../src/accounts/service';
 import { createAccountStore } from '../src/accounts/store';
+import { APP_MIGRATIONS } from '../src/app';
 import { ConfigError, loadConfig } from '../src/config';
 import { openDatabase } from '../src/db/open-database';
-import type { SqlClient } from '../src/db/sql-client';
 import { DomainError } from '../src/lib/domain-errors';
-import { TASK_MIGRATIONS } from '../src/tasks/schema';
+import { claimUnownedTasks } from '../src/tasks/store';
 
 const USAGE = 'usage: bun run user -- add EMAIL | reset-password EMAIL | disable EMAIL | enable EMAIL';
 
@@ -55,9 +54,6 @@ function fail(message: string, code = 1): never {
   process.exit(code);
 }
 
-/** What the task feature hands the first account; the integrator passes claimUnownedTasks here. */
-const onFirstAccount: ((tx: SqlClient, accountId: number) => Promise<void>) | undefined = undefined;
-
 // `bun run user -- add x` may hand the script its `--`; it is not an argument.
 const args = process.argv.slice(2);
 if (args[0] === '--') args.shift();
@@ -73,13 +69,13 @@ try {
   throw error;
 }
 
-const db = await openDatabase(config.database, [...TASK_MIGRATIONS, ...ACCOUNT_MIGRATIONS]).catch((error: Error) =>
+const db = await openDatabase(config.database, APP_MIGRATIONS).catch((error: Error) =>
   fail(`cannot open the ${config.database.engine} database: ${error.message}`),
 );
 // The database is closed before any exit, and the exit is explicit: a mysql2 pool can keep Bun alive.
 let outcome: { line: string; code: number };
 try {
-  const accounts = createAccountService(createAccountStore(db), { onFirstAccount });
+  const accounts = createAccountService(createAccountStore(db), { onFirstAccount: claimUnownedTasks });
   outcome = { line: await command(accounts, email), code: 0 };
 } catch (error) {
   outcome = { line: `user: ${problemOf(error)}`, code: 1 };

@@ -3,7 +3,14 @@ import { Elysia } from 'elysia';
 import { MESSAGE_IDS, Message } from '../components/layout';
 import { ErrorPage } from '../components/pages';
 import packageJson from '../package.json' with { type: 'json' };
-import { LOOPBACK_HOSTS } from './config';
+import { createTokenApi } from './accounts/api';
+import { apiAuthentication, pageAuthentication } from './accounts/gate';
+import { SESSION_IDLE_MS_DEFAULT, SESSION_MAX_MS_DEFAULT } from './accounts/model';
+import { clientFacts, createAccountPages } from './accounts/pages';
+import { ACCOUNT_MIGRATIONS } from './accounts/schema';
+import { createAccountService } from './accounts/service';
+import { createAccountStore } from './accounts/store';
+import { LOOPBACK_HOSTS, type SignUp } from './config';
 import type { SqlClient } from './db/sql-client';
 import { apiDocs } from './http/api-docs';
 import { loadAssets } from './http/assets';
@@ -26,8 +33,12 @@ import { createMetrics, metricsRoute, timedClient } from './ops/metrics';
 import { poolStatsRoute } from './ops/pool-stats';
 import { createTaskApi } from './tasks/api';
 import { createTaskPages } from './tasks/pages';
+import { TASK_MIGRATIONS } from './tasks/schema';
 import { createTaskService } from './tasks/service';
-import { createTaskStore } from './tasks/store';
+import { claimUnownedTasks, createTaskStore } from './tasks/store';
+
+/** Every feature's schema changes, in the order they apply (one ledger: tasks 1–99, accounts 101–). */
+export const APP_MIGRATIONS = [...TASK_MIGRATIONS, ...ACCOUNT_MIGRATIONS];
 
 export interface AppDeps {
   db: SqlClient;
@@ -37,6 +48,10 @@ export interface AppDeps {
   trustedProxies?: readonly string[];
   /** The names the app answers to; see config ALLOWED_HOSTS. */
   allowedHosts?: readonly string[];
+  /** Who may create an account; see config SIGNUP. */
+  signup?: SignUp;
+  /** Session lifetimes; see config SESSION_IDLE_DAYS and SESSION_MAX_DAYS. */
+  sessions?: { idleMs: number; maxMs: number };
 }
 
 /** Composes the feature modules around an open database; reads only our own static files. */
@@ -46,10 +61,19 @@ export function createApp({
   lifecycle = createLifecycle(),
   trustedProxies = ['127.0.0.0/8', '::1'],
   allowedHosts = LOOPBACK_HOSTS,
+  signup = 'open',
+  sessions = { idleMs: SESSION_IDLE_MS_DEFAULT, maxMs: SESSION_MAX_MS_DEFAULT },
 }: AppDeps) {
   const metrics = createMetrics(rawDb);
   const db = timedClient(rawDb, metrics);
   const tasks = createTaskService(createTaskStore(db));
+  const accounts = createAccountService(createAccountStore(db), {
+    signup,
+    sessionIdleMs: sessions.idleMs,
+    sessionMaxMs: sessions.maxMs,
+    onFirstAccount: claimUnownedTasks,
+  });
+  const proxies = createTrustedProxies(trustedProxies);
   const assets = loadAssets();
   const renderError = (status: number, message: string, asFragment: boolean) =>
     asFragment
@@ -68,7 +92,7 @@ export function createApp({
       // Draining: every answer closes its connection, so clients stop reusing ours.
       if (lifecycle.draining) set.headers.connection = 'close';
     })
-    .use(requestLogging({ logger, metrics, trustedProxies: createTrustedProxies(trustedProxies) }))
+    .use(requestLogging({ logger, metrics, trustedProxies: proxies }))
     .use(requestGuard({ allowedHosts, anyHostPaths: [...HEALTH_PATHS, ...SCRAPED_PATHS] }))
     .use(errorHandling(logger, renderError))
     .use(requestTargetLimit())
@@ -78,8 +102,18 @@ export function createApp({
     .use(staticFiles())
     .use(assets.plugin)
     .use(apiDocs(packageJson.version, assets.urls))
-    .use(createTaskApi(tasks))
-    .use(createTaskPages(tasks, assets.urls));
+    .use(createTokenApi(accounts, apiAuthentication(accounts)))
+    .use(createTaskApi(tasks, apiAuthentication(accounts)))
+    .use(
+      createAccountPages({
+        accounts,
+        assets: assets.urls,
+        clients: clientFacts(proxies),
+        authentication: pageAuthentication(accounts),
+        sessionMaxMs: sessions.maxMs,
+      }),
+    )
+    .use(createTaskPages(tasks, assets.urls, pageAuthentication(accounts)));
 }
 
 export type App = ReturnType<typeof createApp>;

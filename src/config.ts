@@ -8,6 +8,7 @@ import { hostNameOf } from './lib/host-name';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export type DatabaseTls = 'off' | 'rds' | 'system';
+export type SignUp = 'open' | 'closed';
 
 export type DatabaseConfig =
   | { engine: 'sqlite'; path: string }
@@ -32,6 +33,10 @@ export interface Config {
   trustedProxies: string[];
   /** Host names the app answers to (`*.example.com`: its subdomains); any other gets 400 (DNS rebinding). */
   allowedHosts: string[];
+  /** `closed`: only operators add accounts (bun run user -- add), once the first account exists. */
+  signup: SignUp;
+  sessionIdleMs: number;
+  sessionMaxMs: number;
 }
 
 export class ConfigError extends Error {
@@ -50,6 +55,8 @@ export const DEFAULT_SQLITE_PATH = './data/tasks.db';
 /** A local `npm start` answers only to its own machine's names: no other site's page can rebind to it. */
 export const LOOPBACK_HOSTS = ['localhost', '127.0.0.1', '[::1]'];
 
+const DAY_MS = 24 * 60 * 60 * 1000;
+
 export function loadConfig(env: Env): Config {
   return {
     port: readInteger(env, 'PORT', 3000, 0, 65535),
@@ -62,6 +69,9 @@ export function loadConfig(env: Env): Config {
     // The loopback names are always ours (a rebinding page sends its own name, never these), so an
     // operator on the instance or through an SSM port forward reaches /metrics as `localhost`.
     allowedHosts: [...new Set([...LOOPBACK_HOSTS, ...readHostList(env, 'ALLOWED_HOSTS', [])])],
+    signup: readChoice(env, 'SIGNUP', ['open', 'closed'], 'open'),
+    sessionIdleMs: readInteger(env, 'SESSION_IDLE_DAYS', 14, 1, 3650) * DAY_MS,
+    sessionMaxMs: readInteger(env, 'SESSION_MAX_DAYS', 90, 1, 3650) * DAY_MS,
   };
 }
 

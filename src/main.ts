@@ -1,10 +1,9 @@
-import { createApp } from './app';
+import { APP_MIGRATIONS, createApp } from './app';
 import { ConfigError, loadConfig } from './config';
 import { openDatabase } from './db/open-database';
 import { BODY_LIMIT_BYTES } from './http/request-body';
 import { createLogger } from './lib/logger';
 import { createLifecycle } from './ops/lifecycle';
-import { TASK_MIGRATIONS } from './tasks/schema';
 
 /** Process entry: config → database → app → listen → signals. */
 
@@ -22,7 +21,7 @@ try {
 }
 
 const logger = createLogger(config.logLevel);
-const db = await openDatabase(config.database, TASK_MIGRATIONS).catch((error: Error) =>
+const db = await openDatabase(config.database, APP_MIGRATIONS).catch((error: Error) =>
   fail(`cannot open the ${config.database.engine} database: ${error.message}`),
 );
 const lifecycle = createLifecycle();
@@ -39,6 +38,8 @@ const app = createApp({
   lifecycle,
   trustedProxies: config.trustedProxies,
   allowedHosts: config.allowedHosts,
+  signup: config.signup,
+  sessions: { idleMs: config.sessionIdleMs, maxMs: config.sessionMaxMs },
 });
 try {
   app.listen({

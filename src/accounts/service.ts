@@ -140,6 +140,11 @@ export function createAccountService(store: AccountStore, options: AccountServic
   }
 
   return {
+    /** Whether the sign-up page takes new accounts: always while none exists, then per SIGNUP. */
+    async signUpAllowed(): Promise<boolean> {
+      return !closed || !(await store.hasAccounts());
+    },
+
     async signUp(email: string, password: string, clientAddress?: string) {
       if (closed && (await store.hasAccounts())) throw new SignUpClosedError();
       const problems: ErrorDetail[] = [];

@@ -55,9 +55,24 @@ export function apiDocs(version: string, assets: Pick<AssetUrls, 'swaggerInit' |
           info: {
             title: TITLE,
             version,
-            description: 'Create, list, change and delete tasks. Errors are { error, message, details[] }.',
+            description:
+              'Create, list, change and delete your tasks. Every route needs an API token (make one on the Settings page, or with POST /api/tokens while signed in): send it as Authorization: Bearer tm_…. Errors are { error, message, details[] }.',
           },
-          tags: [{ name: 'Tasks', description: 'The task list' }],
+          tags: [
+            { name: 'Tasks', description: 'Your task list' },
+            { name: 'API tokens', description: 'Tokens for scripts; each acts as the account that made it' },
+          ],
+          components: {
+            securitySchemes: {
+              bearerAuth: {
+                type: 'http',
+                scheme: 'bearer',
+                description: 'An API token, tm_ and 43 letters and digits, from Settings or POST /api/tokens',
+              },
+            },
+          },
+          // Every operation in the document needs the token (the document lists /api/* alone).
+          security: [{ bearerAuth: [] }],
         },
       }),
     )

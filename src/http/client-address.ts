@@ -37,3 +37,8 @@ export function clientAddress(
   }
   return hops[0] ?? peer;
 }
+
+/** Whether the browser reached our proxy over HTTPS: only a trusted proxy's X-Forwarded-Proto is believed. */
+export function arrivedOverHttps(peer: string | undefined, forwardedProto: string | null, proxies: BlockList): boolean {
+  return forwardedProto === 'https' && peer !== undefined && trusted(proxies, peer);
+}

@@ -7,7 +7,7 @@ type Headers = Record<string, string | undefined>;
  * Forms change data, so only our own pages may post them (CSRF). Browsers say where a request
  * comes from in Sec-Fetch-Site; older ones send Origin, which must then name our host.
  */
-function isSameOrigin(headers: Headers): boolean {
+export function isSameOrigin(headers: Headers): boolean {
   const site = headers['sec-fetch-site'];
   if (site) return site === 'same-origin' || site === 'none';
   const origin = headers.origin;

@@ -41,6 +41,11 @@ function describeError(error: unknown, elysiaCode: string | number): ErrorAnswer
   // As Stripe answers it: the request is well formed but cannot be carried out under that key.
   if (error instanceof domain.IdempotencyKeyReusedError) return { status: 422, body: bodyOf(error) };
   if (error instanceof domain.NotFoundError) return { status: 404, body: bodyOf(error) };
+  if (error instanceof domain.WrongCredentialsError) return { status: 401, body: bodyOf(error) };
+  if (error instanceof domain.SignUpClosedError) return { status: 403, body: bodyOf(error) };
+  if (error instanceof domain.TooManyAttemptsError) {
+    return { status: 429, body: bodyOf(error), headers: { 'retry-after': String(error.retryAfterSeconds) } };
+  }
   if (error instanceof domain.VersionConflictError) {
     const { current } = error;
     return { status: 412, body: { ...bodyOf(error), current }, headers: { etag: `"${current.version}"` } };
@@ -105,6 +110,10 @@ export function errorHandling(logger: Logger, renderHtml: HtmlErrorRenderer) {
       const known = describeError(error, code);
       // Recorded for the request log, which reads the status from here when the handler threw.
       set.status = known?.status ?? 500;
+      // A refusal that sends the browser elsewhere (to sign in) is only a redirect: it has no body.
+      if (known && known.status >= 300 && known.status < 400) {
+        return new Response(null, { status: known.status, headers: { ...known.headers, 'cache-control': 'no-store' } });
+      }
       if (known) {
         if (known.status >= 500) logger.warn({ path, error }, 'request failed');
         return answer({ request, path }, known.status, known.body, known.headers);

@@ -1,13 +1,13 @@
 import { withHeaders } from '@elysiajs/openapi';
 import { Elysia, t } from 'elysia';
+import type { ApiAuthentication } from '../accounts/gate';
+import { describedAs, errorResponses } from '../http/api-schemas';
 import { negotiate } from '../http/content-encoding';
 import { requestKeyOf } from '../http/idempotency-key';
 import { readJsonBody } from '../http/request-body';
 import { createResponseCache } from '../http/response-cache';
 import {
   ConflictSchema,
-  describedAs,
-  errorResponses,
   TaskCreateSchema,
   TaskIdParams,
   TaskListQuery,
@@ -74,24 +74,26 @@ function listKey(query: TaskListQuery): string {
   );
 }
 
-export function createTaskApi(service: TaskService) {
-  // List pages by query, kept for the list's current version (see src/http/response-cache.ts).
+export function createTaskApi(service: TaskService, authentication: ApiAuthentication) {
+  // List pages by account and query, kept for the version of that account's list (see
+  // src/http/response-cache.ts): no answer kept for one account is ever served to another.
   const listPages = createResponseCache({ maxBytes: 32 * 1024 * 1024 });
 
   return new Elysia({ name: 'task-api', prefix: '/api', normalize: false })
+    .use(authentication)
     .get(
       '/tasks',
-      async ({ query, headers }) => {
-        const { version } = await service.listStats();
-        const body = await listPages.get(listKey(query), version, async () =>
-          JSON.stringify(await service.listTasks(query)),
+      async ({ query, headers, account }) => {
+        const { version } = await service.listStats(account.id);
+        const body = await listPages.get(`${account.id}|${listKey(query)}`, version, async () =>
+          JSON.stringify(await service.listTasks(account.id, query)),
         );
         const { bytes, headers: encoding } = negotiate(body, headers['accept-encoding']);
         return new Response(bytes, { headers: { 'content-type': JSON_TYPE, vary: 'Accept-Encoding', ...encoding } });
       },
       {
         query: TaskListQuery,
-        response: { 200: describedAs(TaskPageSchema, 'One page of tasks'), ...errorResponses(422, 503) },
+        response: { 200: describedAs(TaskPageSchema, 'One page of tasks'), ...errorResponses(401, 422, 503) },
         detail: {
           summary: 'List tasks',
           description: 'Filter, search and sort tasks. Pages by keyset: pass next_cursor back as cursor.',
@@ -101,8 +103,8 @@ export function createTaskApi(service: TaskService) {
     )
     .post(
       '/tasks',
-      async ({ body, headers, set, status }) => {
-        const { task, replayed } = await service.createTask(body, requestKeyOf(headers));
+      async ({ body, headers, set, status, account }) => {
+        const { task, replayed } = await service.createTask(account.id, body, requestKeyOf(headers));
         set.headers.location = `/api/tasks/${task.id}`;
         set.headers.etag = etagOf(task.version);
         if (replayed) set.headers['idempotent-replayed'] = 'true';
@@ -117,28 +119,28 @@ export function createTaskApi(service: TaskService) {
             Location: t.String({ description: 'The new task', examples: ['/api/tasks/42'] }),
             ETag,
           }),
-          ...errorResponses(400, 413, 415, 422, 503),
+          ...errorResponses(400, 401, 413, 415, 422, 503),
         },
         detail: { summary: 'Create a task', description: 'Answers 201 with the task and its Location.', tags: TAG },
       },
     )
     .get(
       '/tasks/:id',
-      async ({ params, set }) => {
-        const task = await service.getTask(params.id);
+      async ({ params, set, account }) => {
+        const task = await service.getTask(account.id, params.id);
         set.headers.etag = etagOf(task.version);
         return task;
       },
       {
         params: TaskIdParams,
-        response: { 200: TaskWithEtag('The task'), ...errorResponses(404, 422, 503) },
+        response: { 200: TaskWithEtag('The task'), ...errorResponses(401, 404, 422, 503) },
         detail: { summary: 'Get a task', description: 'The ETag header carries the version.', tags: TAG },
       },
     )
     .patch(
       '/tasks/:id',
-      async ({ params, body, headers, set }) => {
-        const task = await service.updateTask(params.id, body, expectedVersion(headers['if-match']));
+      async ({ params, body, headers, set, account }) => {
+        const task = await service.updateTask(account.id, params.id, body, expectedVersion(headers['if-match']));
         set.headers.etag = etagOf(task.version);
         return task;
       },
@@ -150,7 +152,7 @@ export function createTaskApi(service: TaskService) {
         response: {
           200: TaskWithEtag('The changed task'),
           412: ConflictSchema,
-          ...errorResponses(400, 404, 413, 415, 422, 503),
+          ...errorResponses(400, 401, 404, 413, 415, 422, 503),
         },
         detail: {
           summary: 'Change a task',
@@ -161,14 +163,18 @@ export function createTaskApi(service: TaskService) {
     )
     .delete(
       '/tasks/:id',
-      async ({ params, headers, status }) => {
-        await service.deleteTask(params.id, expectedVersion(headers['if-match']));
+      async ({ params, headers, status, account }) => {
+        await service.deleteTask(account.id, params.id, expectedVersion(headers['if-match']));
         return status(204, undefined);
       },
       {
         params: TaskIdParams,
         headers: IfMatchHeaders,
-        response: { 204: t.Void({ description: 'Deleted' }), 412: ConflictSchema, ...errorResponses(404, 422, 503) },
+        response: {
+          204: t.Void({ description: 'Deleted' }),
+          412: ConflictSchema,
+          ...errorResponses(401, 404, 422, 503),
+        },
         detail: { summary: 'Delete a task', description: 'With If-Match, a stale version answers 412.', tags: TAG },
       },
     );

@@ -2,6 +2,7 @@ import { type TLiteral, type TSchema, type TUnion, Type } from '@sinclair/typebo
 import { type Static, t } from 'elysia';
 // The schemas below check `date` and `date-time` with our strict checks, registered there.
 import '../http/formats';
+import { ErrorSchema } from '../http/api-schemas';
 
 /**
  * The task's types and schemas: the single source for validation and the OpenAPI document.
@@ -201,30 +202,6 @@ export const TaskPageSchema = t.Object(
   { title: 'TaskPage', examples: [{ items: [example], next_cursor: null }] },
 );
 
-export const ErrorDetailSchema = t.Object({
-  field: t.String({ examples: ['title'] }),
-  message: t.String({ examples: ['must not be empty'] }),
-});
-
-export const ErrorSchema = t.Object(
-  {
-    error: t.String({ description: 'Machine-readable code', examples: ['validation_failed'] }),
-    message: t.String({ description: 'What went wrong, for people' }),
-    details: t.Array(ErrorDetailSchema),
-  },
-  {
-    title: 'Error',
-    examples: [
-      {
-        error: 'validation_failed',
-        message: 'The request has invalid fields',
-        details: [{ field: 'title', message: 'must not be empty' }],
-      },
-    ],
-  },
-);
-export type ErrorBody = Static<typeof ErrorSchema>;
-
 export const ConflictSchema = t.Composite([ErrorSchema, t.Object({ current: TaskSchema })], {
   title: 'VersionConflict',
   description: 'The task changed since the version in If-Match; nothing was written. current is the task now.',
@@ -237,20 +214,3 @@ export const ConflictSchema = t.Composite([ErrorSchema, t.Object({ current: Task
     },
   ],
 });
-
-/** The same schema with the description OpenAPI shows for one response. */
-export const describedAs = <T extends TSchema>(schema: T, description: string): T => ({ ...schema, description });
-
-const ERROR_MEANINGS: Record<number, string> = {
-  400: 'The body is not valid JSON, or nests arrays and objects too deep',
-  404: 'No task has this id',
-  413: 'The body is larger than 64 KB',
-  415: 'The body is not application/json',
-  422: 'Invalid or unknown fields, each named in details',
-  503: 'The database is busy or unreachable; retry after Retry-After seconds',
-};
-
-/** Error responses for the given status codes, each with its meaning, for a route's `response`. */
-export function errorResponses(...codes: (keyof typeof ERROR_MEANINGS)[]) {
-  return Object.fromEntries(codes.map((code) => [code, describedAs(ErrorSchema, ERROR_MEANINGS[code] ?? 'Error')]));
-}

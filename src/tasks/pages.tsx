@@ -5,6 +5,8 @@ import { listViewUrl } from '../../components/list-view-url';
 import { EditPage, TaskPage } from '../../components/pages';
 import { EditingTaskItem, EMPTY_FORM, formValuesOf, NEW_TASK_FORM_ID, NewTaskForm } from '../../components/task-forms';
 import { EmptyState, Pager, SearchStatus, StatusFilters, TASK_LIST_IDS, TaskRegion } from '../../components/task-list';
+import type { PageAuthentication } from '../accounts/gate';
+import type { Account } from '../accounts/model';
 import { sameOriginForms } from '../http/csrf';
 import { type Flash, setFlash, takeFlash } from '../http/flash';
 import { fragment, isFragmentRequest, page, pageOrFragment, partial, redirect, text } from '../http/html';
@@ -37,6 +39,7 @@ type Headers = Record<string, string | undefined>;
 type FlashCookie = Context['cookie'][string];
 /** What a change's answer needs from its request. */
 interface ChangeRequest {
+  account: Account;
   headers: Headers;
   body: TaskFormBody;
   cookie: Record<string, FlashCookie>;
@@ -90,15 +93,15 @@ const overHttps = (headers: Headers) => headers['x-forwarded-proto'] === 'https'
 const returnToOf = (headers: Headers, body?: { return_to?: string }) =>
   safeReturnTo(isFragmentRequest(headers) ? headers['hx-current-url'] : body?.return_to);
 
-export function createTaskPages(service: TaskService, assets: PageAssets) {
+export function createTaskPages(service: TaskService, assets: PageAssets, authentication: PageAuthentication) {
   const renderItem = createItemCache();
   // Whole list pages (and regions) by view, kept for the list's current version.
   const listPages = createResponseCache({ maxBytes: 32 * 1024 * 1024 });
 
-  async function listState(view: ListView, stats?: ListStats) {
+  async function listState(owner: number, view: ListView, stats?: ListStats) {
     const query = { status: view.status, q: view.q || undefined, cursor: view.cursor, limit: PAGE_DEFAULT };
-    const counts = stats && !searchWords(view.q).length ? stats.counts : service.countTasks(view.q);
-    const [list, resolvedCounts] = await Promise.all([service.listTasks(query), counts]);
+    const counts = stats && !searchWords(view.q).length ? stats.counts : service.countTasks(owner, view.q);
+    const [list, resolvedCounts] = await Promise.all([service.listTasks(owner, query), counts]);
     return {
       view,
       items: list.items,
@@ -110,33 +113,42 @@ export function createTaskPages(service: TaskService, assets: PageAssets) {
   }
 
   /** The list as a whole page, or as the region htmx swaps when the filter or search changes. */
-  async function renderList(view: ListView, asFragment: boolean, stats: ListStats, flash: Flash | null) {
-    const state = await listState(view, stats);
+  async function renderList(
+    account: Account,
+    view: ListView,
+    asFragment: boolean,
+    stats: ListStats,
+    flash: Flash | null,
+  ) {
+    const state = await listState(account.id, view, stats);
     if (asFragment) return text(<TaskRegion {...state} />, <SearchStatus view={view} outOfBand />);
     const flashText = flash?.kind === 'status' ? flash.text : undefined;
     const alert = flash?.kind === 'alert' ? flash.text : undefined;
     const form = { values: EMPTY_FORM, errors: {} };
-    return text(<TaskPage assets={assets} form={form} flash={flashText} alert={alert} {...state} />);
+    return text(<TaskPage assets={assets} account={account} form={form} flash={flashText} alert={alert} {...state} />);
   }
 
-  /** The list ready to send: the kept one for the list's version, unless it shows this visitor's message. */
-  async function listBody(view: ListView, asFragment: boolean, flash: Flash | null) {
-    const stats = await service.listStats();
-    const render = () => renderList(view, asFragment, stats, flash);
+  /**
+   * The list ready to send: the kept one for the account's list version, unless it shows this
+   * visitor's message. Kept per account: no page kept for one account is ever served to another.
+   */
+  async function listBody(account: Account, view: ListView, asFragment: boolean, flash: Flash | null) {
+    const stats = await service.listStats(account.id);
+    const render = () => renderList(account, view, asFragment, stats, flash);
     if (flash) return readyBody(await render());
-    const key = `${asFragment ? 'region' : 'page'}|${listViewUrl(view)}|${today()}`;
+    const key = `${account.id}|${asFragment ? 'region' : 'page'}|${listViewUrl(view)}|${today()}`;
     return listPages.get(key, stats.version, render);
   }
 
   /** A page link whose cursor no longer fits (forged, or from another list): the first page instead. */
-  function firstPageInstead({ headers, cookie }: Omit<ChangeRequest, 'body'>, view: ListView) {
+  function firstPageInstead({ headers, cookie }: Pick<ChangeRequest, 'headers' | 'cookie'>, view: ListView) {
     const text = 'That page link is no longer valid, so here is the first page.';
     if (!isFragmentRequest(headers)) setFlash(cookie.flash as FlashCookie, { kind: 'alert', text }, overHttps(headers));
     return redirect(listViewUrl({ ...view, cursor: undefined }));
   }
 
   /** The add form again, with the user's input and what is wrong with it (422): beside a field, or as an alert. */
-  async function addRefused({ headers, body }: ChangeRequest, form: TaskForm, alert?: string) {
+  async function addRefused({ account, headers, body }: ChangeRequest, form: TaskForm, alert?: string) {
     const returnTo = returnToOf(headers, body);
     const retry = { values: form.values, errors: form.errors };
     if (isFragmentRequest(headers)) {
@@ -144,24 +156,25 @@ export function createTaskPages(service: TaskService, assets: PageAssets) {
       const alerts = alert ? partial(`#${MESSAGE_IDS.alerts}`, 'innerHTML', <Message text={alert} />) : '';
       return fragment(text(<NewTaskForm {...retry} returnTo={returnTo} />, alerts), { status: 422, headers: swap });
     }
-    const state = await listState(viewOfReturnTo(returnTo));
-    return page(<TaskPage assets={assets} form={retry} alert={alert} {...state} />, { status: 422 });
+    const state = await listState(account.id, viewOfReturnTo(returnTo));
+    return page(<TaskPage assets={assets} account={account} form={retry} alert={alert} {...state} />, { status: 422 });
   }
 
   /** The edit form again: with what is wrong (422), or beside the task as it now is (409). */
-  function editAgain({ headers, body }: ChangeRequest, task: Task, form: TaskForm, conflict?: Task) {
+  function editAgain({ account, headers, body }: ChangeRequest, task: Task, form: TaskForm, conflict?: Task) {
     const props = { task, values: form.values, errors: form.errors, conflict, returnTo: returnToOf(headers, body) };
     const status = conflict ? 409 : 422;
     return pageOrFragment(
       headers,
-      (asFragment) => (asFragment ? <EditingTaskItem {...props} /> : <EditPage assets={assets} {...props} />),
+      (asFragment) =>
+        asFragment ? <EditingTaskItem {...props} /> : <EditPage assets={assets} account={account} {...props} />,
       { status },
     );
   }
 
   /** The pieces of the page that every change touches: counts, empty state and messages. */
-  async function pageUpdates(view: ListView, message: Flash) {
-    const counts = await service.countTasks(view.q);
+  async function pageUpdates(owner: number, view: ListView, message: Flash) {
+    const counts = await service.countTasks(owner, view.q);
     return [
       partial(`#${TASK_LIST_IDS.statusFilters}`, 'outerHTML', <StatusFilters view={view} counts={counts} />),
       partial(`#${TASK_LIST_IDS.emptyState}`, 'outerHTML', <EmptyState view={view} counts={counts} />),
@@ -176,7 +189,7 @@ export function createTaskPages(service: TaskService, assets: PageAssets) {
    * add, the item goes at the top of the list and the form comes back empty and focused.
    */
   async function changed(
-    { headers, body, cookie }: ChangeRequest,
+    { account, headers, body, cookie }: ChangeRequest,
     task: Task | null,
     message: Flash,
     options: ChangeOptions = {},
@@ -189,7 +202,7 @@ export function createTaskPages(service: TaskService, assets: PageAssets) {
     const view = viewOfReturnTo(returnTo);
     const shown = task !== null && viewShows(view, task);
     const item = shown ? renderItem({ task, returnTo, today: today(), focus: options.focus }) : '';
-    const updates = await pageUpdates(view, message);
+    const updates = await pageUpdates(account.id, view, message);
     if (options.added) {
       const freshForm = <NewTaskForm values={EMPTY_FORM} errors={{}} returnTo={returnTo} focus />;
       return fragment(text(item, updates, partial(`#${NEW_TASK_FORM_ID}`, 'outerHTML', freshForm)), { status: 201 });
@@ -210,8 +223,8 @@ export function createTaskPages(service: TaskService, assets: PageAssets) {
     (action: string, change: (request: IdRequest) => Promise<Response>) =>
     // The context is taken apart here, not passed on whole: Elysia reads from a handler's
     // parameters which parts of the request to prepare, and a whole context means all of them.
-    ({ params, body, headers, cookie }: IdRequest) => {
-      const request = { params, body, headers, cookie };
+    ({ account, params, body, headers, cookie }: IdRequest) => {
+      const request = { account, params, body, headers, cookie };
       return change(request).catch((error) => {
         if (error instanceof VersionConflictError) {
           const current = error.current as Task;
@@ -228,20 +241,22 @@ export function createTaskPages(service: TaskService, assets: PageAssets) {
   /** Complete and Reopen: the same change but for the status it sets and the word it reports. */
   const changeStatus = (status: TaskStatus, done: 'completed' | 'reopened') =>
     refusalsShown(done, async (request) => {
-      const task = await service.updateTask(Number(request.params.id), { status }, formVersion(request.body));
+      const { account, params, body } = request;
+      const task = await service.updateTask(account.id, Number(params.id), { status }, formVersion(body));
       const label = `${done.charAt(0).toUpperCase()}${done.slice(1)} ${quoted(task)}`;
       return changed(request, task, { kind: 'status', text: label }, { focus: 'toggle' });
     });
 
   return new Elysia({ name: 'task-pages' })
     .use(sameOriginForms())
+    .use(authentication)
     .get(
       '/',
-      async ({ query, headers, cookie }) => {
+      async ({ query, headers, cookie, account }) => {
         const view = parseListView(query);
         const asFragment = isFragmentRequest(headers);
         const flash = asFragment ? null : takeFlash(cookie.flash as FlashCookie);
-        const body = await listBody(view, asFragment, flash).catch((error) => {
+        const body = await listBody(account, view, asFragment, flash).catch((error) => {
           if (isBadCursor(error)) return null;
           throw error;
         });
@@ -251,10 +266,10 @@ export function createTaskPages(service: TaskService, assets: PageAssets) {
     )
     .get(
       '/tasks',
-      async ({ query, headers }) => {
+      async ({ query, headers, account }) => {
         const view = parseListView(query);
         if (!isFragmentRequest(headers)) return redirect(listViewUrl(view));
-        const state = await listState(view);
+        const state = await listState(account.id, view);
         const returnTo = listViewUrl({ ...view, cursor: undefined });
         const items = state.items.map((task) => renderItem({ task, returnTo, today: state.today }));
         const pager = <Pager view={view} nextCursor={state.nextCursor} />;
@@ -264,11 +279,11 @@ export function createTaskPages(service: TaskService, assets: PageAssets) {
     )
     .post(
       '/tasks',
-      async ({ body, headers, cookie }) => {
-        const request = { body, headers, cookie };
+      async ({ body, headers, cookie, account }) => {
+        const request = { account, body, headers, cookie };
         const form = readTaskForm(body);
         if (!form.input) return addRefused(request, form);
-        const created = await service.createTask(form.input, requestKeyOf(headers)).catch((error) => {
+        const created = await service.createTask(account.id, form.input, requestKeyOf(headers)).catch((error) => {
           if (error instanceof IdempotencyKeyReusedError) return addRefused(request, form, KEY_REUSED);
           throw error;
         });
@@ -280,32 +295,32 @@ export function createTaskPages(service: TaskService, assets: PageAssets) {
     )
     .get(
       '/tasks/:id',
-      async ({ params, headers }) => {
+      async ({ params, headers, account }) => {
         if (!isFragmentRequest(headers)) return redirect('/');
-        const task = await service.getTask(Number(params.id));
+        const task = await service.getTask(account.id, Number(params.id));
         return fragment(renderItem({ task, returnTo: returnToOf(headers), today: today(), focus: 'edit' }));
       },
       { params: IdParams, ...hidden },
     )
     .get(
       '/tasks/:id/edit',
-      async ({ params, headers, query }) => {
-        const task = await service.getTask(Number(params.id));
+      async ({ params, headers, query, account }) => {
+        const task = await service.getTask(account.id, Number(params.id));
         const form = { task, values: formValuesOf(task), errors: {}, returnTo: returnToOf(headers, query) };
         return pageOrFragment(headers, (asFragment) =>
-          asFragment ? <EditingTaskItem {...form} /> : <EditPage assets={assets} {...form} />,
+          asFragment ? <EditingTaskItem {...form} /> : <EditPage assets={assets} account={account} {...form} />,
         );
       },
       { params: IdParams, query: EditQuery, ...hidden },
     )
     .post(
       '/tasks/:id',
-      async ({ params, body, headers, cookie }) => {
-        const request = { body, headers, cookie };
-        const task = await service.getTask(Number(params.id));
+      async ({ params, body, headers, cookie, account }) => {
+        const request = { account, body, headers, cookie };
+        const task = await service.getTask(account.id, Number(params.id));
         const form = readTaskForm(body);
         if (!form.input) return editAgain(request, task, form);
-        const saved = await service.updateTask(task.id, form.input, formVersion(body)).catch((error) => {
+        const saved = await service.updateTask(account.id, task.id, form.input, formVersion(body)).catch((error) => {
           if (error instanceof VersionConflictError)
             return editAgain(request, error.current as Task, form, error.current as Task);
           throw error;
@@ -320,8 +335,9 @@ export function createTaskPages(service: TaskService, assets: PageAssets) {
     .post(
       '/tasks/:id/delete',
       refusalsShown('deleted', async (request) => {
-        const task = await service.getTask(Number(request.params.id));
-        await service.deleteTask(task.id, formVersion(request.body));
+        const { account, params, body } = request;
+        const task = await service.getTask(account.id, Number(params.id));
+        await service.deleteTask(account.id, task.id, formVersion(body));
         return changed(request, null, { kind: 'status', text: `Deleted ${quoted(task)}` });
       }),
       withForm,

@@ -22,6 +22,19 @@ const LIST_INDEXES = [
   'CREATE INDEX tasks_due_id ON tasks (due_date, id)',
 ];
 
+const LIST_INDEX_NAMES = LIST_INDEXES.map((statement) => statement.split(' ')[2]);
+
+// Since accounts (migration 9): the same lists, each within one owner's tasks, plus the list of all
+// of them (owner_id, id).
+const OWNER_INDEXES = [
+  ['tasks_owner_id', 'owner_id, id'],
+  ['tasks_owner_status_id', 'owner_id, status, id'],
+  ['tasks_owner_status_priority_id', 'owner_id, status, priority, id'],
+  ['tasks_owner_status_due_id', 'owner_id, status, due_date, id'],
+  ['tasks_owner_priority_id', 'owner_id, priority, id'],
+  ['tasks_owner_due_id', 'owner_id, due_date, id'],
+] as const;
+
 export const TASK_MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
@@ -192,27 +205,77 @@ export const TASK_MIGRATIONS: readonly Migration[] = [
       sqlite: ['ALTER TABLE tasks ADD COLUMN request_fingerprint TEXT NULL'],
     },
   },
+  {
+    version: 9,
+    name: 'every task has an owner',
+    // Accounts: every task, every count and every idempotency key belongs to one account, and every
+    // list index starts with the owner, so a list stays an index range scan of one account's tasks.
+    // Rows from before accounts get owner 0, which no account has: the first account created claims
+    // them (claimUnownedTasks in store.ts). MySQL rebuilds tasks for this, as for migrations 7 and 8.
+    statements: {
+      mysql: [
+        `ALTER TABLE tasks ADD COLUMN owner_id BIGINT UNSIGNED NOT NULL DEFAULT 0,
+          ${[...LIST_INDEX_NAMES, 'tasks_request_key'].map((name) => `DROP INDEX ${name}`).join(', ')},
+          ${OWNER_INDEXES.map(([name, columns]) => `ADD INDEX ${name} (${columns})`).join(', ')},
+          ADD UNIQUE INDEX tasks_owner_request_key (owner_id, request_key)`,
+        `ALTER TABLE task_counts ADD COLUMN owner_id BIGINT UNSIGNED NOT NULL DEFAULT 0 FIRST,
+          DROP PRIMARY KEY, ADD PRIMARY KEY (owner_id, status, shard)`,
+      ],
+      sqlite: [
+        'ALTER TABLE tasks ADD COLUMN owner_id INTEGER NOT NULL DEFAULT 0',
+        ...[...LIST_INDEX_NAMES, 'tasks_request_key'].map((name) => `DROP INDEX ${name}`),
+        ...OWNER_INDEXES.map(([name, columns]) => `CREATE INDEX ${name} ON tasks (${columns})`),
+        'CREATE UNIQUE INDEX tasks_owner_request_key ON tasks (owner_id, request_key)',
+        // SQLite cannot change a primary key: the counts move to a new table.
+        `CREATE TABLE task_counts_by_owner (
+          owner_id INTEGER NOT NULL DEFAULT 0,
+          status TEXT NOT NULL,
+          shard INTEGER NOT NULL DEFAULT 0,
+          total INTEGER NOT NULL DEFAULT 0,
+          writes INTEGER NOT NULL DEFAULT 0,
+          PRIMARY KEY (owner_id, status, shard)
+        )`,
+        `INSERT INTO task_counts_by_owner (owner_id, status, shard, total, writes)
+          SELECT 0, status, shard, total, writes FROM task_counts`,
+        'DROP TABLE task_counts',
+        'ALTER TABLE task_counts_by_owner RENAME TO task_counts',
+      ],
+    },
+  },
 ];
 
 /**
  * Rebuilds task_counts from the tasks themselves: after bulk changes made outside the app (a seed,
- * a manual DELETE), which the maintained counts cannot see.
+ * a manual DELETE), which the maintained counts cannot see. One row per owner and status; the
+ * store adds the other shards as writes reach them.
  */
 export async function rebuildTaskCounts(client: SqlClient): Promise<void> {
   await client.transaction(async (tx) => {
-    // The list's version must only ever grow: a cache keyed by it would otherwise meet old keys.
-    const [before] = await tx.query<{ writes: number | string | null }>(
-      'SELECT SUM(writes) AS writes FROM task_counts',
+    // Each owner's list version must only ever grow: a cache keyed by it would otherwise meet old keys.
+    const before = await tx.query<{ owner_id: number | string; writes: number | string | null }>(
+      'SELECT owner_id, SUM(writes) AS writes FROM task_counts GROUP BY owner_id',
     );
     await tx.execute('DELETE FROM task_counts');
-    for (const statement of seedCounts()) await tx.execute(statement);
-    await tx.execute('UPDATE task_counts SET writes = ? WHERE shard = 0 AND status = ?', [
-      Number(before?.writes ?? 0) + 1,
-      STATUSES[0],
-    ]);
+    await tx.execute(
+      `INSERT INTO task_counts (owner_id, status, shard, total, writes)
+       SELECT owner_id, status, 0, COUNT(*), 0 FROM tasks GROUP BY owner_id, status`,
+    );
+    for (const { owner_id, writes } of before) {
+      const version = [Number(writes ?? 0) + 1, Number(owner_id), STATUSES[0]] as const;
+      const { affectedRows } = await tx.execute(
+        'UPDATE task_counts SET writes = ? WHERE owner_id = ? AND status = ? AND shard = 0',
+        version,
+      );
+      if (affectedRows === 0)
+        await tx.execute(
+          'INSERT INTO task_counts (writes, owner_id, status, shard, total) VALUES (?, ?, ?, 0, 0)',
+          version,
+        );
+    }
   });
 }
 
+/** Migration 3's first counts, before counts had owners. */
 function seedCounts(): string[] {
   const shards = STATUSES.flatMap((status) =>
     Array.from({ length: COUNT_SHARDS }, (_, shard) => `('${status}', ${shard}, 0)`),

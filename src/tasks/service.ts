@@ -37,19 +37,19 @@ export type TaskService = ReturnType<typeof createTaskService>;
 const CHANGED_ELSEWHERE = 'This task was changed elsewhere';
 
 export function createTaskService(store: TaskStore, clock: () => Date = () => new Date()) {
-  async function requireTask(id: number): Promise<Task> {
-    const task = await store.findById(id);
+  async function requireTask(owner: number, id: number): Promise<Task> {
+    const task = await store.findById(owner, id);
     if (!task) throw new NotFoundError(`Task ${id}`);
     return task;
   }
 
   return {
-    async listTasks(query: TaskListQuery): Promise<TaskPage> {
+    async listTasks(owner: number, query: TaskListQuery): Promise<TaskPage> {
       const sort = query.sort ?? 'created';
       const limit = query.limit ?? PAGE_DEFAULT;
       const after = query.cursor ? decodeCursor(query.cursor, sort) : null;
       const filter = { status: query.status ?? 'all', priority: query.priority, search: query.q?.trim() || undefined };
-      const rows = await store.list(filter, sort, after, limit + 1);
+      const rows = await store.list(owner, filter, sort, after, limit + 1);
       const items = rows.slice(0, limit);
       const last = items.at(-1);
       return { items, next_cursor: rows.length > limit && last ? encodeCursor(sort, last) : null };
@@ -57,12 +57,12 @@ export function createTaskService(store: TaskStore, clock: () => Date = () => ne
 
     getTask: requireTask,
 
-    /** The counts without a search, and the list's version (for caching what shows it). */
-    listStats: () => store.readStats(),
+    /** The counts without a search, and the version of the owner's list (for caching what shows it). */
+    listStats: (owner: number) => store.readStats(owner),
 
     /** Open and done counts for a search, for the status filter's badges. */
-    countTasks(search?: string): Promise<StatusCounts> {
-      return store.countByStatus({ search: search?.trim() || undefined });
+    countTasks(owner: number, search?: string): Promise<StatusCounts> {
+      return store.countByStatus(owner, { search: search?.trim() || undefined });
     },
 
     /**
@@ -71,7 +71,11 @@ export function createTaskService(store: TaskStore, clock: () => Date = () => ne
      * completed since: what the client would read; Stripe returns the first answer instead). The
      * same key with a different task creates nothing and throws IdempotencyKeyReusedError.
      */
-    async createTask(input: TaskCreate, requestKey?: string): Promise<{ task: Task; replayed: boolean }> {
+    async createTask(
+      owner: number,
+      input: TaskCreate,
+      requestKey?: string,
+    ): Promise<{ task: Task; replayed: boolean }> {
       const { title, notes, due_date } = checkedOrRefused({ notes: '', due_date: null, ...input });
       const task: NewTask = {
         title: title ?? '',
@@ -80,7 +84,7 @@ export function createTaskService(store: TaskStore, clock: () => Date = () => ne
         due_date: due_date ?? null,
       };
       const request = requestKey ? { key: requestKey, fingerprint: fingerprintOf(task) } : undefined;
-      const outcome = await store.insert(task, clock(), request);
+      const outcome = await store.insert(owner, task, clock(), request);
       // A task created before fingerprints were stored (migration 8) has none: a retry of it cannot
       // be told from a reuse, so it replays, as every reuse did before.
       if (outcome.replayed && outcome.fingerprint !== null && outcome.fingerprint !== request?.fingerprint)
@@ -88,16 +92,21 @@ export function createTaskService(store: TaskStore, clock: () => Date = () => ne
       return { task: outcome.task, replayed: outcome.replayed };
     },
 
-    async updateTask(id: number, patch: TaskPatch, expectedVersion: number | null = null): Promise<Task> {
+    async updateTask(
+      owner: number,
+      id: number,
+      patch: TaskPatch,
+      expectedVersion: number | null = null,
+    ): Promise<Task> {
       const changes = checkedOrRefused(patch);
-      const outcome = await store.update(id, changes, expectedVersion, clock());
+      const outcome = await store.update(owner, id, changes, expectedVersion, clock());
       if (outcome.kind === 'missing') throw new NotFoundError(`Task ${id}`);
       if (outcome.kind === 'conflict') throw new VersionConflictError(outcome.current, CHANGED_ELSEWHERE);
       return outcome.task;
     },
 
-    async deleteTask(id: number, expectedVersion: number | null = null): Promise<void> {
-      const outcome = await store.remove(id, expectedVersion);
+    async deleteTask(owner: number, id: number, expectedVersion: number | null = null): Promise<void> {
+      const outcome = await store.remove(owner, id, expectedVersion);
       if (outcome.kind === 'missing') throw new NotFoundError(`Task ${id}`);
       if (outcome.kind === 'conflict') throw new VersionConflictError(outcome.current, CHANGED_ELSEWHERE);
     },

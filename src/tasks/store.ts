@@ -78,15 +78,25 @@ export interface ListStats {
   version: number;
 }
 
+/**
+ * Every call names the account whose tasks it reads or changes (the owner), so no query can forget
+ * it: another account's task is exactly as missing as a task that never existed.
+ */
 export interface TaskStore {
-  readStats(): Promise<ListStats>;
-  countByStatus(filter: Omit<ListFilter, 'status'>): Promise<StatusCounts>;
+  readStats(owner: number): Promise<ListStats>;
+  countByStatus(owner: number, filter: Omit<ListFilter, 'status'>): Promise<StatusCounts>;
   /** With a request key, a second insert under the same key returns the first task (see InsertOutcome). */
-  insert(task: NewTask, now: Date, request?: CreateRequest): Promise<InsertOutcome>;
-  findById(id: number): Promise<Task | null>;
-  list(filter: ListFilter, sort: TaskSort, after: ListPosition | null, limit: number): Promise<Task[]>;
-  update(id: number, changes: TaskChanges, expectedVersion: number | null, now: Date): Promise<UpdateOutcome>;
-  remove(id: number, expectedVersion: number | null): Promise<DeleteOutcome>;
+  insert(owner: number, task: NewTask, now: Date, request?: CreateRequest): Promise<InsertOutcome>;
+  findById(owner: number, id: number): Promise<Task | null>;
+  list(owner: number, filter: ListFilter, sort: TaskSort, after: ListPosition | null, limit: number): Promise<Task[]>;
+  update(
+    owner: number,
+    id: number,
+    changes: TaskChanges,
+    expectedVersion: number | null,
+    now: Date,
+  ): Promise<UpdateOutcome>;
+  remove(owner: number, id: number, expectedVersion: number | null): Promise<DeleteOutcome>;
 }
 
 interface TaskRow {
@@ -144,8 +154,8 @@ class SqlWhere {
   }
 }
 
-function filterWhere(engine: Engine, filter: ListFilter, { statusAsRange = false } = {}): SqlWhere {
-  const where = new SqlWhere();
+function filterWhere(engine: Engine, owner: number, filter: ListFilter, { statusAsRange = false } = {}): SqlWhere {
+  const where = new SqlWhere().add('owner_id = ?', owner);
   // statusAsRange: see listByDue.
   if (filter.status !== 'all' && statusAsRange) where.add('status >= ? AND status <= ?', filter.status, filter.status);
   else if (filter.status !== 'all') where.add('status = ?', filter.status);
@@ -158,14 +168,23 @@ function filterWhere(engine: Engine, filter: ListFilter, { statusAsRange = false
   return where;
 }
 
-/** The one key of the stats batch. */
-const STATS = 'stats';
+interface CountRow {
+  owner_id: number | string;
+  status: TaskStatus;
+  total: number | string;
+  writes: number | string;
+}
+
+const emptyStats = (): ListStats => ({ counts: { open: 0, done: 0 }, version: 0 });
 
 const randomShard = () => Math.floor(Math.random() * COUNT_SHARDS);
 
 /** The status a task has now, its row locked until the transaction ends; null when there is none. */
-async function statusForUpdate(tx: SqlClient, id: number): Promise<TaskStatus | null> {
-  const rows = await tx.query<{ status: TaskStatus }>(`SELECT status FROM tasks WHERE id = ?${tx.lockingRead}`, [id]);
+async function statusForUpdate(tx: SqlClient, owner: number, id: number): Promise<TaskStatus | null> {
+  const rows = await tx.query<{ status: TaskStatus }>(
+    `SELECT status FROM tasks WHERE id = ? AND owner_id = ?${tx.lockingRead}`,
+    [id, owner],
+  );
   return rows[0]?.status ?? null;
 }
 
@@ -175,38 +194,70 @@ async function statusForUpdate(tx: SqlClient, id: number): Promise<TaskStatus | 
  * always updated in the same order ('done' before 'open'), and after the task's own row is
  * locked, so two transactions can never hold them crosswise and deadlock.
  */
-async function recordChange(tx: SqlClient, from: TaskStatus | null, to: TaskStatus | null): Promise<void> {
+async function recordChange(
+  tx: SqlClient,
+  owner: number,
+  from: TaskStatus | null,
+  to: TaskStatus | null,
+): Promise<void> {
   const shard = randomShard();
   const touched = STATUSES.filter((status) => status === from || status === to).sort();
   for (const status of touched) {
     const delta = (status === to ? 1 : 0) - (status === from ? 1 : 0);
-    await tx.execute('UPDATE task_counts SET total = total + ?, writes = writes + 1 WHERE status = ? AND shard = ?', [
-      delta,
-      status,
-      shard,
-    ]);
+    await addToCount(tx, [delta, owner, status, shard]);
   }
+}
+
+/**
+ * A counter row is made by the first write that reaches it, so an account costs no rows until it
+ * writes. Two first writes can race to make it: the loser's INSERT fails on the primary key (only
+ * that statement is undone) and it adds to the row the winner made.
+ */
+async function addToCount(tx: SqlClient, row: [delta: number, owner: number, status: TaskStatus, shard: number]) {
+  const update =
+    'UPDATE task_counts SET total = total + ?, writes = writes + 1 WHERE owner_id = ? AND status = ? AND shard = ?';
+  if ((await tx.execute(update, row)).affectedRows > 0) return;
+  try {
+    await tx.execute('INSERT INTO task_counts (total, owner_id, status, shard, writes) VALUES (?, ?, ?, ?, 1)', row);
+  } catch (error) {
+    if (!isDuplicateKey(error)) throw error;
+    await tx.execute(update, row);
+  }
+}
+
+/**
+ * Gives the first account the tasks made before accounts existed (owner 0), with their counts; run
+ * in the transaction that creates that account.
+ */
+export async function claimUnownedTasks(tx: SqlClient, owner: number): Promise<void> {
+  await tx.execute('UPDATE tasks SET owner_id = ? WHERE owner_id = 0', [owner]);
+  await tx.execute('UPDATE task_counts SET owner_id = ? WHERE owner_id = 0', [owner]);
 }
 
 export function createTaskStore(client: SqlClient): TaskStore {
   // The two reads every page and API call makes, batched across concurrent requests (see batchedReads).
-  const statsReads = batchedReads(async () => new Map([[STATS, await readStatsNow()]]));
-  const readStats = async () => (await statsReads(STATS)) as ListStats;
+  const statsReads = batchedReads(readStatsOf);
+  const readStats = async (owner: number) => (await statsReads(owner)) ?? emptyStats();
 
-  async function readStatsNow(): Promise<ListStats> {
-    const rows = await client.query<{ status: TaskStatus; total: number | string; writes: number | string }>(
-      'SELECT status, SUM(total) AS total, SUM(writes) AS writes FROM task_counts GROUP BY status',
+  async function readStatsOf(owners: number[]): Promise<Map<number, ListStats>> {
+    const placeholders = owners.map(() => '?').join(', ');
+    const rows = await client.query<CountRow>(
+      `SELECT owner_id, status, SUM(total) AS total, SUM(writes) AS writes FROM task_counts
+       WHERE owner_id IN (${placeholders}) GROUP BY owner_id, status`,
+      owners,
     );
-    const counts: StatusCounts = { open: 0, done: 0 };
-    let version = 0;
+    const stats = new Map<number, ListStats>();
     for (const row of rows) {
-      counts[row.status] = Number(row.total);
-      version += Number(row.writes);
+      const owner = Number(row.owner_id);
+      const entry = stats.get(owner) ?? emptyStats();
+      entry.counts[row.status] = Number(row.total);
+      entry.version += Number(row.writes);
+      stats.set(owner, entry);
     }
-    return { counts, version };
+    return stats;
   }
 
-  const readMaintainedCounts = async () => (await readStats()).counts;
+  const readMaintainedCounts = async (owner: number) => (await readStats(owner)).counts;
 
   async function select(where: SqlWhere, orderBy: string, limit: number): Promise<Task[]> {
     // LIMIT travels as a string: MySQL 8's prepared statements reject a JS number sent as DOUBLE.
@@ -215,16 +266,28 @@ export function createTaskStore(client: SqlClient): TaskStore {
     return rows.map(toTask);
   }
 
+  // Batched by id alone (one query for every account's reads); the owner is checked on the row.
   const byIdReads = batchedReads(async (ids: number[]) => {
     const placeholders = ids.map(() => '?').join(', ');
-    const rows = await client.query<TaskRow>(`SELECT ${COLUMNS} FROM tasks WHERE id IN (${placeholders})`, ids);
-    return new Map(rows.map((row) => [Number(row.id), toTask(row)]));
+    const rows = await client.query<TaskRow & { owner_id: number | string }>(
+      `SELECT ${COLUMNS}, owner_id FROM tasks WHERE id IN (${placeholders})`,
+      ids,
+    );
+    return new Map(rows.map((row) => [Number(row.id), { owner: Number(row.owner_id), task: toTask(row) }]));
   });
-  const findById = async (id: number): Promise<Task | null> => (await byIdReads(id)) ?? null;
+  const findById = async (owner: number, id: number): Promise<Task | null> => {
+    const found = await byIdReads(id);
+    return found?.owner === owner ? found.task : null;
+  };
 
   // Undated tasks come after dated ones. Two index range scans instead of ORDER BY (due_date IS NULL),
   // which no index can serve: first the dated tasks, then, if the page has room, the undated ones.
-  async function listByDue(filter: ListFilter, after: ListPosition | null, limit: number): Promise<Task[]> {
+  async function listByDue(
+    owner: number,
+    filter: ListFilter,
+    after: ListPosition | null,
+    limit: number,
+  ): Promise<Task[]> {
     const position = after?.sort === 'due' ? after : null;
     const page: Task[] = [];
     if (position?.due_date !== null) {
@@ -232,13 +295,13 @@ export function createTaskStore(client: SqlClient): TaskStore {
       // first) and skips them all. As a range, the status lets it take the due-date index instead,
       // which starts at the first dated task. (SQLite plans the equality well and the range badly.)
       const statusAsRange = client.engine === 'mysql';
-      const dated = filterWhere(client.engine, filter, { statusAsRange }).add('due_date IS NOT NULL');
+      const dated = filterWhere(client.engine, owner, filter, { statusAsRange }).add('due_date IS NOT NULL');
       if (position)
         dated.add('(due_date > ? OR (due_date = ? AND id > ?))', position.due_date, position.due_date, position.id);
       page.push(...(await select(dated, 'due_date ASC, id ASC', limit)));
     }
     if (page.length < limit) {
-      const undated = filterWhere(client.engine, filter).add('due_date IS NULL');
+      const undated = filterWhere(client.engine, owner, filter).add('due_date IS NULL');
       if (position?.due_date === null) undated.add('id > ?', position.id);
       page.push(...(await select(undated, 'id ASC', limit - page.length)));
     }
@@ -248,9 +311,9 @@ export function createTaskStore(client: SqlClient): TaskStore {
   return {
     readStats,
 
-    async countByStatus(filter) {
-      if (!searchWords(filter.search).length && !filter.priority) return readMaintainedCounts();
-      const where = filterWhere(client.engine, { ...filter, status: 'all' });
+    async countByStatus(owner, filter) {
+      if (!searchWords(filter.search).length && !filter.priority) return readMaintainedCounts(owner);
+      const where = filterWhere(client.engine, owner, { ...filter, status: 'all' });
       const rows = await client.query<{ status: TaskStatus; total: number | string }>(
         `SELECT status, COUNT(*) AS total FROM tasks ${where.toSql()} GROUP BY status`,
         where.params,
@@ -260,15 +323,16 @@ export function createTaskStore(client: SqlClient): TaskStore {
       return counts;
     },
 
-    async insert(task, now, request) {
+    async insert(owner, task, now, request) {
       const stamp = toSqlTimestamp(now);
       try {
         const insertId = await client.transaction(async (tx) => {
           const { insertId } = await tx.execute(
-            `INSERT INTO tasks (title, notes, status, priority, due_date, created_at, updated_at, completed_at, version,
-                              request_key, request_fingerprint)
-             VALUES (?, ?, 'open', ?, ?, ?, ?, NULL, 1, ?, ?)`,
+            `INSERT INTO tasks (owner_id, title, notes, status, priority, due_date, created_at, updated_at, completed_at,
+                              version, request_key, request_fingerprint)
+             VALUES (?, ?, ?, 'open', ?, ?, ?, ?, NULL, 1, ?, ?)`,
             [
+              owner,
               task.title,
               task.notes,
               rankOf(task.priority),
@@ -279,7 +343,7 @@ export function createTaskStore(client: SqlClient): TaskStore {
               request?.fingerprint ?? null,
             ],
           );
-          await recordChange(tx, null, 'open');
+          await recordChange(tx, owner, null, 'open');
           return insertId;
         });
         // Everything the row holds is known here; reading it back would cost a round trip.
@@ -303,8 +367,8 @@ export function createTaskStore(client: SqlClient): TaskStore {
         // reported once the first task is committed, and this read sees it.
         if (!request || !isDuplicateKey(error)) throw error;
         const rows = await client.query<TaskRow & { request_fingerprint: string | null }>(
-          `SELECT ${COLUMNS}, request_fingerprint FROM tasks WHERE request_key = ?`,
-          [request.key],
+          `SELECT ${COLUMNS}, request_fingerprint FROM tasks WHERE owner_id = ? AND request_key = ?`,
+          [owner, request.key],
         );
         const [row] = rows;
         if (!row) throw error;
@@ -314,9 +378,9 @@ export function createTaskStore(client: SqlClient): TaskStore {
 
     findById,
 
-    async list(filter, sort, after, limit) {
-      if (sort === 'due') return listByDue(filter, after, limit);
-      const where = filterWhere(client.engine, filter);
+    async list(owner, filter, sort, after, limit) {
+      if (sort === 'due') return listByDue(owner, filter, after, limit);
+      const where = filterWhere(client.engine, owner, filter);
       // Under a priority filter every row has the same priority, so the priority order is the id order.
       if (sort === 'priority' && !filter.priority) {
         if (after?.sort === 'priority') {
@@ -329,7 +393,7 @@ export function createTaskStore(client: SqlClient): TaskStore {
       return select(where, 'id DESC', limit);
     },
 
-    async update(id, changes, expectedVersion, now) {
+    async update(owner, id, changes, expectedVersion, now) {
       const stamp = toSqlTimestamp(now);
       const assignments: string[] = [];
       const params: SqlValue[] = [];
@@ -351,31 +415,31 @@ export function createTaskStore(client: SqlClient): TaskStore {
       assign('updated_at', stamp);
       assignments.push('version = version + 1');
 
-      const where = new SqlWhere().add('id = ?', id);
+      const where = new SqlWhere().add('id = ?', id).add('owner_id = ?', owner);
       if (expectedVersion !== null) where.add('version = ?', expectedVersion);
       const sql = `UPDATE tasks SET ${assignments.join(', ')} ${where.toSql()}`;
       const affectedRows = await client.transaction(async (tx) => {
-        const before = await statusForUpdate(tx, id);
+        const before = await statusForUpdate(tx, owner, id);
         const { affectedRows } = await tx.execute(sql, [...params, ...where.params]);
-        if (affectedRows > 0 && before) await recordChange(tx, before, changes.status ?? before);
+        if (affectedRows > 0 && before) await recordChange(tx, owner, before, changes.status ?? before);
         return affectedRows;
       });
-      const current = await findById(id);
+      const current = await findById(owner, id);
       if (!current) return { kind: 'missing' };
       return affectedRows === 0 ? { kind: 'conflict', current } : { kind: 'updated', task: current };
     },
 
-    async remove(id, expectedVersion) {
-      const where = new SqlWhere().add('id = ?', id);
+    async remove(owner, id, expectedVersion) {
+      const where = new SqlWhere().add('id = ?', id).add('owner_id = ?', owner);
       if (expectedVersion !== null) where.add('version = ?', expectedVersion);
       const deleted = await client.transaction(async (tx) => {
-        const before = await statusForUpdate(tx, id);
+        const before = await statusForUpdate(tx, owner, id);
         const { affectedRows } = await tx.execute(`DELETE FROM tasks ${where.toSql()}`, where.params);
-        if (affectedRows > 0) await recordChange(tx, before, null);
+        if (affectedRows > 0) await recordChange(tx, owner, before, null);
         return affectedRows > 0;
       });
       if (deleted) return { kind: 'deleted' };
-      const current = await findById(id);
+      const current = await findById(owner, id);
       return current ? { kind: 'conflict', current } : { kind: 'missing' };
     },
   };

@@ -1,5 +1,6 @@
 import { expect } from 'bun:test';
-import type { ErrorBody, Task } from '../../src/tasks/model';
+import type { ErrorBody } from '../../src/http/api-schemas';
+import type { Task } from '../../src/tasks/model';
 
 /**
  * Drives an app in-process through `app.handle(new Request(...))`, the way a client would see it:
@@ -35,9 +36,87 @@ export interface TaskPage {
 
 export const ORIGIN = 'http://localhost';
 
-export function createApiClient(app: Handler) {
+/** An account signed up through the pages, with its session cookie and an API token. */
+export interface Credentials {
+  email: string;
+  password: string;
+  /** The Cookie header a browser signed in as this account sends. */
+  cookie: string;
+  token: string;
+}
+
+export const PASSWORD = 'correct horse battery staple';
+let accountsMade = 0;
+export const uniqueEmail = (label = 'user') => `${label}-${process.pid}-${++accountsMade}@example.test`;
+
+/** The Cookie header that a Set-Cookie of the answer asks for (the session's), or throws. */
+export function sessionCookieOf(response: Response): string {
+  const cookie = response.headers.getSetCookie().find((line) => /^(__Host-)?tm_session=[^;]+/.test(line));
+  if (!cookie) throw new Error(`no session cookie in the answer (${response.status})`);
+  return cookie.split(';')[0] as string;
+}
+
+/** Signs up through the sign-up form, then makes an API token with the session. */
+export async function signUp(app: Handler, email = uniqueEmail(), password = PASSWORD): Promise<Credentials> {
+  const form = new URLSearchParams({ email, password }).toString();
+  const signedUp = await app.handle(
+    new Request(`${ORIGIN}/signup`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: form,
+    }),
+  );
+  if (signedUp.status !== 303)
+    throw new Error(`signing up ${email} answered ${signedUp.status}: ${await signedUp.text()}`);
+  const cookie = sessionCookieOf(signedUp);
+  const made = await app.handle(
+    new Request(`${ORIGIN}/api/tokens`, {
+      method: 'POST',
+      headers: { cookie, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'tests' }),
+    }),
+  );
+  if (made.status !== 201) throw new Error(`making a token answered ${made.status}: ${await made.text()}`);
+  const { token } = (await made.json()) as { token: string };
+  return { email, password, cookie, token };
+}
+
+export interface ClientOptions {
+  /**
+   * Whose requests these are: an account's (sent with its API token), or nobody's (no credentials
+   * at all). By default a new account is signed up on the first request.
+   */
+  as?: Credentials | 'nobody';
+}
+
+/**
+ * Sends what a real client of that path sends: a script its token to /api, a browser its session
+ * cookie to pages (beside any cookie the test sets). A test that sends its own credentials keeps them.
+ */
+function signInHeaders(headers: Headers, path: string, { token, cookie }: Credentials): void {
+  if (headers.has('authorization')) return;
+  const existing = headers.get('cookie');
+  if (existing?.includes('tm_session=')) return;
+  if (path.startsWith('/api/')) {
+    if (!existing) headers.set('authorization', `Bearer ${token}`);
+    return;
+  }
+  headers.set('cookie', existing ? `${existing}; ${cookie}` : cookie);
+}
+
+export function createApiClient(app: Handler, { as }: ClientOptions = {}) {
+  let credentials: Promise<Credentials | null> | undefined =
+    as === 'nobody' ? Promise.resolve(null) : as ? Promise.resolve(as) : undefined;
+  /** The account this client acts as (signed up on first use unless given). */
+  const account = () => {
+    credentials ??= signUp(app);
+    return credentials;
+  };
+
   async function send<Body = unknown>(method: string, path: string, options: SendOptions = {}): Promise<Reply<Body>> {
     const headers = new Headers(options.headers);
+    const signedIn = await account();
+    if (signedIn) signInHeaders(headers, path, signedIn);
     let body = options.body;
     if (options.json !== undefined) {
       body = JSON.stringify(options.json);
@@ -86,6 +165,11 @@ export function createApiClient(app: Handler) {
   }
 
   return {
+    account: async () => {
+      const signedIn = await account();
+      if (!signedIn) throw new Error('this client acts as nobody');
+      return signedIn;
+    },
     send,
     get: <Body = unknown>(path: string, headers?: Record<string, string>) => send<Body>('GET', path, { headers }),
     post: <Body = unknown>(path: string, options?: SendOptions) => send<Body>('POST', path, options),

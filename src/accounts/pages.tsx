@@ -1,0 +1,311 @@
+/** @jsxImportSource @kitajs/html */
+import { Elysia, t } from 'elysia';
+import { SettingsPage, SignInPage, SignUpPage } from '../../components/account-pages';
+import type { PageAssets } from '../../components/layout';
+import { arrivedOverHttps, clientAddress } from '../http/client-address';
+import { sameOriginForms } from '../http/csrf';
+import { type Flash, setFlash, takeFlash } from '../http/flash';
+import { page, redirect } from '../http/html';
+import { localPath } from '../http/local-path';
+import { readFormBody } from '../http/request-body';
+import {
+  type ErrorDetail,
+  InvalidInputError,
+  NotFoundError,
+  SignUpClosedError,
+  TooManyAttemptsError,
+  WrongCredentialsError,
+} from '../lib/domain-errors';
+import { type PageAuthentication, signInUrl } from './gate';
+import type { Account } from './model';
+import type { AccountService } from './service';
+import { clearedSessionCookies, sessionCookie, sessionIdOf } from './session-cookie';
+
+/**
+ * Sign-up, sign-in, sign-out and the settings page (API tokens, password, sessions). Plain forms
+ * that work without JavaScript: POST, then 303 on success; on a refusal the same form again with
+ * the user's email (never the password) and the message at the field, or one generic message.
+ */
+
+type Headers = Record<string, string | undefined>;
+type Server = { requestIP(request: Request): { address: string } | null } | null;
+type FlashCookie = Parameters<typeof takeFlash>[0];
+
+/** What the routes need to know about the connection, to rate-limit by address and mark cookies Secure. */
+export interface ClientFacts {
+  addressOf(request: Request, server: Server, headers: Headers): string | undefined;
+  overHttps(request: Request, server: Server, headers: Headers): boolean;
+}
+
+export function clientFacts(proxies: Parameters<typeof clientAddress>[2]): ClientFacts {
+  const peerOf = (request: Request, server: Server) => server?.requestIP(request)?.address;
+  return {
+    addressOf: (request, server, headers) =>
+      clientAddress(peerOf(request, server), headers['x-forwarded-for'] ?? null, proxies),
+    overHttps: (request, server, headers) =>
+      arrivedOverHttps(peerOf(request, server), headers['x-forwarded-proto'] ?? null, proxies),
+  };
+}
+
+interface AccountPagesOptions {
+  accounts: AccountService;
+  assets: PageAssets;
+  clients: ClientFacts;
+  authentication: PageAuthentication;
+  /** How long the browser keeps the session cookie: the session's absolute expiry. */
+  sessionMaxMs: number;
+}
+
+// Every field optional and any extra field ignored: what is wrong is said at the field, in words.
+const CredentialsForm = t.Object(
+  { email: t.Optional(t.String()), password: t.Optional(t.String()), return_to: t.Optional(t.String()) },
+  { additionalProperties: true },
+);
+const TokenForm = t.Object({ name: t.Optional(t.String()) }, { additionalProperties: true });
+const PasswordForm = t.Object(
+  { current_password: t.Optional(t.String()), new_password: t.Optional(t.String()) },
+  { additionalProperties: true },
+);
+const ReturnQuery = t.Object({ return_to: t.Optional(t.String()) }, { additionalProperties: true });
+const TokenParams = t.Object({ id: t.String({ pattern: '^[1-9][0-9]{0,14}$' }) });
+const hidden = { detail: { hide: true } };
+const formOf = <T,>(body: T) => ({
+  parse: ({ request }: { request: Request }) => readFormBody(request),
+  body,
+  ...hidden,
+});
+
+const capitalise = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
+
+/** Field errors as a form shows them, beside each field; `rename` maps the service's names to the form's. */
+function fieldErrors(details: ErrorDetail[], rename: Record<string, string> = {}): Record<string, string> {
+  const errors: Record<string, string> = {};
+  for (const { field, message } of details) errors[rename[field] ?? field] ??= capitalise(message);
+  return errors;
+}
+
+/** The fields a sign-in or sign-up form must not leave empty. */
+function missingCredentials(email: string, password: string): Record<string, string> {
+  const errors: Record<string, string> = {};
+  if (!email.trim()) errors.email = 'Enter your email';
+  if (!password) errors.password = 'Enter your password';
+  return errors;
+}
+
+/** A redirect that also sets (or clears) cookies. */
+function redirectWithCookies(location: string, cookies: string[]): Response {
+  const response = redirect(location);
+  for (const cookie of cookies) response.headers.append('set-cookie', cookie);
+  return response;
+}
+
+/** A form refused: 401 for wrong credentials, 429 (with Retry-After) for too many, 422 for bad input. */
+function refusal(error: unknown, rename: Record<string, string> = {}) {
+  if (error instanceof WrongCredentialsError) return { status: 401, alert: error.message, errors: {} };
+  if (error instanceof TooManyAttemptsError)
+    return { status: 429, alert: error.message, errors: {}, retryAfter: error.retryAfterSeconds };
+  if (error instanceof InvalidInputError) return { status: 422, errors: fieldErrors(error.details, rename) };
+  throw error;
+}
+
+const withRetryAfter = (refused: { status: number; retryAfter?: number }) => ({
+  status: refused.status,
+  headers: refused.retryAfter ? { 'retry-after': String(refused.retryAfter) } : undefined,
+});
+
+export function createAccountPages({ accounts, assets, clients, authentication, sessionMaxMs }: AccountPagesOptions) {
+  type Credentials = typeof CredentialsForm.static;
+  const valuesOf = (body: Credentials) => ({ email: body.email ?? '', returnTo: localPath(body.return_to) });
+
+  const signedIn = (sessionId: string, returnTo: string, overHttps: boolean) =>
+    redirectWithCookies(returnTo, [sessionCookie(sessionId, overHttps, sessionMaxMs)]);
+
+  const signInPage = (values: { email: string; returnTo: string }, extra: Partial<Parameters<typeof SignInPage>[0]>) =>
+    accounts
+      .signUpAllowed()
+      .then((signupOpen) => (
+        <SignInPage assets={assets} values={values} errors={{}} signupOpen={signupOpen} {...extra} />
+      ));
+
+  const publicPages = new Elysia({ name: 'account-pages' })
+    .use(sameOriginForms())
+    .get(
+      '/signup',
+      async ({ query }) => {
+        const values = { email: '', returnTo: localPath(query.return_to) };
+        const open = await accounts.signUpAllowed();
+        const form = <SignUpPage assets={assets} values={values} errors={{}} signupClosed={!open} />;
+        return page(form, { status: open ? 200 : 403 });
+      },
+      { query: ReturnQuery, ...hidden },
+    )
+    .post(
+      '/signup',
+      async ({ body, headers, request, server }) => {
+        const values = valuesOf(body);
+        const password = body.password ?? '';
+        const missing = missingCredentials(values.email, password);
+        if (Object.keys(missing).length)
+          return page(<SignUpPage assets={assets} values={values} errors={missing} />, { status: 422 });
+        try {
+          const address = clients.addressOf(request, server, headers);
+          const { sessionId } = await accounts.signUp(values.email, password, address);
+          return signedIn(sessionId, values.returnTo, clients.overHttps(request, server, headers));
+        } catch (error) {
+          if (error instanceof SignUpClosedError)
+            return page(<SignUpPage assets={assets} values={values} errors={{}} signupClosed />, { status: 403 });
+          const refused = refusal(error);
+          const form = <SignUpPage assets={assets} values={values} errors={refused.errors} alert={refused.alert} />;
+          return page(form, withRetryAfter(refused));
+        }
+      },
+      formOf(CredentialsForm),
+    )
+    .get(
+      '/signin',
+      async ({ query, cookie }) => {
+        const flash = takeFlash(cookie.flash as FlashCookie);
+        const values = { email: '', returnTo: localPath(query.return_to) };
+        const messages = flash?.kind === 'alert' ? { alert: flash.text } : { flash: flash?.text };
+        return page(await signInPage(values, messages));
+      },
+      { query: ReturnQuery, ...hidden },
+    )
+    .post(
+      '/signin',
+      async ({ body, headers, request, server }) => {
+        const values = valuesOf(body);
+        const password = body.password ?? '';
+        const missing = missingCredentials(values.email, password);
+        if (Object.keys(missing).length) return page(await signInPage(values, { errors: missing }), { status: 422 });
+        try {
+          const address = clients.addressOf(request, server, headers);
+          const previous = sessionIdOf(headers.cookie);
+          const { sessionId } = await accounts.signIn(values.email, password, address, previous);
+          return signedIn(sessionId, values.returnTo, clients.overHttps(request, server, headers));
+        } catch (error) {
+          const refused = refusal(error);
+          return page(await signInPage(values, refused), withRetryAfter(refused));
+        }
+      },
+      formOf(CredentialsForm),
+    )
+    .post(
+      '/signout',
+      async ({ headers }) => {
+        const sessionId = sessionIdOf(headers.cookie);
+        if (sessionId) await accounts.signOut(sessionId);
+        return redirectWithCookies('/signin', clearedSessionCookies());
+      },
+      { ...hidden },
+    );
+
+  return publicPages.use(createSettingsPages({ accounts, assets, clients, authentication, sessionMaxMs }));
+}
+
+/** The signed-in account's own settings: API tokens, password, sessions. */
+function createSettingsPages({ accounts, assets, clients, authentication }: AccountPagesOptions) {
+  interface SettingsState {
+    account: Account;
+    newToken?: { name: string; token: string };
+    tokenErrors?: Record<string, string>;
+    tokenName?: string;
+    passwordErrors?: Record<string, string>;
+    flash?: string;
+    alert?: string;
+  }
+
+  async function settingsPage(state: SettingsState, status = 200, headers?: Record<string, string>) {
+    const tokens = await accounts.listTokens(state.account.id);
+    const view = (
+      <SettingsPage
+        assets={assets}
+        account={state.account}
+        tokens={tokens}
+        newToken={state.newToken}
+        tokenForm={{ values: { name: state.tokenName ?? '' }, errors: state.tokenErrors ?? {} }}
+        passwordForm={{ errors: state.passwordErrors ?? {} }}
+        flash={state.flash}
+        alert={state.alert}
+      />
+    );
+    // A page that shows a new token must never be stored by a browser or a proxy.
+    const response = page(view, { status, headers });
+    if (state.newToken) response.headers.set('cache-control', 'no-store');
+    return response;
+  }
+
+  const backToSettings = (cookie: FlashCookie, message: Flash, request: Request, server: Server, headers: Headers) => {
+    setFlash(cookie, message, clients.overHttps(request, server, headers));
+    return redirect('/settings');
+  };
+
+  return new Elysia({ name: 'settings-pages' })
+    .use(sameOriginForms())
+    .use(authentication)
+    .get(
+      '/settings',
+      ({ account, cookie }) => {
+        const flash = takeFlash(cookie.flash as FlashCookie);
+        return settingsPage({ account, [flash?.kind === 'alert' ? 'alert' : 'flash']: flash?.text });
+      },
+      hidden,
+    )
+    .post(
+      '/settings/tokens',
+      async ({ account, body }) => {
+        const name = body.name ?? '';
+        try {
+          const created = await accounts.createToken(account.id, name);
+          const flash = `Created the token “${created.name}”.`;
+          return await settingsPage({ account, newToken: { name: created.name, token: created.token }, flash }, 201);
+        } catch (error) {
+          if (!(error instanceof InvalidInputError)) throw error;
+          return settingsPage({ account, tokenName: name, tokenErrors: fieldErrors(error.details) }, 422);
+        }
+      },
+      formOf(TokenForm),
+    )
+    .post(
+      '/settings/tokens/:id/revoke',
+      async ({ account, params, cookie, request, server, headers }) => {
+        const flash = cookie.flash as FlashCookie;
+        try {
+          await accounts.revokeToken(account.id, Number(params.id));
+          return backToSettings(flash, { kind: 'status', text: 'Token revoked.' }, request, server, headers);
+        } catch (error) {
+          if (!(error instanceof NotFoundError)) throw error;
+          const text = 'That token no longer exists.';
+          return backToSettings(flash, { kind: 'alert', text }, request, server, headers);
+        }
+      },
+      { params: TokenParams, ...formOf(t.Object({}, { additionalProperties: true })) },
+    )
+    .post(
+      '/settings/password',
+      async ({ account, sessionId, body, cookie, request, server, headers }) => {
+        try {
+          await accounts.changePassword(account.id, body.current_password ?? '', body.new_password ?? '', sessionId);
+          const text = 'Password changed. Every other browser was signed out.';
+          return backToSettings(cookie.flash as FlashCookie, { kind: 'status', text }, request, server, headers);
+        } catch (error) {
+          const refused = refusal(error, { password: 'new_password', current: 'current_password' });
+          const passwordErrors =
+            error instanceof WrongCredentialsError
+              ? { current_password: 'Current password is incorrect' }
+              : refused.errors;
+          const { status, headers: retry } = withRetryAfter(refused);
+          return settingsPage({ account, passwordErrors, alert: refused.alert }, status, retry);
+        }
+      },
+      formOf(PasswordForm),
+    )
+    .post(
+      '/settings/sign-out-everywhere',
+      async ({ account }) => {
+        await accounts.signOutEverywhere(account.id);
+        return redirectWithCookies(signInUrl('/'), clearedSessionCookies());
+      },
+      formOf(t.Object({}, { additionalProperties: true })),
+    );
+}
