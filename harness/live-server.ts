@@ -66,7 +66,7 @@ export async function startLiveServer(env: Record<string, string> = {}): Promise
 
   for (let attempt = 0; attempt < 200; attempt++) {
     if (server.exitCode !== null) break;
-    const response = await fetch(`${origin}/api/tasks?limit=1`).catch(() => undefined);
+    const response = await fetch(`${origin}/health/live`).catch(() => undefined);
     if (response?.ok) {
       return {
         origin,
@@ -92,9 +92,59 @@ export type TaskInput = {
 
 export type TaskChange = Partial<TaskInput & { status: Task['status'] }>;
 
-/** Reads and writes tasks through the JSON API, to set up state and to check what was stored. */
-export function createLiveApi(origin: string) {
-  async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
+/** An account signed up on a live server: its password, a session cookie and an API token. */
+export interface LiveAccount {
+  email: string;
+  password: string;
+  /** `name=value` of the session cookie, for a Cookie header or a browser context. */
+  cookie: string;
+  cookieName: string;
+  sessionId: string;
+  token: string;
+}
+
+let liveAccounts = 0;
+
+/** Signs up through the sign-up form as a browser would, then makes an API token with that session. */
+export async function signUpLive(
+  origin: string,
+  email = `user-${process.pid}-${++liveAccounts}@example.test`,
+  password = 'correct horse battery staple',
+): Promise<LiveAccount> {
+  const signedUp = await fetch(`${origin}/signup`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ email, password }),
+    redirect: 'manual',
+  });
+  const setCookie = signedUp.headers.getSetCookie().find((line) => /^(__Host-)?tm_session=/.test(line));
+  if (signedUp.status !== 303 || !setCookie)
+    throw new Error(`signing up ${email} answered ${signedUp.status}: ${await signedUp.text()}`);
+  const cookie = setCookie.split(';')[0] as string;
+  const [cookieName = '', sessionId = ''] = cookie.split('=');
+  const made = await fetch(`${origin}/api/tokens`, {
+    method: 'POST',
+    headers: { cookie, 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'harness' }),
+  });
+  if (made.status !== 201) throw new Error(`making a token answered ${made.status}: ${await made.text()}`);
+  const { token } = (await made.json()) as { token: string };
+  return { email, password, cookie, cookieName, sessionId, token };
+}
+
+/**
+ * Reads and writes tasks through the JSON API, to set up state and to check what was stored: as
+ * the account given, or as one signed up on first use.
+ */
+export function createLiveApi(origin: string, as?: LiveAccount) {
+  let signedIn: Promise<LiveAccount> | undefined = as ? Promise.resolve(as) : undefined;
+  const account = () => {
+    signedIn ??= signUpLive(origin);
+    return signedIn;
+  };
+
+  async function call(method: string, path: string, body?: unknown, extraHeaders: Record<string, string> = {}) {
+    const headers = { authorization: `Bearer ${(await account()).token}`, ...extraHeaders };
     const response = await fetch(`${origin}${path}`, {
       method,
       headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
@@ -125,6 +175,8 @@ export function createLiveApi(origin: string) {
   }
 
   return {
+    /** The account this client acts as. */
+    account,
     call,
     /** Every task, newest first (the API's default order), across all pages. */
     list,
