@@ -1,4 +1,4 @@
-import { type TLiteral, type TSchema, type TUnion, Type } from '@sinclair/typebox';
+import { type TLiteral, type TUnion, Type } from '@sinclair/typebox';
 import { type Static, t } from 'elysia';
 // The schemas below check `date` and `date-time` with our strict checks, registered there.
 import '../http/formats';

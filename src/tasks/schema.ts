@@ -1,6 +1,7 @@
 import type { Migration } from '../db/migrations';
 import type { SqlClient } from '../db/sql-client';
 import { COUNT_SHARDS, NOTES_MAX, STATUSES, TITLE_MAX } from './model';
+import { countRowsOf } from './store';
 
 /**
  * The tasks' tables (DDL), as versioned migrations for the runner in src/db/migrations.ts.
@@ -246,31 +247,36 @@ export const TASK_MIGRATIONS: readonly Migration[] = [
 
 /**
  * Rebuilds task_counts from the tasks themselves: after bulk changes made outside the app (a seed,
- * a manual DELETE), which the maintained counts cannot see. One row per owner and status; the
- * store adds the other shards as writes reach them.
+ * a manual DELETE), which the maintained counts cannot see. Every owner gets all its counter rows.
  */
 export async function rebuildTaskCounts(client: SqlClient): Promise<void> {
   await client.transaction(async (tx) => {
     // Each owner's list version must only ever grow: a cache keyed by it would otherwise meet old keys.
-    const before = await tx.query<{ owner_id: number | string; writes: number | string | null }>(
+    const versions = await tx.query<{ owner_id: number | string; writes: number | string | null }>(
       'SELECT owner_id, SUM(writes) AS writes FROM task_counts GROUP BY owner_id',
     );
-    await tx.execute('DELETE FROM task_counts');
-    await tx.execute(
-      `INSERT INTO task_counts (owner_id, status, shard, total, writes)
-       SELECT owner_id, status, 0, COUNT(*), 0 FROM tasks GROUP BY owner_id, status`,
+    const totals = await tx.query<{ owner_id: number | string; status: string; total: number | string }>(
+      'SELECT owner_id, status, COUNT(*) AS total FROM tasks GROUP BY owner_id, status',
     );
-    for (const { owner_id, writes } of before) {
-      const version = [Number(writes ?? 0) + 1, Number(owner_id), STATUSES[0]] as const;
-      const { affectedRows } = await tx.execute(
-        'UPDATE task_counts SET writes = ? WHERE owner_id = ? AND status = ? AND shard = 0',
-        version,
-      );
-      if (affectedRows === 0)
-        await tx.execute(
-          'INSERT INTO task_counts (writes, owner_id, status, shard, total) VALUES (?, ?, ?, 0, 0)',
-          version,
-        );
+    await tx.execute('DELETE FROM task_counts');
+    const owners = new Set([...versions, ...totals].map((row) => Number(row.owner_id)));
+    for (const owner of owners) {
+      const { sql, params } = countRowsOf(owner);
+      await tx.execute(sql, params);
+    }
+    for (const { owner_id, status, total } of totals) {
+      await tx.execute('UPDATE task_counts SET total = ? WHERE owner_id = ? AND status = ? AND shard = 0', [
+        Number(total),
+        Number(owner_id),
+        status,
+      ]);
+    }
+    for (const { owner_id, writes } of versions) {
+      await tx.execute('UPDATE task_counts SET writes = ? WHERE owner_id = ? AND status = ? AND shard = 0', [
+        Number(writes ?? 0) + 1,
+        Number(owner_id),
+        STATUSES[0],
+      ]);
     }
   });
 }

@@ -209,9 +209,9 @@ async function recordChange(
 }
 
 /**
- * A counter row is made by the first write that reaches it, so an account costs no rows until it
- * writes. Two first writes can race to make it: the loser's INSERT fails on the primary key (only
- * that statement is undone) and it adds to the row the winner made.
+ * Adds to a counter row, which ownerCounts made. Should it be missing all the same (task_counts was
+ * rebuilt meanwhile), it is made here; a race to make it is lost on the primary key (only that
+ * statement is undone), and the loser adds to the row the winner made.
  */
 async function addToCount(tx: SqlClient, row: [delta: number, owner: number, status: TaskStatus, shard: number]) {
   const update =
@@ -231,10 +231,42 @@ async function addToCount(tx: SqlClient, row: [delta: number, owner: number, sta
  */
 export async function claimUnownedTasks(tx: SqlClient, owner: number): Promise<void> {
   await tx.execute('UPDATE tasks SET owner_id = ? WHERE owner_id = 0', [owner]);
+  // A new account has written nothing, so any counter rows it has hold zeros: owner 0's replace them.
+  await tx.execute('DELETE FROM task_counts WHERE owner_id = ?', [owner]);
   await tx.execute('UPDATE task_counts SET owner_id = ? WHERE owner_id = 0', [owner]);
 }
 
+/** Every counter row of an owner, at zero: one multi-row INSERT (see ownerCounts). */
+export function countRowsOf(owner: number): { sql: string; params: SqlValue[] } {
+  const rows = STATUSES.flatMap((status) => Array.from({ length: COUNT_SHARDS }, (_, shard) => [owner, status, shard]));
+  return {
+    sql: `INSERT INTO task_counts (owner_id, status, shard, total, writes) VALUES ${rows.map(() => '(?, ?, ?, 0, 0)').join(', ')}`,
+    params: rows.flat(),
+  };
+}
+
+/**
+ * Makes sure an owner's counter rows exist before a write transaction updates one. Made inside it
+ * on first use, two transactions could each lock the gap where the row belongs and then wait for
+ * the other's insert (a deadlock on InnoDB); made here, in a statement of their own, they cannot.
+ * Each process asks once per owner; an instance that loses the race finds them made (a duplicate).
+ */
+function ownerCounts(client: SqlClient) {
+  const made = new Set<number>();
+  return async (owner: number): Promise<void> => {
+    if (made.has(owner)) return;
+    const { sql, params } = countRowsOf(owner);
+    try {
+      await client.execute(sql, params);
+    } catch (error) {
+      if (!isDuplicateKey(error)) throw error;
+    }
+    made.add(owner);
+  };
+}
+
 export function createTaskStore(client: SqlClient): TaskStore {
+  const ensureCounts = ownerCounts(client);
   // The two reads every page and API call makes, batched across concurrent requests (see batchedReads).
   const statsReads = batchedReads(readStatsOf);
   const readStats = async (owner: number) => (await statsReads(owner)) ?? emptyStats();
@@ -324,6 +356,7 @@ export function createTaskStore(client: SqlClient): TaskStore {
     },
 
     async insert(owner, task, now, request) {
+      await ensureCounts(owner);
       const stamp = toSqlTimestamp(now);
       try {
         const insertId = await client.transaction(async (tx) => {
@@ -394,6 +427,7 @@ export function createTaskStore(client: SqlClient): TaskStore {
     },
 
     async update(owner, id, changes, expectedVersion, now) {
+      await ensureCounts(owner);
       const stamp = toSqlTimestamp(now);
       const assignments: string[] = [];
       const params: SqlValue[] = [];
@@ -430,6 +464,7 @@ export function createTaskStore(client: SqlClient): TaskStore {
     },
 
     async remove(owner, id, expectedVersion) {
+      await ensureCounts(owner);
       const where = new SqlWhere().add('id = ?', id).add('owner_id = ?', owner);
       if (expectedVersion !== null) where.add('version = ?', expectedVersion);
       const deleted = await client.transaction(async (tx) => {

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, test } from 'bun:test';
 import mysql from 'mysql2/promise';
 import { createTestMysqlDatabase } from '../../harness/mariadb';
-import { createApp } from '../../src/app';
+import { APP_MIGRATIONS, createApp } from '../../src/app';
 import { loadConfig } from '../../src/config';
 import { migrate } from '../../src/db/migrations';
 import { openMysql, tlsOptions } from '../../src/db/mysql';
@@ -9,9 +9,12 @@ import { openDatabase } from '../../src/db/open-database';
 import { DatabaseUnavailableError, type SqlClient, type SqlValue } from '../../src/db/sql-client';
 import { openSqlite } from '../../src/db/sqlite';
 import { createLogger } from '../../src/lib/logger';
-import { TASK_MIGRATIONS } from '../../src/tasks/schema';
 import { createTaskStore } from '../../src/tasks/store';
 import { databaseConfig, ENGINES } from '../support/databases';
+
+const ALL_VERSIONS = APP_MIGRATIONS.map((migration) => migration.version).sort((a, b) => a - b);
+// Rows inserted straight into the table belong to no account (owner 0), as before accounts existed.
+const UNOWNED = 0;
 
 const cleanups: (() => Promise<void>)[] = [];
 afterAll(async () => {
@@ -32,21 +35,16 @@ for (const engine of ENGINES) {
         await client.close();
         await drop();
       });
-      expect(await migrate(client, TASK_MIGRATIONS)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
-      expect(await migrate(client, TASK_MIGRATIONS)).toEqual([]);
+      expect(await migrate(client, APP_MIGRATIONS)).toEqual(ALL_VERSIONS);
+      expect(await migrate(client, APP_MIGRATIONS)).toEqual([]);
       const ledger = await client.query<{ version: number; name: string }>(
         'SELECT version, name FROM schema_migrations ORDER BY version',
       );
-      expect(ledger.map((row) => [Number(row.version), row.name])).toEqual([
-        [1, 'create tasks'],
-        [2, 'idempotency keys for creates'],
-        [3, 'maintained task counts'],
-        [4, 'full-text search'],
-        [5, 'a version for the task list'],
-        [6, 'every table in utf8mb4_unicode_ci'],
-        [7, 'idempotency keys compared byte for byte'],
-        [8, 'what each idempotency key was used for'],
-      ]);
+      expect(ledger.map((row) => [Number(row.version), row.name])).toEqual(
+        APP_MIGRATIONS.map((migration) => [migration.version, migration.name]).sort(
+          ([a], [b]) => Number(a) - Number(b),
+        ),
+      );
     });
 
     test('two instances starting at the same moment apply each migration exactly once', async () => {
@@ -61,10 +59,12 @@ for (const engine of ENGINES) {
       const instances = [start(), start(), start()];
       const outputs = await Promise.all(instances.map((instance) => new Response(instance.stdout).text()));
       expect(await Promise.all(instances.map((instance) => instance.exited))).toEqual([0, 0, 0]);
-      expect(outputs.flatMap((output) => JSON.parse(output)).sort()).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+      expect(outputs.flatMap((output) => JSON.parse(output)).sort((a: number, b: number) => a - b)).toEqual(
+        ALL_VERSIONS,
+      );
       const client = openRaw(url);
       cleanups.push(() => client.close());
-      expect(await migrate(client, TASK_MIGRATIONS)).toEqual([]);
+      expect(await migrate(client, APP_MIGRATIONS)).toEqual([]);
     });
   });
 }
@@ -93,13 +93,13 @@ const LIST_QUERIES = [
 
 describe('list queries are served by an index, never a sort of the whole table', () => {
   test('on sqlite (EXPLAIN QUERY PLAN uses no temp b-tree for ORDER BY)', async () => {
-    const client = await openDatabase({ engine: 'sqlite', path: ':memory:' }, TASK_MIGRATIONS);
+    const client = await openDatabase({ engine: 'sqlite', path: ':memory:' }, APP_MIGRATIONS);
     cleanups.push(() => client.close());
     const log: { sql: string; params: readonly SqlValue[] }[] = [];
     const store = createTaskStore(recording(client, log));
     for (const query of LIST_QUERIES) {
       const filter = { status: query.status, ...('priority' in query ? { priority: query.priority } : {}) };
-      await store.list(filter, query.sort, null, 51);
+      await store.list(UNOWNED, filter, query.sort, null, 51);
     }
     expect(log.length).toBeGreaterThanOrEqual(LIST_QUERIES.length);
     const sorted = [];
@@ -114,7 +114,7 @@ describe('list queries are served by an index, never a sort of the whole table',
 
   test('on mysql with 20,000 tasks (EXPLAIN shows an index and no filesort)', async () => {
     const { url, drop } = await createTestMysqlDatabase();
-    const client = await openDatabase(databaseConfig(url), TASK_MIGRATIONS);
+    const client = await openDatabase(databaseConfig(url), APP_MIGRATIONS);
     cleanups.push(async () => {
       await client.close();
       await drop();
@@ -132,7 +132,7 @@ describe('list queries are served by an index, never a sort of the whole table',
     const store = createTaskStore(recording(client, log));
     for (const query of LIST_QUERIES) {
       const filter = { status: query.status, ...('priority' in query ? { priority: query.priority } : {}) };
-      await store.list(filter, query.sort, null, 51);
+      await store.list(UNOWNED, filter, query.sort, null, 51);
     }
     const unserved = [];
     for (const { sql, params } of log) {
@@ -149,7 +149,7 @@ describe('the mysql pool', () => {
     const base = databaseConfig(url);
     if (base.engine !== 'mysql') throw new Error('expected mysql');
     const client = openMysql({ ...base, poolSize: size, queueLimit, acquireTimeoutMs });
-    await migrate(client, TASK_MIGRATIONS);
+    await migrate(client, APP_MIGRATIONS);
     cleanups.push(async () => {
       await client.close();
       await drop();
@@ -271,7 +271,10 @@ describe('the mysql pool', () => {
     const client = openMysql(config.database);
     cleanups.push(() => client.close());
     const app = createApp({ db: client, logger: createLogger('error', () => {}) });
-    const response = await app.handle(new Request('http://localhost/api/tasks'));
+    // A script with a token: checking it needs the database, which cannot answer.
+    const token = `tm_${'a'.repeat(43)}`;
+    const request = new Request('http://localhost/api/tasks', { headers: { authorization: `Bearer ${token}` } });
+    const response = await app.handle(request);
     expect(response.status).toBe(503);
     expect(response.headers.get('retry-after')).toBe('5');
     expect(await response.json()).toMatchObject({ error: 'database_unavailable' });
@@ -305,6 +308,6 @@ describe('the mysql pool', () => {
     cleanups.push(drop);
     // The local test server speaks no TLS: a TLS-configured client must refuse it, not fall back.
     const config = loadConfig({ DATABASE_URL: url, DB_TLS: 'rds' });
-    await expect(openDatabase(config.database, TASK_MIGRATIONS)).rejects.toThrow();
+    await expect(openDatabase(config.database, APP_MIGRATIONS)).rejects.toThrow();
   });
 });

@@ -3,7 +3,7 @@ import { type App, createApp } from '../../src/app';
 import { createLogger } from '../../src/lib/logger';
 import type { Task } from '../../src/tasks/model';
 import { ENGINES, openTestDatabase, type TestDatabase } from '../support/databases';
-import { createApiClient, ORIGIN } from '../support/http';
+import { createApiClient, ORIGIN, signedInHeaders } from '../support/http';
 
 /**
  * A retried create (nginx failing over, a client retrying) must not make a second task; a key
@@ -22,11 +22,14 @@ for (const engine of ENGINES) {
     });
     afterAll(() => database.cleanup());
 
-    const send = (key: string | undefined, body: Record<string, unknown>) =>
+    const send = async (key: string | undefined, body: Record<string, unknown>) =>
       app.handle(
         new Request(`${ORIGIN}/api/tasks`, {
           method: 'POST',
-          headers: { 'content-type': 'application/json', ...(key ? { 'idempotency-key': key } : {}) },
+          headers: await signedInHeaders(app, '/api/tasks', {
+            'content-type': 'application/json',
+            ...(key ? { 'idempotency-key': key } : {}),
+          }),
           body: JSON.stringify(body),
         }),
       );
@@ -138,11 +141,15 @@ for (const engine of ENGINES) {
       expect(await tasksWithTitle('Old task, sent differently')).toEqual([]);
     });
 
-    const postForm = (key: string, body: string, headers: Record<string, string> = {}) =>
+    const postForm = async (key: string, body: string, headers: Record<string, string> = {}) =>
       app.handle(
         new Request(`${ORIGIN}/tasks`, {
           method: 'POST',
-          headers: { 'content-type': 'application/x-www-form-urlencoded', 'idempotency-key': key, ...headers },
+          headers: await signedInHeaders(app, '/tasks', {
+            'content-type': 'application/x-www-form-urlencoded',
+            'idempotency-key': key,
+            ...headers,
+          }),
           body,
         }),
       );

@@ -48,11 +48,14 @@ const SWAGGER_UI_DIST = `${import.meta.dir}/../../node_modules/swagger-ui-dist`;
 
 /** What a client must be able to read in the document for each operation, beyond what the routes declare. */
 const REQUIRED_STATUSES: Record<string, string[]> = {
-  'get /api/tasks': ['200', '422', '503'],
-  'post /api/tasks': ['201', '400', '413', '415', '422', '503'],
-  'get /api/tasks/{id}': ['200', '404', '422', '503'],
-  'patch /api/tasks/{id}': ['200', '400', '404', '412', '413', '415', '422', '503'],
-  'delete /api/tasks/{id}': ['204', '404', '412', '422', '503'],
+  'get /api/tasks': ['200', '401', '422', '503'],
+  'post /api/tasks': ['201', '400', '401', '413', '415', '422', '503'],
+  'get /api/tasks/{id}': ['200', '401', '404', '422', '503'],
+  'patch /api/tasks/{id}': ['200', '400', '401', '404', '412', '413', '415', '422', '503'],
+  'delete /api/tasks/{id}': ['204', '401', '404', '412', '422', '503'],
+  'get /api/tokens': ['200', '401', '503'],
+  'post /api/tokens': ['201', '400', '401', '413', '415', '422', '503'],
+  'delete /api/tokens/{id}': ['204', '401', '404', '422', '503'],
 };
 
 const openApiPath = (elysiaPath: string) => elysiaPath.replace(/:(\w+)/g, '{$1}');
@@ -114,7 +117,21 @@ describe('OpenAPI document and Swagger UI', () => {
         const operation = operationOf(route.method, openApiPath(route.path));
         const key = `${route.method} ${route.path}`;
         expect({ key, hasSummary: Boolean(operation?.summary?.trim()) }).toEqual({ key, hasSummary: true });
-        expect(operation?.tags ?? []).toContain('Tasks');
+        expect(['Tasks', 'API tokens']).toContain(operation?.tags?.[0] ?? 'none');
+      }
+    });
+
+    test('every operation needs the bearer token the document declares, and says what 401 means', () => {
+      const scheme = (doc as unknown as { components: { securitySchemes: Record<string, unknown> } }).components
+        .securitySchemes.bearerAuth;
+      expect(scheme).toMatchObject({ type: 'http', scheme: 'bearer' });
+      expect((doc as unknown as { security: unknown }).security).toEqual([{ bearerAuth: [] }]);
+      for (const route of apiRoutes()) {
+        const operation = operationOf(route.method, openApiPath(route.path));
+        expect({ route: route.path, unauthorized: operation?.responses?.['401']?.description }).toEqual({
+          route: route.path,
+          unauthorized: expect.stringContaining('Bearer'),
+        });
       }
     });
 
@@ -283,7 +300,8 @@ describe('OpenAPI document and Swagger UI', () => {
     const policyOf = async (path: string) => (await get(path)).headers.get('content-security-policy') ?? 'missing';
 
     test('is a page of ours, an HTML page revalidated like every other', async () => {
-      const home = await get('/');
+      // The sign-in page: the task page itself sends a signed-out visitor there.
+      const home = await get('/signin');
       expect(response.headers.get('content-type')).toBe('text/html; charset=utf-8');
       expect(response.headers.get('cache-control')).toBe(home.headers.get('cache-control') ?? 'missing');
       expect(html).toStartWith('<!doctype html>');

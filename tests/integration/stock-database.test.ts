@@ -2,7 +2,7 @@ import { afterAll, describe, expect, test } from 'bun:test';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
 import { createTestMysqlDatabase, freePort, testMysqlServerUrl } from '../../harness/mariadb';
-import { createApp } from '../../src/app';
+import { APP_MIGRATIONS, createApp } from '../../src/app';
 import { type Migration, migrate } from '../../src/db/migrations';
 import { openMysql } from '../../src/db/mysql';
 import { openDatabase } from '../../src/db/open-database';
@@ -67,7 +67,7 @@ function openRawMysql(url: string): SqlClient {
 }
 
 async function startApp(url: string) {
-  const db = await openDatabase(databaseConfig(url), TASK_MIGRATIONS);
+  const db = await openDatabase(databaseConfig(url), APP_MIGRATIONS);
   cleanups.push(() => db.close());
   const errorLog: string[] = [];
   const app = createApp({ db, logger: createLogger('error', (line) => errorLog.push(line)) });
@@ -111,14 +111,32 @@ async function schemaOf(client: SqlClient) {
 
 const UNICODE = 'utf8mb4_unicode_ci';
 const EXPECTED_SCHEMA = {
-  tables: { schema_migrations: UNICODE, task_counts: UNICODE, tasks: UNICODE },
+  tables: Object.fromEntries(
+    [
+      'account_bootstrap',
+      'api_tokens',
+      'schema_migrations',
+      'sessions',
+      'sign_in_failures',
+      'task_counts',
+      'tasks',
+      'users',
+    ].map((table) => [table, UNICODE]),
+  ),
   columns: {
+    'api_tokens.name': UNICODE,
+    // Hashes are hex digits, compared byte for byte; an email is kept normalised and compared the same way.
+    'api_tokens.token_hash': 'ascii_bin',
     'schema_migrations.name': UNICODE,
+    'sessions.id_hash': 'ascii_bin',
+    'sign_in_failures.subject_hash': 'ascii_bin',
     'task_counts.status': UNICODE,
     'tasks.notes': UNICODE,
     'tasks.request_fingerprint': UNICODE,
     'tasks.status': UNICODE,
     'tasks.title': UNICODE,
+    'users.email': 'utf8mb4_bin',
+    'users.password_hash': UNICODE,
   },
   request_key: 'varbinary(128)',
 };
@@ -207,7 +225,7 @@ describe('databases that older versions of the app left behind', () => {
     expect((await api.listPage()).body.items.map((task) => task.title)).toEqual(['Kept']);
     expect(await pageCounts(api)).toEqual({ All: 1, Open: 1, Done: 0 });
     const ledger = await db.query<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version');
-    expect(ledger.map((row) => Number(row.version))).toEqual(TASK_MIGRATIONS.map((migration) => migration.version));
+    expect(ledger.map((row) => Number(row.version))).toEqual(APP_MIGRATIONS.map((migration) => migration.version));
     expect((await schemaOf(db)).tables.task_counts).toBe(UNICODE);
   });
 

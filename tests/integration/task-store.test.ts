@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'bun:test';
 import type { Task, TaskSort } from '../../src/tasks/model';
 import {
+  claimUnownedTasks,
   createTaskStore,
   type ListFilter,
   type ListPosition,
@@ -10,6 +11,25 @@ import {
 import { ENGINES, openTestDatabase, type TestDatabase } from '../support/databases';
 
 /** One store contract, run unchanged against every engine. */
+
+type Unowned<F> = F extends (owner: number, ...rest: infer Rest) => infer Result ? (...rest: Rest) => Result : never;
+/** The store as one account sees it: every call made with that account's id as the owner. */
+type OwnedStore = { [Name in keyof TaskStore]: Unowned<TaskStore[Name]> };
+
+function ownedBy(store: TaskStore, owner: number): OwnedStore {
+  return {
+    readStats: () => store.readStats(owner),
+    countByStatus: (...rest) => store.countByStatus(owner, ...rest),
+    insert: (...rest) => store.insert(owner, ...rest),
+    findById: (...rest) => store.findById(owner, ...rest),
+    list: (...rest) => store.list(owner, ...rest),
+    update: (...rest) => store.update(owner, ...rest),
+    remove: (...rest) => store.remove(owner, ...rest),
+  };
+}
+
+const OWNER = 7;
+const OTHER_OWNER = 8;
 
 const NOW = new Date('2026-11-20T10:00:00.000Z');
 const LATER = new Date('2026-11-21T11:30:00.500Z');
@@ -33,7 +53,7 @@ function positionAfter(sort: TaskSort, task: Task): ListPosition {
   return { sort, id: task.id };
 }
 
-async function walkAllPages(store: TaskStore, filter: ListFilter, sort: TaskSort, pageSize: number) {
+async function walkAllPages(store: OwnedStore, filter: ListFilter, sort: TaskSort, pageSize: number) {
   const seen: Task[] = [];
   let after: ListPosition | null = null;
   for (let page = 0; page < 100; page++) {
@@ -49,13 +69,13 @@ async function walkAllPages(store: TaskStore, filter: ListFilter, sort: TaskSort
 for (const engine of ENGINES) {
   describe(`task store on ${engine.name}`, () => {
     let database: TestDatabase;
-    let store: TaskStore;
+    let store: OwnedStore;
 
     const insert = async (task: NewTask, now: Date) => (await store.insert(task, now)).task;
 
     beforeAll(async () => {
       database = await openTestDatabase(engine);
-      store = createTaskStore(database.client);
+      store = ownedBy(createTaskStore(database.client), OWNER);
     });
     afterAll(() => database.cleanup());
     beforeEach(() => database.empty());
@@ -356,6 +376,63 @@ for (const engine of ENGINES) {
       const ids = seen.map((task) => task.id);
       expect(new Set(ids).size).toBe(ids.length);
       expect(ids).toEqual(original.map((task) => task.id).reverse());
+    });
+  });
+}
+
+for (const engine of ENGINES) {
+  describe(`task store on ${engine.name}: each owner's tasks are theirs alone`, () => {
+    let database: TestDatabase;
+    let store: TaskStore;
+    let mine: OwnedStore;
+    let theirs: OwnedStore;
+
+    beforeAll(async () => {
+      database = await openTestDatabase(engine);
+      store = createTaskStore(database.client);
+      mine = ownedBy(store, OWNER);
+      theirs = ownedBy(store, OTHER_OWNER);
+    });
+    afterAll(() => database.cleanup());
+    beforeEach(() => database.empty());
+
+    test("another owner's task is missing to every read and write, and stays as it was", async () => {
+      const { task } = await mine.insert(newTask({ title: 'Pay the rent invoice' }), NOW);
+      expect(await theirs.findById(task.id)).toBeNull();
+      expect(await theirs.list(ALL, 'created', null, 10)).toEqual([]);
+      expect(await theirs.list({ status: 'all', search: 'invoice' }, 'due', null, 10)).toEqual([]);
+      expect(await theirs.countByStatus({ search: 'invoice' })).toEqual({ open: 0, done: 0 });
+      expect((await theirs.readStats()).counts).toEqual({ open: 0, done: 0 });
+      expect(await theirs.update(task.id, { title: 'Taken' }, null, LATER)).toEqual({ kind: 'missing' });
+      expect(await theirs.update(task.id, { status: 'done' }, task.version, LATER)).toEqual({ kind: 'missing' });
+      expect(await theirs.remove(task.id, null)).toEqual({ kind: 'missing' });
+      expect(await mine.findById(task.id)).toEqual(task);
+      expect((await mine.readStats()).counts).toEqual({ open: 1, done: 0 });
+    });
+
+    test("one owner's writes move only their own list version", async () => {
+      const before = { mine: (await mine.readStats()).version, theirs: (await theirs.readStats()).version };
+      await mine.insert(newTask(), NOW);
+      expect((await mine.readStats()).version).toBeGreaterThan(before.mine);
+      expect((await theirs.readStats()).version).toBe(before.theirs);
+    });
+
+    test('the same Idempotency-Key from two owners makes two tasks, each replayed only to its owner', async () => {
+      const first = await mine.insert(newTask({ title: 'Mine' }), NOW, requestFor('shared-key', 'a'));
+      const second = await theirs.insert(newTask({ title: 'Theirs' }), NOW, requestFor('shared-key', 'a'));
+      expect(second.replayed).toBe(false);
+      expect(second.task.id).not.toBe(first.task.id);
+      const again = await theirs.insert(newTask({ title: 'Theirs' }), NOW, requestFor('shared-key', 'a'));
+      expect(again).toMatchObject({ replayed: true, task: { id: second.task.id, title: 'Theirs' } });
+    });
+
+    test('the first account claims the tasks made before accounts, with their counts', async () => {
+      const unowned = ownedBy(store, 0);
+      const { task } = await unowned.insert(newTask({ title: 'From before accounts' }), NOW);
+      await database.client.transaction((tx) => claimUnownedTasks(tx, OTHER_OWNER));
+      expect(await theirs.findById(task.id)).toMatchObject({ title: 'From before accounts' });
+      expect((await theirs.readStats()).counts).toEqual({ open: 1, done: 0 });
+      expect(await unowned.findById(task.id)).toBeNull();
     });
   });
 }

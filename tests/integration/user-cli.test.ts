@@ -2,12 +2,11 @@ import { afterAll, beforeAll, expect, test } from 'bun:test';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ACCOUNT_MIGRATIONS } from '../../src/accounts/schema';
 import { createAccountService } from '../../src/accounts/service';
 import { createAccountStore } from '../../src/accounts/store';
+import { APP_MIGRATIONS } from '../../src/app';
 import { openDatabase } from '../../src/db/open-database';
 import { WrongCredentialsError } from '../../src/lib/domain-errors';
-import { TASK_MIGRATIONS } from '../../src/tasks/schema';
 import { ROOT } from '../support/import-graph';
 
 /** `bun scripts/user.ts` as an operator runs it, on a SQLite file; what it prints must sign in. */
@@ -35,10 +34,7 @@ const ONE_TIME = /^one-time password for (\S+): ([0-9A-Za-z]{20}); they must cho
 
 /** Signs in as the app would, on the same file, with a fresh connection. */
 async function signIn(email: string, password: string) {
-  const db = await openDatabase({ engine: 'sqlite', path: url.slice('sqlite:'.length) }, [
-    ...TASK_MIGRATIONS,
-    ...ACCOUNT_MIGRATIONS,
-  ]);
+  const db = await openDatabase({ engine: 'sqlite', path: url.slice('sqlite:'.length) }, APP_MIGRATIONS);
   try {
     return await createAccountService(createAccountStore(db)).signIn(email, password);
   } finally {

@@ -2,11 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTestMysqlDatabase } from '../../harness/mariadb';
-import { ACCOUNT_MIGRATIONS } from '../../src/accounts/schema';
+import { APP_MIGRATIONS } from '../../src/app';
 import { loadConfig } from '../../src/config';
 import { openDatabase } from '../../src/db/open-database';
 import type { Engine, SqlClient } from '../../src/db/sql-client';
-import { rebuildTaskCounts, TASK_MIGRATIONS } from '../../src/tasks/schema';
+import { rebuildTaskCounts } from '../../src/tasks/schema';
 
 /**
  * The engines every store and API test runs against: a SQLite temp file and a real MariaDB.
@@ -44,7 +44,7 @@ export function databaseConfig(url: string) {
 
 export async function openTestDatabase(engine: TestEngine): Promise<TestDatabase> {
   const { url, drop } = await engine.createUrl();
-  const client = await openDatabase(databaseConfig(url), [...TASK_MIGRATIONS, ...ACCOUNT_MIGRATIONS]);
+  const client = await openDatabase(databaseConfig(url), APP_MIGRATIONS);
   return {
     url,
     client,

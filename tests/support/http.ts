@@ -81,10 +81,29 @@ export async function signUp(app: Handler, email = uniqueEmail(), password = PAS
   return { email, password, cookie, token };
 }
 
+const defaultAccounts = new WeakMap<Handler, Promise<Credentials>>();
+
+/** The account a test acts as on this app unless it says otherwise: signed up once, on first use. */
+export function defaultAccount(app: Handler): Promise<Credentials> {
+  let account = defaultAccounts.get(app);
+  if (!account) {
+    account = signUp(app);
+    defaultAccounts.set(app, account);
+  }
+  return account;
+}
+
+/** Headers with the default account's credentials added, as signInHeaders adds them for `path`. */
+export async function signedInHeaders(app: Handler, path: string, init: HeadersInit = {}): Promise<Headers> {
+  const headers = new Headers(init);
+  signInHeaders(headers, path, await defaultAccount(app));
+  return headers;
+}
+
 export interface ClientOptions {
   /**
    * Whose requests these are: an account's (sent with its API token), or nobody's (no credentials
-   * at all). By default a new account is signed up on the first request.
+   * at all). By default, the app's default account (see defaultAccount).
    */
   as?: Credentials | 'nobody';
 }
@@ -107,9 +126,9 @@ function signInHeaders(headers: Headers, path: string, { token, cookie }: Creden
 export function createApiClient(app: Handler, { as }: ClientOptions = {}) {
   let credentials: Promise<Credentials | null> | undefined =
     as === 'nobody' ? Promise.resolve(null) : as ? Promise.resolve(as) : undefined;
-  /** The account this client acts as (signed up on first use unless given). */
+  /** The account this client acts as. */
   const account = () => {
-    credentials ??= signUp(app);
+    credentials ??= defaultAccount(app);
     return credentials;
   };
 
