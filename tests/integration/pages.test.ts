@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'bun:tes
 import { type App, createApp } from '../../src/app';
 import { createLogger } from '../../src/lib/logger';
 import { ENGINES, openTestDatabase, type TestDatabase } from '../support/databases';
-import { createApiClient, ORIGIN } from '../support/http';
+import { createApiClient, ORIGIN, signedInHeaders, signUp } from '../support/http';
 import { INVISIBLE_TITLES, VISIBLE_AMONG_INVISIBLE } from '../support/invisible-titles';
 
 /**
@@ -75,7 +75,8 @@ for (const engine of ENGINES) {
       path: string,
       init: { headers?: Record<string, string>; body?: string } = {},
     ) {
-      const response = await app.handle(new Request(`${ORIGIN}${path}`, { method, ...init }));
+      const headers = await signedInHeaders(app, path, init.headers);
+      const response = await app.handle(new Request(`${ORIGIN}${path}`, { method, ...init, headers }));
       return { response, html: await response.text() };
     }
 
@@ -341,9 +342,8 @@ for (const engine of ENGINES) {
     test('a browser that accepts gzip gets the list page gzipped, identical once unpacked; others get it plain', async () => {
       for (let i = 1; i <= 30; i++) await api.createTask({ title: `Task ${i}`, notes: 'Ünïcode <notes> & more' });
       const gzipped = async (path: string, headers: Record<string, string> = {}) => {
-        const response = await app.handle(
-          new Request(`${ORIGIN}${path}`, { headers: { 'accept-encoding': 'gzip, deflate, br, zstd', ...headers } }),
-        );
+        const signedIn = await signedInHeaders(app, path, { 'accept-encoding': 'gzip, deflate, br, zstd', ...headers });
+        const response = await app.handle(new Request(`${ORIGIN}${path}`, { headers: signedIn }));
         expect(response.headers.get('content-encoding')).toBe('gzip');
         expect(response.headers.get('vary')).toContain('Accept-Encoding');
         const bytes = new Uint8Array(await response.arrayBuffer());
@@ -390,16 +390,19 @@ describe('cached list pages (HTML and JSON) across two instances', () => {
     try {
       const logger = createLogger('error', () => {});
       const [first, second] = [createApp({ db: database.client, logger }), createApp({ db: database.client, logger })];
-      const pageOf = async (app: App) => (await app.handle(new Request(`${ORIGIN}/?status=open`))).text();
-      await createApiClient(second).createTask({ title: 'Before the cache' });
+      // One account, signed in through either instance (sessions live in the shared database).
+      const account = await signUp(second);
+      const pageOf = async (app: App) =>
+        (await app.handle(new Request(`${ORIGIN}/?status=open`, { headers: { cookie: account.cookie } }))).text();
+      await createApiClient(second, { as: account }).createTask({ title: 'Before the cache' });
       const before = await pageOf(first);
       expect(await pageOf(first)).toBe(before); // served again, from the cache
       expect(before).toContain('Before the cache');
 
-      const listed = async () => (await createApiClient(first).listAll()).map((task) => task.title);
+      const listed = async () => (await createApiClient(first, { as: account }).listAll()).map((task) => task.title);
       expect(await listed()).toEqual(['Before the cache']);
 
-      const api = createApiClient(second);
+      const api = createApiClient(second, { as: account });
       const added = await api.createTask({ title: 'Added on the other instance' });
       expect(await pageOf(first)).toContain('Added on the other instance');
       expect(await listed()).toEqual(['Added on the other instance', 'Before the cache']);

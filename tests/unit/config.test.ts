@@ -13,6 +13,8 @@ const rejects = (env: Record<string, string>, variable: string, problem: RegExp)
   expect((caught as ConfigError).message).toMatch(problem);
 };
 
+const DAY_MS = 24 * 60 * 60 * 1000;
+
 describe('configuration', () => {
   test('an empty environment gives a working first-run setup on SQLite', () => {
     expect(loadConfig({})).toEqual({
@@ -24,7 +26,18 @@ describe('configuration', () => {
       drainDelayMs: 1_000,
       trustedProxies: ['127.0.0.0/8', '::1'],
       allowedHosts: ['localhost', '127.0.0.1', '[::1]'],
+      signup: 'open',
+      sessionIdleMs: 14 * DAY_MS,
+      sessionMaxMs: 90 * DAY_MS,
     });
+  });
+
+  test('accounts: SIGNUP is open or closed, and sessions last whole days', () => {
+    const config = loadConfig({ SIGNUP: 'closed', SESSION_IDLE_DAYS: '1', SESSION_MAX_DAYS: '30' });
+    expect([config.signup, config.sessionIdleMs, config.sessionMaxMs]).toEqual(['closed', DAY_MS, 30 * DAY_MS]);
+    expect(() => loadConfig({ SIGNUP: 'yes' })).toThrow('SIGNUP must be one of open, closed, got "yes"');
+    expect(() => loadConfig({ SESSION_IDLE_DAYS: '0' })).toThrow('SESSION_IDLE_DAYS must be between 1 and 3650');
+    expect(() => loadConfig({ SESSION_MAX_DAYS: '1.5' })).toThrow('SESSION_MAX_DAYS must be a whole number');
   });
 
   test('sqlite: URLs name a file or memory', () => {
