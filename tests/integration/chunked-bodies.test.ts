@@ -36,10 +36,16 @@ function expectRefusedAsTooLarge(reply: RawReply) {
 describe('chunked request bodies on a real server', () => {
   let server: LiveServer;
   let api: LiveApi;
+  // What a signed-in browser and a script with a token send beside the body's type.
+  let asBrowser: Record<string, string>;
+  let asScript: Record<string, string>;
 
   beforeAll(async () => {
     server = await startLiveServer();
     api = createLiveApi(server.origin);
+    const { cookie, token } = await api.account();
+    asBrowser = { ...FORM, cookie };
+    asScript = { ...JSON_TYPE, authorization: `Bearer ${token}` };
   });
   afterAll(() => server.stop());
   beforeEach(() => api.removeAll());
@@ -47,34 +53,36 @@ describe('chunked request bodies on a real server', () => {
   const titles = async () => (await api.list()).map((task) => task.title);
 
   test('a 1 MB chunked form to /tasks answers 413 and closes the connection; no task is made', async () => {
-    expectRefusedAsTooLarge(await postChunked(server.origin, '/tasks', FORM, formOfSize('huge form', MB)));
+    expectRefusedAsTooLarge(await postChunked(server.origin, '/tasks', asBrowser, formOfSize('huge form', MB)));
     expect(await titles()).toEqual([]);
   });
 
   test('a 1 MB chunked JSON body to /api/tasks answers 413 and closes the connection; no task is made', async () => {
-    expectRefusedAsTooLarge(await postChunked(server.origin, '/api/tasks', JSON_TYPE, jsonOfSize('huge json', MB)));
+    expectRefusedAsTooLarge(await postChunked(server.origin, '/api/tasks', asScript, jsonOfSize('huge json', MB)));
     expect(await titles()).toEqual([]);
   });
 
   test('one byte over 64 KB is refused on both; exactly 64 KB is read', async () => {
     const limit = 64 * 1024;
-    expectRefusedAsTooLarge(await postChunked(server.origin, '/tasks', FORM, formOfSize('over', limit + 1)));
-    expectRefusedAsTooLarge(await postChunked(server.origin, '/api/tasks', JSON_TYPE, jsonOfSize('over', limit + 1)));
-    expect((await postChunked(server.origin, '/tasks', FORM, formOfSize('form at the limit', limit))).status).toBe(303);
+    expectRefusedAsTooLarge(await postChunked(server.origin, '/tasks', asBrowser, formOfSize('over', limit + 1)));
+    expectRefusedAsTooLarge(await postChunked(server.origin, '/api/tasks', asScript, jsonOfSize('over', limit + 1)));
+    expect((await postChunked(server.origin, '/tasks', asBrowser, formOfSize('form at the limit', limit))).status).toBe(
+      303,
+    );
     expect(
-      (await postChunked(server.origin, '/api/tasks', JSON_TYPE, jsonOfSize('json at the limit', limit))).status,
+      (await postChunked(server.origin, '/api/tasks', asScript, jsonOfSize('json at the limit', limit))).status,
     ).toBe(201);
     expect((await titles()).toSorted()).toEqual(['form at the limit', 'json at the limit']);
   });
 
   test('a 1 KB chunked form still adds its task: 303 back to the list', async () => {
-    const reply = await postChunked(server.origin, '/tasks', FORM, formOfSize('small chunked form', 1024), 100);
+    const reply = await postChunked(server.origin, '/tasks', asBrowser, formOfSize('small chunked form', 1024), 100);
     expect([reply.status, reply.headers.get('location')]).toEqual([303, '/']);
     expect(await titles()).toEqual(['small chunked form']);
   });
 
   test('a body far over the limit in a single chunk is refused all the same: 413, connection closed', async () => {
-    const reply = await postChunked(server.origin, '/tasks', FORM, formOfSize('one huge chunk', MB), MB);
+    const reply = await postChunked(server.origin, '/tasks', asBrowser, formOfSize('one huge chunk', MB), MB);
     expect([reply.status, reply.closed]).toEqual([413, true]);
     expect(await titles()).toEqual([]);
   });

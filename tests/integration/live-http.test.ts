@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { type LiveServer, startLiveServer } from '../../harness/live-server';
+import { type LiveAccount, type LiveServer, signUpLive, startLiveServer } from '../../harness/live-server';
 import { type RawReply, type RunningNginx, rawRequest, startNginx } from '../../harness/nginx';
 
 /**
@@ -98,7 +98,7 @@ describe('a method no route serves is refused with 405 and Allow', () => {
 describe('ALLOWED_HOSTS: a page of another site cannot reach the app by DNS rebinding', () => {
   test('by default the loopback names are served, with or without a port, in any case', async () => {
     for (const host of [`127.0.0.1:${port}`, 'localhost', `LocalHost:${port}`, '[::1]', `[::1]:${port}`]) {
-      expect({ host, status: (await raw('GET /api/tasks HTTP/1.1', [`Host: ${host}`]).reply).status }).toEqual({
+      expect({ host, status: (await raw('GET /signin HTTP/1.1', [`Host: ${host}`]).reply).status }).toEqual({
         host,
         status: 200,
       });
@@ -122,7 +122,7 @@ describe('ALLOWED_HOSTS: a page of another site cannot reach the app by DNS rebi
     try {
       const sitePort = Number(new URL(site.origin).port);
       const statusFor = async (host: string) =>
-        (await raw('GET /api/tasks HTTP/1.1', [`Host: ${host}`], sitePort).reply).status;
+        (await raw('GET /signin HTTP/1.1', [`Host: ${host}`], sitePort).reply).status;
       expect(await statusFor('tasks.example.com:443')).toBe(200);
       expect(await statusFor('eu.example.org')).toBe(200);
       expect(await statusFor('example.org')).toBe(400);
@@ -150,16 +150,21 @@ describe('through nginx, as on an instance', () => {
     expect(foreign.status).toBe(400);
     expect(JSON.parse(foreign.body).error).toBe('unknown_host');
     expect((await raw('GET /health HTTP/1.1', ['Host: 10.0.1.23'], nginxPort).reply).status).toBe(200);
-    expect((await fetch(`${nginx.origin}/api/tasks`)).status).toBe(200);
+    expect((await fetch(`${nginx.origin}/signin`)).status).toBe(200);
   });
 });
 
 describe('the flash cookie of a form posted without JavaScript', () => {
-  const postForm = (headers: Record<string, string>) =>
+  let account: Promise<LiveAccount> | undefined;
+  const signedIn = () => {
+    account ??= signUpLive(server.origin);
+    return account;
+  };
+  const postForm = async (headers: Record<string, string>) =>
     fetch(`${server.origin}/tasks`, {
       method: 'POST',
       redirect: 'manual',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: (await signedIn()).cookie, ...headers },
       body: new URLSearchParams({ title: 'Buy milk' }),
     });
 

@@ -2,6 +2,7 @@ import { afterAll, describe, expect, test } from 'bun:test';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { signUpLive } from '../../harness/live-server';
 import { freePort } from '../../harness/mariadb';
 
 /** The real entry point as an operator runs it: `bun src/main.ts` with environment variables. */
@@ -63,13 +64,18 @@ describe('starting the server', () => {
       stdout: 'pipe',
       stderr: 'pipe',
     });
+    const origin = `http://127.0.0.1:${port}`;
     let response: Response | undefined;
     for (let attempt = 0; attempt < 100 && !response; attempt++) {
-      response = await fetch(`http://127.0.0.1:${port}/api/tasks`).catch(() => undefined);
+      response = await fetch(`${origin}/api/tasks`).catch(() => undefined);
       if (!response) await Bun.sleep(50);
     }
-    expect(response?.status).toBe(200);
-    expect(await response?.json()).toEqual({ items: [], next_cursor: null });
+    // Signed out, the API asks for a token; the first account signs up and reads its (empty) list.
+    expect(response?.status).toBe(401);
+    const { token } = await signUpLive(origin);
+    response = await fetch(`${origin}/api/tasks`, { headers: { authorization: `Bearer ${token}` } });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ items: [], next_cursor: null });
     expect(await Bun.file(join(dir, 'data/tasks.db')).exists()).toBe(true);
     server.kill('SIGTERM');
     expect(await server.exited).toBe(0);
