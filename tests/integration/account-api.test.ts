@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { t } from 'elysia';
 import { Value } from '@sinclair/typebox/value';
+import { t } from 'elysia';
 import { ApiTokenSchema, NewApiTokenSchema, TOKEN_NAME_MAX, TOKENS_PER_ACCOUNT_MAX } from '../../src/accounts/model';
 import { type App, createApp } from '../../src/app';
 import { ErrorSchema } from '../../src/http/api-schemas';
@@ -41,7 +41,12 @@ for (const engine of ENGINES) {
       const response = await app.handle(new Request(`${ORIGIN}${path}`, { method, headers, body }));
       const text = await response.text();
       const isJson = response.headers.get('content-type')?.includes('json') ?? false;
-      const reply: Reply = { status: response.status, headers: response.headers, text, body: isJson && text ? JSON.parse(text) : undefined };
+      const reply: Reply = {
+        status: response.status,
+        headers: response.headers,
+        text,
+        body: isJson && text ? JSON.parse(text) : undefined,
+      };
       expectDocumented(method, path, reply);
       return reply;
     }
@@ -85,7 +90,8 @@ for (const engine of ENGINES) {
       const listed = await list(account);
       expect(listed[0]).toMatchObject({ id: body.id, name: 'Nightly backup' });
       expect(listed.map((token) => token.name)).toEqual(['Nightly backup', 'tests']);
-      for (const token of listed) expect(Object.keys(token).sort()).toEqual(['created_at', 'id', 'last_used_at', 'name']);
+      for (const token of listed)
+        expect(Object.keys(token).sort()).toEqual(['created_at', 'id', 'last_used_at', 'name']);
       const reply = await send('GET', '/api/tokens', as(account));
       expect(reply.text).not.toMatch(/tm_[0-9A-Za-z]{43}/);
     });
@@ -115,7 +121,17 @@ for (const engine of ENGINES) {
 
     test('a bad name is a 422 naming the field; an unknown field, a bad id or a wrong body type is refused', async () => {
       const before = await list(account);
-      const badNames: unknown[] = ['', '   ', '\t\n', 'x'.repeat(TOKEN_NAME_MAX + 1), 'bad\u0000name', 'line\nbreak', 7, null, []];
+      const badNames: unknown[] = [
+        '',
+        '   ',
+        '\t\n',
+        'x'.repeat(TOKEN_NAME_MAX + 1),
+        'bad\u0000name',
+        'line\nbreak',
+        7,
+        null,
+        [],
+      ];
       for (const name of badNames) {
         const reply = await create(account, { name });
         expect({ name, status: reply.status }).toEqual({ name, status: 422 });
@@ -126,7 +142,10 @@ for (const engine of ENGINES) {
       expectErrorReply(await create(account, ['ok']), 422);
       expect((await create(account, { name: 'x'.repeat(TOKEN_NAME_MAX) })).status).toBe(201);
       expectErrorReply(await send('POST', '/api/tokens', json(account), '{"name":'), 400);
-      expectErrorReply(await send('POST', '/api/tokens', { ...as(account), 'content-type': 'text/plain' }, '{"name":"a"}'), 415);
+      expectErrorReply(
+        await send('POST', '/api/tokens', { ...as(account), 'content-type': 'text/plain' }, '{"name":"a"}'),
+        415,
+      );
       for (const id of ['0', 'abc', '01', '1.5', '-1', '9999999999999999'])
         expectErrorReply(await send('DELETE', `/api/tokens/${id}`, as(account)), 422, 'id');
       expect((await list(account)).length).toBe(before.length + 1);

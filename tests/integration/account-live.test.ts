@@ -53,12 +53,19 @@ describe('behind the trusted proxy (loopback)', () => {
   afterAll(() => server.stop());
 
   test('over HTTPS the cookie is __Host-tm_session and Secure; over plain HTTP it is tm_session', async () => {
-    const overHttps = await post(server, '/signup', { email: email('https'), password: PASSWORD }, {
-      'x-forwarded-proto': 'https',
-    });
+    const overHttps = await post(
+      server,
+      '/signup',
+      { email: email('https'), password: PASSWORD },
+      {
+        'x-forwarded-proto': 'https',
+      },
+    );
     expect(overHttps.status).toBe(303);
     const [secure] = sessionCookies(overHttps);
-    expect(secure).toMatch(/^__Host-tm_session=[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; SameSite=Lax; Secure; Max-Age=\d+$/);
+    expect(secure).toMatch(
+      /^__Host-tm_session=[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; SameSite=Lax; Secure; Max-Age=\d+$/,
+    );
     expect(secure).not.toMatch(/domain=/i);
     // The browser sends it back under that name, and it signs in.
     const page = await fetch(`${server.origin}/`, {
@@ -78,15 +85,33 @@ describe('behind the trusted proxy (loopback)', () => {
     expect(await failuresUntilRefused(server, () => '203.0.113.7')).toBe(ADDRESS_FAILURE_LIMIT + 1);
     // Even a right password, from that address.
     const account = email('right');
-    expect((await post(server, '/signup', { email: account, password: PASSWORD }, { 'x-forwarded-for': '198.51.100.1' })).status).toBe(303);
-    const fromLocked = await post(server, '/signin', { email: account, password: PASSWORD }, { 'x-forwarded-for': '203.0.113.7' });
+    expect(
+      (await post(server, '/signup', { email: account, password: PASSWORD }, { 'x-forwarded-for': '198.51.100.1' }))
+        .status,
+    ).toBe(303);
+    const fromLocked = await post(
+      server,
+      '/signin',
+      { email: account, password: PASSWORD },
+      { 'x-forwarded-for': '203.0.113.7' },
+    );
     expect(fromLocked.status).toBe(429);
     // The client nginx names is the right-most untrusted hop: what the client itself prepended is ignored.
-    const prepended = await post(server, '/signin', { email: account, password: PASSWORD }, {
-      'x-forwarded-for': '198.51.100.99, 203.0.113.7',
-    });
+    const prepended = await post(
+      server,
+      '/signin',
+      { email: account, password: PASSWORD },
+      {
+        'x-forwarded-for': '198.51.100.99, 203.0.113.7',
+      },
+    );
     expect(prepended.status).toBe(429);
-    const elsewhere = await post(server, '/signin', { email: account, password: PASSWORD }, { 'x-forwarded-for': '203.0.113.8' });
+    const elsewhere = await post(
+      server,
+      '/signin',
+      { email: account, password: PASSWORD },
+      { 'x-forwarded-for': '203.0.113.8' },
+    );
     expect(elsewhere.status).toBe(303);
   }, 60_000);
 });
@@ -99,9 +124,14 @@ describe('when the peer is not a trusted proxy', () => {
   afterAll(() => server.stop());
 
   test('X-Forwarded-Proto: https does not make the cookie Secure', async () => {
-    const response = await post(server, '/signup', { email: email('spoof'), password: PASSWORD }, {
-      'x-forwarded-proto': 'https',
-    });
+    const response = await post(
+      server,
+      '/signup',
+      { email: email('spoof'), password: PASSWORD },
+      {
+        'x-forwarded-proto': 'https',
+      },
+    );
     expect(response.status).toBe(303);
     const [cookie] = sessionCookies(response);
     expect(cookie).toMatch(/^tm_session=/);
@@ -112,7 +142,7 @@ describe('when the peer is not a trusted proxy', () => {
     const refusedAt = await failuresUntilRefused(server, (attempt) => `192.0.2.${attempt}`);
     expect(refusedAt).toBe(ADDRESS_FAILURE_LIMIT + 1);
     // Neither a new spoofed address nor none at all gets round it.
-    for (const headers of [{ 'x-forwarded-for': '192.0.2.200' }, {}]) {
+    for (const headers of <Record<string, string>[]>[{ 'x-forwarded-for': '192.0.2.200' }, {}]) {
       const response = await post(server, '/signin', { email: email('later'), password: 'still guessing' }, headers);
       expect(response.status).toBe(429);
     }

@@ -124,7 +124,10 @@ for (const engine of ENGINES) {
     test('signing up lands on the list with a session cookie whose id only the browser holds', async () => {
       const email = uniqueEmail('new');
       const answer = await post('/signup', { email, password: PASSWORD });
-      expect({ status: answer.status, location: answer.headers.get('location') }).toEqual({ status: 303, location: '/' });
+      expect({ status: answer.status, location: answer.headers.get('location') }).toEqual({
+        status: 303,
+        location: '/',
+      });
       const setCookies = answer.headers.getSetCookie();
       expect(setCookies).toHaveLength(1);
       const sessionId = SESSION_SET_COOKIE.exec(setCookies[0] ?? '')?.[1];
@@ -148,7 +151,10 @@ for (const engine of ENGINES) {
         { fields: { email: 'fine@example.test', password: 'password1234' }, errors: ['signup-password-error'] },
       ];
       const taken = await signUp(app);
-      cases.push({ fields: { email: taken.email, password: 'another fine passphrase' }, errors: ['signup-email-error'] });
+      cases.push({
+        fields: { email: taken.email, password: 'another fine passphrase' },
+        errors: ['signup-email-error'],
+      });
       for (const { fields, errors } of cases) {
         const answer = await post('/signup', fields);
         expect({ fields, status: answer.status, cookies: answer.headers.getSetCookie() }).toEqual({
@@ -222,12 +228,26 @@ for (const engine of ENGINES) {
       const account = await signUp(app);
       const local = ['/?q=milk&status=open', '/settings', '/tasks/12/edit?return_to=%2F'];
       for (const returnTo of local) {
-        const withReturn = await post('/signin', { email: account.email, password: account.password, return_to: returnTo });
+        const withReturn = await post('/signin', {
+          email: account.email,
+          password: account.password,
+          return_to: returnTo,
+        });
         expect({ returnTo, location: withReturn.headers.get('location') }).toEqual({ returnTo, location: returnTo });
       }
-      const foreign = ['//evil.example', 'https://evil.example', '/\\evil.example', 'javascript:alert(1)', '///evil.example'];
+      const foreign = [
+        '//evil.example',
+        'https://evil.example',
+        '/\\evil.example',
+        'javascript:alert(1)',
+        '///evil.example',
+      ];
       for (const returnTo of foreign) {
-        const signedIn = await post('/signin', { email: account.email, password: account.password, return_to: returnTo });
+        const signedIn = await post('/signin', {
+          email: account.email,
+          password: account.password,
+          return_to: returnTo,
+        });
         expect({ returnTo, location: signedIn.headers.get('location') }).toEqual({ returnTo, location: '/' });
         const signedUp = await post('/signup', { email: uniqueEmail('r'), password: PASSWORD, return_to: returnTo });
         expect({ returnTo, location: signedUp.headers.get('location') }).toEqual({ returnTo, location: '/' });
@@ -259,7 +279,11 @@ for (const engine of ENGINES) {
     test('forms posted from another site are refused (403) and change nothing', async () => {
       const account = await signUp(app);
       const tokenId = (
-        (await (await app.handle(new Request(`${ORIGIN}/api/tokens`, { headers: { authorization: `Bearer ${account.token}` } }))).json()) as { id: number }[]
+        (await (
+          await app.handle(
+            new Request(`${ORIGIN}/api/tokens`, { headers: { authorization: `Bearer ${account.token}` } }),
+          )
+        ).json()) as { id: number }[]
       )[0]?.id;
       const posts: [string, Record<string, string>][] = [
         ['/signin', { email: account.email, password: account.password }],
@@ -270,7 +294,10 @@ for (const engine of ENGINES) {
         ['/settings/password', { current_password: account.password, new_password: NEW_PASSWORD }],
         ['/settings/sign-out-everywhere', {}],
       ];
-      for (const site of [{ 'sec-fetch-site': 'cross-site' }, { origin: 'https://evil.example' }]) {
+      for (const site of <Record<string, string>[]>[
+        { 'sec-fetch-site': 'cross-site' },
+        { origin: 'https://evil.example' },
+      ]) {
         for (const [path, fields] of posts) {
           const answer = await post(path, fields, { cookie: account.cookie, ...site });
           expect({ path, site, status: answer.status, cookies: answer.headers.getSetCookie() }).toEqual({
@@ -362,7 +389,9 @@ for (const engine of ENGINES) {
       });
       expect(await apiStatus(token)).toBe(401);
       expect(await apiStatus(account.token)).toBe(200);
-      const after = await send('GET', '/settings', { cookie: `${account.cookie}; ${revoked.headers.getSetCookie()[0]?.split(';')[0]}` });
+      const after = await send('GET', '/settings', {
+        cookie: `${account.cookie}; ${revoked.headers.getSetCookie()[0]?.split(';')[0]}`,
+      });
       expect(after.html).not.toContain('Backup script');
       expect((await formOf(after.html)).texts.status).toBe('Token revoked.');
       // A bad name is said at the field.
@@ -418,15 +447,17 @@ for (const engine of ENGINES) {
       const oneTime = await operator.resetPassword(account.email);
       expect(await isSignedIn(account.cookie)).toBe(false);
       const cookie = cookieOf(await signIn(account.email, oneTime));
-      const taskPages = app.routes.filter(
-        (route) => route.path === '/' || route.path.startsWith('/tasks'),
-      );
+      const taskPages = app.routes.filter((route) => route.path === '/' || route.path.startsWith('/tasks'));
       expect(taskPages.length).toBeGreaterThan(5);
       for (const route of taskPages) {
         const path = route.path.replace(':id', '1');
         const fields = route.method === 'POST' ? { title: 'x', version: '1' } : undefined;
         const page = await send(route.method, path, { cookie }, fields);
-        expect({ route: `${route.method} ${route.path}`, status: page.status, location: page.headers.get('location') }).toEqual({
+        expect({
+          route: `${route.method} ${route.path}`,
+          status: page.status,
+          location: page.headers.get('location'),
+        }).toEqual({
           route: `${route.method} ${route.path}`,
           status: 303,
           location: '/settings#password',
@@ -439,7 +470,11 @@ for (const engine of ENGINES) {
         expect(JSON.parse(htmx.headers.get('hx-location') ?? '{}').path).toBe('/settings#password');
       }
       expect((await send('GET', '/settings', { cookie })).status).toBe(200);
-      const changed = await post('/settings/password', { current_password: oneTime, new_password: NEW_PASSWORD }, { cookie });
+      const changed = await post(
+        '/settings/password',
+        { current_password: oneTime, new_password: NEW_PASSWORD },
+        { cookie },
+      );
       expect(changed.status).toBe(303);
       expect((await send('GET', '/', { cookie })).status).toBe(200);
     });
@@ -457,8 +492,11 @@ for (const engine of ENGINES) {
       const made = await post('/settings/tokens', { name: 'logged?' }, { cookie });
       const token = (await formOf(made.html)).inputs['new-token']?.value ?? '';
       expect(await apiStatus(token)).toBe(200);
-      const listed = await app.handle(new Request(`${ORIGIN}/api/tokens`, { headers: { authorization: `Bearer ${token}` } }));
-      const { id } = ((await listed.json()) as { id: number; name: string }[]).find((entry) => entry.name === 'logged?') ?? {};
+      const listed = await app.handle(
+        new Request(`${ORIGIN}/api/tokens`, { headers: { authorization: `Bearer ${token}` } }),
+      );
+      const { id } =
+        ((await listed.json()) as { id: number; name: string }[]).find((entry) => entry.name === 'logged?') ?? {};
       await post(`/settings/tokens/${id}/revoke`, {}, { cookie });
       expect(await apiStatus(token)).toBe(401);
       await post('/settings/password', { current_password: PASSWORD, new_password: NEW_PASSWORD }, { cookie });

@@ -128,7 +128,12 @@ for (const engine of ENGINES) {
     const browser = (who: Credentials) => ({ cookie: who.cookie });
 
     async function createTask(who: Credentials, title: string, headers: Record<string, string> = {}) {
-      const reply = await send('POST', '/api/tasks', { ...bearer(who), ...JSON_TYPE, ...headers }, JSON.stringify({ title }));
+      const reply = await send(
+        'POST',
+        '/api/tasks',
+        { ...bearer(who), ...JSON_TYPE, ...headers },
+        JSON.stringify({ title }),
+      );
       expect(reply.status).toBe(201);
       return JSON.parse(reply.text) as Task;
     }
@@ -203,7 +208,11 @@ for (const engine of ENGINES) {
           expect({ route: keyOf(route), status: reply.status, hxLocation }).toEqual({
             route: keyOf(route),
             status: 401,
-            hxLocation: { path: `/signin?return_to=${encodeURIComponent('/?q=milk')}`, target: 'body', swap: 'outerHTML' },
+            hxLocation: {
+              path: `/signin?return_to=${encodeURIComponent('/?q=milk')}`,
+              target: 'body',
+              swap: 'outerHTML',
+            },
           });
           expect(reply.text).not.toContain(task.title);
         }
@@ -245,7 +254,9 @@ for (const engine of ENGINES) {
         await expectUnauthorized({ ...browser(owner), 'sec-fetch-site': 'same-site' }, /^Bearer realm="tasks"$/);
         await expectUnauthorized({ ...browser(owner), origin: 'https://evil.example' }, /^Bearer realm="tasks"$/);
         // The same cookie from our own pages works.
-        expect((await send('GET', '/api/tasks', { ...browser(owner), 'sec-fetch-site': 'same-origin' })).status).toBe(200);
+        expect((await send('GET', '/api/tasks', { ...browser(owner), 'sec-fetch-site': 'same-origin' })).status).toBe(
+          200,
+        );
       });
 
       test('nothing the signed-out requests tried changed the owner’s task or tokens', async () => {
@@ -354,7 +365,12 @@ for (const engine of ENGINES) {
 
       test("reusing another account's Idempotency-Key makes one's own task, never a replay of theirs", async () => {
         const addAs = (who: Credentials, key: string, title: string) =>
-          send('POST', '/api/tasks', { ...bearer(who), ...JSON_TYPE, 'idempotency-key': key }, JSON.stringify({ title }));
+          send(
+            'POST',
+            '/api/tasks',
+            { ...bearer(who), ...JSON_TYPE, 'idempotency-key': key },
+            JSON.stringify({ title }),
+          );
         const theirs = await createTask(owner, 'Owner secret plan', { 'idempotency-key': `same-${engine.name}` });
         await createTask(owner, 'Owner other plan', { 'idempotency-key': `differs-${engine.name}` });
         // The same details under their key, and other details under their other key: both a new task.
