@@ -78,7 +78,10 @@ for (const engine of ENGINES) {
 
     test('POST answers 201 with the secret once; GET lists names and dates, never a secret', async () => {
       const made = await create(account, { name: '  Nightly backup  ' });
-      expect(made.status).toBe(201);
+      expect({ status: made.status, cacheControl: made.headers.get('cache-control') }).toEqual({
+        status: 201,
+        cacheControl: 'no-store',
+      });
       expect([...Value.Errors(NewApiTokenSchema, made.body)]).toEqual([]);
       const body = made.body as Record<string, unknown>;
       expect(Object.keys(body).sort()).toEqual(['created_at', 'id', 'last_used_at', 'name', 'token']);
