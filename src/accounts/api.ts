@@ -19,7 +19,12 @@ export function createTokenApi(accounts: AccountService, authentication: ApiAuth
     })
     .post(
       '/tokens',
-      async ({ account, body, status }) => status(201, await accounts.createToken(account.id, body.name)),
+      async ({ account, body, set, status }) => {
+        const created = await accounts.createToken(account.id, body.name);
+        // The answer holds the secret: no browser or proxy may keep a copy of it.
+        set.headers['cache-control'] = 'no-store';
+        return status(201, created);
+      },
       {
         parse: jsonOnly,
         body: TokenCreateSchema,

@@ -1,17 +1,18 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import fc from 'fast-check';
-import { type App, createApp } from '../../src/app';
+import { APP_MIGRATIONS, type App, createApp } from '../../src/app';
 import { openDatabase } from '../../src/db/open-database';
 import type { SqlClient } from '../../src/db/sql-client';
 import { createLogger } from '../../src/lib/logger';
-import { TASK_MIGRATIONS } from '../../src/tasks/schema';
-import { ORIGIN } from '../support/http';
+import { type Credentials, ORIGIN, signUp } from '../support/http';
 import { INVISIBLE_TITLES } from '../support/invisible-titles';
 
 /**
  * Property tests with fast-check against the whole app (app.handle, a real SQLite database).
- * CI runs FUZZ_RUNS (default 500) cases per property; `bun run fuzz` runs 2,500 per property,
- * 10,000 in all, and prints the seed so any failure can be replayed with FUZZ_SEED.
+ * Requests carry a signed-in account's credentials (its token to /api, its session cookie to pages),
+ * so fuzzed input reaches the handlers rather than stopping at the accounts gate; one property fuzzes
+ * the credentials themselves. CI runs FUZZ_RUNS (default 500) cases per property; `bun run fuzz`
+ * runs 2,500 per property, and prints the seed so any failure can be replayed with FUZZ_SEED.
  */
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 500);
@@ -21,14 +22,17 @@ let casesRun = 0;
 let db: SqlClient;
 let app: App;
 let errorsLogged = 0;
+/** Whose requests these are; replaced when a fuzzed request signs it out or revokes its token. */
+let account: Credentials;
 
 beforeAll(async () => {
-  db = await openDatabase({ engine: 'sqlite', path: ':memory:' }, TASK_MIGRATIONS);
+  db = await openDatabase({ engine: 'sqlite', path: ':memory:' }, APP_MIGRATIONS);
   app = createApp({ db, logger: createLogger('error', () => errorsLogged++) });
+  account = await signUp(app);
 });
 afterAll(async () => {
   await db.close();
-  process.stdout.write(`fuzz: ${casesRun} cases passed across 4 properties (seed ${SEED}, FUZZ_RUNS=${RUNS})\n`);
+  process.stdout.write(`fuzz: ${casesRun} cases passed across 6 properties (seed ${SEED}, FUZZ_RUNS=${RUNS})\n`);
 });
 
 const check = async (property: fc.IAsyncProperty<unknown[]> | fc.IAsyncPropertyWithHooks<unknown[]>) => {
@@ -36,7 +40,8 @@ const check = async (property: fc.IAsyncProperty<unknown[]> | fc.IAsyncPropertyW
   casesRun += RUNS;
 };
 
-const send = (method: string, path: string, headers: Record<string, string> = {}, body?: string | Uint8Array) =>
+/** A request as nobody: no credentials but those in `headers`. */
+const sendAsNobody = (method: string, path: string, headers: Record<string, string> = {}, body?: string | Uint8Array) =>
   app.handle(
     new Request(`${ORIGIN}${path}`, {
       method,
@@ -44,6 +49,26 @@ const send = (method: string, path: string, headers: Record<string, string> = {}
       body: method === 'GET' || method === 'HEAD' ? undefined : (body as BodyInit | undefined),
     }),
   );
+
+/** What a signed-in client sends: its token to /api, its session cookie to pages. */
+const credentialsFor = (path: string): Record<string, string> =>
+  path.startsWith('/api/') ? { authorization: `Bearer ${account.token}` } : { cookie: account.cookie };
+
+const send = (method: string, path: string, headers: Record<string, string> = {}, body?: string | Uint8Array) =>
+  sendAsNobody(method, path, { ...credentialsFor(path), ...headers }, body);
+
+/** Whether an answer is the accounts gate's refusal, i.e. the request never reached its handler. */
+const stoppedAtGate = (response: Response) =>
+  response.status === 401 || (response.headers.get('location') ?? '').startsWith('/signin');
+
+/** After a fuzzed sign-out, password change or revoke: signs a new account in if ours stopped working. */
+async function stayCredentialed(): Promise<void> {
+  const api = await sendAsNobody('GET', '/api/tokens', { authorization: `Bearer ${account.token}` });
+  const page = await sendAsNobody('GET', '/settings', { cookie: account.cookie });
+  await Promise.all([api.arrayBuffer(), page.arrayBuffer()]);
+  if (api.status !== 200 || page.status !== 200) account = await signUp(app);
+}
+const MAY_END_CREDENTIALS = /^\/(signout|settings\/(password|sign-out-everywhere|tokens\/[^/]*\/revoke)|api\/tokens\/)/;
 
 const taskCount = async () => Number((await db.query<{ n: number }>('SELECT COUNT(*) AS n FROM tasks'))[0]?.n);
 
@@ -101,10 +126,16 @@ const path = fc.oneof(
   fc
     .dictionary(fc.constantFrom('status', 'q', 'cursor'), fc.string({ maxLength: 30 }))
     .map((query) => `/?${new URLSearchParams(query)}`),
+  fc.constantFrom('/api/tokens', '/settings', '/settings/tokens', '/signin', '/signup', '/signout'),
+  fc.constantFrom('/settings/password', '/settings/sign-out-everywhere'),
+  segment.map((id) => `/api/tokens/${id}`),
+  segment.map((id) => `/settings/tokens/${id}/revoke`),
+  fc.string({ maxLength: 30 }).map((to) => `/signin?${new URLSearchParams({ return_to: to })}`),
 );
 
 describe('fuzzing the whole app', () => {
   test('no input yields a 5xx', async () => {
+    let reachedHandlers = 0;
     await check(
       fc.asyncProperty(
         fc.constantFrom('GET', 'POST', 'PATCH', 'DELETE', 'PUT', 'HEAD', 'OPTIONS'),
@@ -129,16 +160,21 @@ describe('fuzzing the whole app', () => {
           },
           { requiredKeys: [] },
         ),
-        async (method, target, contentType, body, extra) => {
+        fc.constantFrom(true, true, true, false),
+        async (method, target, contentType, body, extra, signedIn) => {
           const headers: Record<string, string> = { ...extra };
           if (contentType) headers['content-type'] = contentType;
-          const response = await send(method, target, headers, body);
+          const response = await (signedIn ? send : sendAsNobody)(method, target, headers, body);
           await response.arrayBuffer();
           expect(response.status).toBeLessThan(500);
+          if (signedIn && !stoppedAtGate(response)) reachedHandlers++;
+          if (MAY_END_CREDENTIALS.test(target)) await stayCredentialed();
         },
       ),
     );
     expect(errorsLogged).toBe(0);
+    // Signed in, most fuzzed requests get past the gate to the code that reads their input.
+    expect(reachedHandlers).toBeGreaterThan(RUNS / 2);
   }, 120_000);
 
   test('invalid input yields 4xx and stores nothing', async () => {
@@ -241,11 +277,152 @@ describe('fuzzing the whole app', () => {
       }),
     );
   }, 120_000);
+
+  test('no account page contains user input unescaped', async () => {
+    const form = { 'content-type': 'application/x-www-form-urlencoded' };
+    await check(
+      fc.asyncProperty(anyText, anyText, async (name, email) => {
+        // A token's name shows in the new-token notice and the list (or, past the limit, in the form).
+        const made = await send('POST', '/settings/tokens', form, new URLSearchParams({ name }).toString());
+        // An email is typed back into the form; with no password it is refused before any hashing.
+        const refused = await sendAsNobody(
+          'POST',
+          '/signin',
+          form,
+          new URLSearchParams({ email, password: '' }).toString(),
+        );
+        const signup = await sendAsNobody(
+          'POST',
+          '/signup',
+          form,
+          new URLSearchParams({ email, password: '' }).toString(),
+        );
+        const returning = await sendAsNobody('GET', `/signin?${new URLSearchParams({ return_to: email })}`);
+        for (const page of [made, refused, signup, returning, await send('GET', '/settings')])
+          expect(await injectedMarkup(await page.text())).toEqual([]);
+      }),
+    );
+  }, 120_000);
+
+  test('forged Authorization and Cookie headers never authenticate and never break anything', async () => {
+    await check(
+      fc.asyncProperty(
+        fc.constantFrom('/api/tasks', '/api/tokens', '/api/tasks/1', '/', '/settings', '/tasks/1/edit', '/?q=a'),
+        fc.option(forgedAuthorization(account.token), { nil: undefined }),
+        fc.option(forgedCookie(account.cookie), { nil: undefined }),
+        fc.boolean(),
+        fc.boolean(),
+        async (path, authorization, cookie, realCookieBeside, htmx) => {
+          const api = path.startsWith('/api/');
+          const headers: Record<string, string> = htmx ? { 'hx-request': 'true' } : {};
+          // A real session beside a forged Authorization must not rescue it on the API.
+          const cookies = [cookie, api && authorization !== undefined && realCookieBeside ? account.cookie : undefined];
+          const cookieHeader = cookies.filter(Boolean).join('; ');
+          if (cookieHeader) headers.cookie = cookieHeader;
+          if (authorization !== undefined) headers.authorization = authorization;
+          const response = await sendAsNobody('GET', path, { ...headers, 'sec-fetch-site': 'same-origin' });
+          await response.arrayBuffer();
+          if (api) expect({ path, headers, status: response.status }).toEqual({ path, headers, status: 401 });
+          else {
+            expect({ path, headers, status: response.status }).toEqual({ path, headers, status: htmx ? 401 : 303 });
+            const target =
+              response.headers.get('location') ?? JSON.parse(response.headers.get('hx-location') ?? '{}').path;
+            expect(target).toStartWith('/signin');
+          }
+        },
+      ),
+    );
+    expect(errorsLogged).toBe(0);
+  }, 120_000);
 });
+
+/** Printable ASCII, as a header value can hold it. */
+const headerText = (maxLength = 60) =>
+  fc.string({ maxLength, unit: fc.integer({ min: 0x20, max: 0x7e }).map((code) => String.fromCharCode(code)) });
+const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+const BASE64URL = `${BASE62}-_`;
+
+/**
+ * Near misses of a real secret: one character changed, cut, extended, its case changed, or random
+ * text of its shape. None contains the secret itself, so none may be taken for it.
+ */
+function nearMisses(secret: string, alphabet: string) {
+  const character = fc.constantFrom(...alphabet);
+  return fc
+    .oneof(
+      fc
+        .tuple(fc.nat({ max: secret.length - 1 }), character)
+        .map(([at, c]) => `${secret.slice(0, at)}${c}${secret.slice(at + 1)}`),
+      fc.nat({ max: secret.length - 1 }).map((length) => secret.slice(0, length)),
+      fc.nat({ max: secret.length - 1 }).map((from) => secret.slice(from + 1)),
+      fc.string({ minLength: 1, maxLength: 3, unit: character }).map((extra) => `${secret.slice(1)}${extra}`),
+      fc.constant(secret.toUpperCase()),
+      fc.constant(secret.toLowerCase()),
+      fc.string({ minLength: secret.length, maxLength: secret.length, unit: character }),
+      headerText(),
+    )
+    .filter((candidate) => !candidate.includes(secret));
+}
+
+function forgedAuthorization(token: string) {
+  const body = token.slice('tm_'.length);
+  const forgedToken = fc.oneof(
+    nearMisses(token, BASE62),
+    nearMisses(body, BASE62).map((rest) => `tm_${rest}`),
+  );
+  return fc.oneof(
+    forgedToken.map((value) => `Bearer ${value}`),
+    fc
+      .tuple(
+        fc.constantFrom('bearer', 'BEARER', 'Bearer', 'Token', 'Basic', ''),
+        fc.constantFrom(' ', '  ', '\t', ''),
+        forgedToken,
+      )
+      .map(([scheme, space, value]) => `${scheme}${space}${value}`),
+    // The real token, but not as the one Bearer credential.
+    fc.constantFrom(
+      `Bearer ${token} ${token}`,
+      `Bearer ${token},x`,
+      `Bearer "${token}"`,
+      `Token ${token}`,
+      token,
+      `Bearer=${token}`,
+    ),
+    headerText(),
+  );
+}
+
+function forgedCookie(realCookie: string) {
+  const sessionId = realCookie.split('=')[1] as string;
+  const forgedId = nearMisses(sessionId, BASE64URL);
+  return fc.oneof(
+    forgedId.map((id) => `tm_session=${id}`),
+    forgedId.map((id) => `__Host-tm_session=${id}`),
+    fc
+      .tuple(
+        headerText(12).filter((junk) => !junk.includes(';')),
+        forgedId,
+      )
+      .map(([junk, id]) => `${junk}; tm_session=${id}`),
+    // The real id under a name that is not ours, or not as a whole value.
+    fc.constantFrom(
+      `xtm_session=${sessionId}`,
+      `tm_sessionx=${sessionId}`,
+      `Host-tm_session=${sessionId}`,
+      `__host-tm_session=${sessionId}`,
+      `TM_SESSION=${sessionId}`,
+      `tm_session =${sessionId}`,
+      `tm_session=${sessionId}x`,
+      `tm_session=x${sessionId}`,
+      `flash=tm_session=${sessionId}`,
+    ),
+    headerText(),
+  );
+}
 
 // Elements and attributes our templates use. Anything else in a page came from user input.
 const OUR_ELEMENTS = new Set(
-  'html head meta title link script body a header p main footer h1 div form input label details summary textarea select option button search nav ul li span section time strong dl dt dd hx-partial'.split(
+  'html head meta title link script body a header p main footer h1 h2 code div form input label details summary textarea select option button search nav ul li span section time strong dl dt dd hx-partial'.split(
     ' ',
   ),
 );
