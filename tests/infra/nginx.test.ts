@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
-import { type LiveServer, startLiveServer } from '../../harness/live-server';
+import { type LiveAccount, type LiveServer, signUpLive, startLiveServer } from '../../harness/live-server';
 import { freePort } from '../../harness/mariadb';
 import {
   checkNginxConfig,
@@ -35,9 +35,11 @@ describe('nginx in front of the app', () => {
   let app: LiveServer;
   let nginx: RunningNginx;
   let distrustful: RunningNginx;
+  let account: LiveAccount;
 
   beforeAll(async () => {
     app = await startLiveServer({ LOG_LEVEL: 'info' });
+    account = await signUpLive(app.origin);
     const upstream = `127.0.0.1:${new URL(app.origin).port}`;
     nginx = await startNginx([upstream], { writeRate: '2r/s', writeBurst: 3 });
     distrustful = await startNginx([upstream], { realIpFrom: ['10.0.0.0/16'] });
@@ -50,12 +52,13 @@ describe('nginx in front of the app', () => {
   });
 
   test('proxies pages and the API, without telling its version', async () => {
-    const page = await fetch(`${nginx.origin}/`);
+    const page = await fetch(`${nginx.origin}/`, { headers: { cookie: account.cookie } });
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('<h1>Tasks</h1>');
     expect(page.headers.get('server')).toBe('nginx');
     expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
-    expect((await fetch(`${nginx.origin}/api/tasks`)).status).toBe(200);
+    const bearer = { authorization: `Bearer ${account.token}` };
+    expect((await fetch(`${nginx.origin}/api/tasks`, { headers: bearer })).status).toBe(200);
   });
 
   test('serves content-hashed assets itself, immutable and gzipped', async () => {
@@ -143,7 +146,12 @@ describe('nginx in front of the app', () => {
 
   test('too many writes from one client get 429: JSON for the API, a page for people; reads are not limited', async () => {
     const post = (path: string, body: string, type: string) =>
-      fetch(`${nginx.origin}${path}`, { method: 'POST', headers: { 'content-type': type }, body, redirect: 'manual' });
+      fetch(`${nginx.origin}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': type, authorization: `Bearer ${account.token}`, cookie: account.cookie },
+        body,
+        redirect: 'manual',
+      });
     const statuses: number[] = [];
     for (let n = 0; n < 8; n++)
       statuses.push((await post('/api/tasks', JSON.stringify({ title: `burst ${n}` }), 'application/json')).status);
@@ -159,7 +167,9 @@ describe('nginx in front of the app', () => {
     expect(form.status).toBe(429);
     expectOurSecurityHeaders((name) => form.headers.get(name));
     expect(await form.text()).toContain('Too many changes at once');
-    for (let n = 0; n < 10; n++) expect((await fetch(`${nginx.origin}/api/tasks?limit=1`)).status).toBe(200);
+    const bearer = { authorization: `Bearer ${account.token}` };
+    for (let n = 0; n < 10; n++)
+      expect((await fetch(`${nginx.origin}/api/tasks?limit=1`, { headers: bearer })).status).toBe(200);
   });
 });
 
@@ -193,10 +203,15 @@ function expectNginxError(reply: RawReply, status: number, shape: 'json' | 'html
 describe('nginx in front of two apps (the topology)', () => {
   let topology: Topology;
   let port: string;
+  // One account for both apps: sessions and tokens live in their shared database.
+  let account: LiveAccount;
+  let bearer: Record<string, string>;
 
   beforeAll(async () => {
     topology = await startTopology();
     port = new URL(topology.origin).port;
+    account = await signUpLive(topology.origin);
+    bearer = { authorization: `Bearer ${account.token}` };
   }, 60_000);
   afterAll(() => topology?.stop());
 
@@ -264,9 +279,15 @@ describe('nginx in front of two apps (the topology)', () => {
       expect(`${method} ${reply.status}`).toBe(`${method} 405`);
       expect(reply.headers.allow).toBe('GET, HEAD, POST, PATCH, DELETE');
     }
-    expect((await fetch(`${topology.origin}/api/tasks`, { method: 'HEAD' })).status).toBe(200);
-    expect((await fetch(`${topology.origin}/api/tasks/999999`, { method: 'DELETE' })).status).toBe(404);
-    const patch = { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: '{"priority":"high"}' };
+    expect((await fetch(`${topology.origin}/api/tasks`, { method: 'HEAD', headers: bearer })).status).toBe(200);
+    expect((await fetch(`${topology.origin}/api/tasks/999999`, { method: 'DELETE', headers: bearer })).status).toBe(
+      404,
+    );
+    const patch = {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/json', ...bearer },
+      body: '{"priority":"high"}',
+    };
     expect((await fetch(`${topology.origin}/api/tasks/999999`, patch)).status).toBe(404);
   });
 
@@ -287,7 +308,7 @@ describe('nginx in front of two apps (the topology)', () => {
     }
     // Plausible names reach the app, which answers only to its own (ALLOWED_HOSTS: loopback here).
     for (const host of ['127.0.0.1', '[::1]:8080', 'localhost', 'LOCALHOST.']) {
-      expect(`${host} ${(await get('/api/tasks?limit=1', host)).status}`).toBe(`${host} 200`);
+      expect(`${host} ${(await get('/signin', host)).status}`).toBe(`${host} 200`);
     }
     for (const host of ['tasks.example.com', 'tasks.example.com:8080', 'TASKS.example.']) {
       const refused = await get('/api/tasks?limit=1', host);
@@ -383,7 +404,7 @@ describe('nginx in front of two apps (the topology)', () => {
     const create = (title: string, headers: Record<string, string>) =>
       fetch(`${topology.origin}/api/tasks`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', ...headers },
+        headers: { 'content-type': 'application/json', ...bearer, ...headers },
         body: JSON.stringify({ title }),
       });
     const first = await create('shared request id: first', { 'x-request-id': 'shared-trace-1' });
@@ -393,7 +414,8 @@ describe('nginx in front of two apps (the topology)', () => {
     const [a, b] = [await first.json(), await second.json()];
     expect(a.id).not.toBe(b.id);
     for (const task of [a, b]) {
-      expect((await (await fetch(`${topology.origin}/api/tasks/${task.id}`)).json()).title).toBe(task.title);
+      const read = await fetch(`${topology.origin}/api/tasks/${task.id}`, { headers: bearer });
+      expect((await read.json()).title).toBe(task.title);
     }
     // A client's own key still makes a retry a replay.
     const keyed = await create('own key', { 'idempotency-key': 'client-key-1' });
@@ -416,7 +438,7 @@ describe('nginx in front of two apps (the topology)', () => {
     const post = (origin: string) =>
       fetch(`${topology.origin}/tasks`, {
         method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', origin },
+        headers: { 'content-type': 'application/x-www-form-urlencoded', origin, cookie: account.cookie },
         body: 'title=posted+through+nginx+on+its+own+port',
         redirect: 'manual',
       });
