@@ -1,13 +1,22 @@
 /**
- * `bun run screenshots`: starts the real server on a throwaway SQLite file, fills it with a
- * realistic task list through the JSON API, and writes screenshots of the task page to
- * docs/screenshots/ (desktop light and dark, and a phone). Uses Debian's Chromium.
+ * `bun run screenshots`: starts the real server on a throwaway SQLite file, signs up an account and
+ * fills it with a realistic task list through the JSON API, and writes screenshots of that
+ * account's task page to docs/screenshots/ (desktop light and dark, and a phone). Uses Debian's
+ * Chromium.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContextOptions } from 'playwright';
 import { launchChromium } from '../harness/chromium';
-import { createLiveApi, type LiveApi, type LiveServer, startLiveServer, type TaskInput } from '../harness/live-server';
+import {
+  createLiveApi,
+  type LiveAccount,
+  type LiveApi,
+  type LiveServer,
+  signUpLive,
+  startLiveServer,
+  type TaskInput,
+} from '../harness/live-server';
 
 const OUT_DIR = join(import.meta.dir, '../docs/screenshots');
 
@@ -43,11 +52,23 @@ async function seed(api: LiveApi) {
   }
 }
 
-async function shoot(browser: Browser, server: LiveServer, file: string, options: BrowserContextOptions) {
+/** A page signed in as the account that owns the seeded tasks: its session cookie, as sign-in sets it. */
+async function shoot(
+  browser: Browser,
+  server: LiveServer,
+  account: LiveAccount,
+  file: string,
+  options: BrowserContextOptions,
+) {
   const context = await browser.newContext(options);
+  await context.addCookies([
+    { name: account.cookieName, value: account.sessionId, url: server.origin, httpOnly: true, sameSite: 'Lax' },
+  ]);
   const page = await context.newPage();
   const response = await page.goto(`${server.origin}/`, { waitUntil: 'networkidle' });
   if (!response?.ok()) throw new Error(`GET / answered ${response?.status()}; is the task page built?`);
+  // A signed-out browser is sent to the sign-in page, which answers 200 too.
+  if (new URL(page.url()).pathname !== '/') throw new Error(`GET / landed on ${page.url()}: not signed in`);
   await page.screenshot({ path: join(OUT_DIR, file), fullPage: false });
   await context.close();
   console.log(`wrote docs/screenshots/${file}`);
@@ -56,12 +77,20 @@ async function shoot(browser: Browser, server: LiveServer, file: string, options
 const server = await startLiveServer();
 let browser: Browser | undefined;
 try {
-  await seed(createLiveApi(server.origin));
+  // A fixed address, so the header in the pictures does not change from one run to the next.
+  const account = await signUpLive(server.origin, 'alex@example.com');
+  await seed(createLiveApi(server.origin, account));
   mkdirSync(OUT_DIR, { recursive: true });
   browser = await launchChromium();
-  await shoot(browser, server, 'desktop.png', { viewport: { width: 1280, height: 800 }, colorScheme: 'light' });
-  await shoot(browser, server, 'desktop-dark.png', { viewport: { width: 1280, height: 800 }, colorScheme: 'dark' });
-  await shoot(browser, server, 'mobile.png', {
+  await shoot(browser, server, account, 'desktop.png', {
+    viewport: { width: 1280, height: 800 },
+    colorScheme: 'light',
+  });
+  await shoot(browser, server, account, 'desktop-dark.png', {
+    viewport: { width: 1280, height: 800 },
+    colorScheme: 'dark',
+  });
+  await shoot(browser, server, account, 'mobile.png', {
     viewport: { width: 390, height: 844 },
     deviceScaleFactor: 2,
     isMobile: true,

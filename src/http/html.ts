@@ -42,8 +42,12 @@ function html(markup: Markup | ReadyBody, { status = 200, headers = {}, acceptEn
   });
 }
 
-/** A whole page. Pages show live data, so browsers revalidate them every time. */
-export const page = (markup: Markup | ReadyBody, init: Init = {}) => html(markup, init, 'no-cache');
+/**
+ * A whole page. Pages show one account's live data, so no browser or proxy keeps a copy: with
+ * `no-cache` a browser still stored them and Back, right after signing out, showed the task list
+ * again from its cache without asking the server.
+ */
+export const page = (markup: Markup | ReadyBody, init: Init = {}) => html(markup, init, 'no-store');
 
 /** A piece of a page for htmx to swap in. */
 export const fragment = (markup: Markup | ReadyBody, init: Init = {}) => html(markup, init, 'no-store');

@@ -1,8 +1,14 @@
 import { afterAll, beforeAll, expect } from 'bun:test';
 import { join } from 'node:path';
-import type { Browser, BrowserContextOptions, Page, Request } from 'playwright';
+import type { Browser, BrowserContext, BrowserContextOptions, Page, Request } from 'playwright';
 import { launchChromium } from '../../harness/chromium';
-import { createLiveApi, type LiveApi, type LiveServer, startLiveServer } from '../../harness/live-server';
+import {
+  createLiveApi,
+  type LiveAccount,
+  type LiveApi,
+  type LiveServer,
+  startLiveServer,
+} from '../../harness/live-server';
 
 /**
  * Browser tests against the real server: one server process and one Chromium per test file.
@@ -31,14 +37,20 @@ export interface BrowserPage {
 
 export interface PageOptions extends BrowserContextOptions {
   javaScriptEnabled?: boolean;
+  /**
+   * Who the browser is signed in as: by default the account of the suite's `api`, so what a test
+   * seeds through the API is what the page shows; `null` for a signed-out browser.
+   */
+  account?: LiveAccount | null;
 }
 
 export interface BrowserSuite {
   readonly server: LiveServer;
   readonly browser: Browser;
+  /** The JSON API, as the account every page is signed in as unless told otherwise. */
   readonly api: LiveApi;
   readonly origin: string;
-  /** A page in a fresh browser context (no cookies, no cache), already recording problems. */
+  /** A page in a fresh browser context (no cache; only the session cookie), already recording problems. */
   newPage(options?: PageOptions): Promise<BrowserPage>;
   /** An absolute URL on the server. */
   url(path: string): string;
@@ -81,8 +93,10 @@ export function useBrowserSuite(): BrowserSuite {
       return need(server, 'the server').origin;
     },
     url: (path) => `${need(server, 'the server').origin}${path}`,
-    async newPage(options = {}) {
+    async newPage({ account, ...options } = {}) {
       const context = await need(browser, 'Chromium').newContext({ javaScriptEnabled: true, ...options });
+      const signedInAs = account === undefined ? await need(api, 'the server').account() : account;
+      if (signedInAs) await signIn(context, signedInAs, need(server, 'the server').origin);
       // Well inside the test timeout: a missing element fails with Playwright's message, and a
       // timed-out test never makes bun kill the server process that the next tests need.
       context.setDefaultTimeout(5_000);
@@ -94,6 +108,16 @@ export function useBrowserSuite(): BrowserSuite {
     },
   };
   return suite;
+}
+
+/**
+ * Gives a browser context the account's session cookie, as the sign-in form's answer would: the
+ * browser and an API client holding the same account's token then see the same tasks.
+ */
+export async function signIn(context: BrowserContext, account: LiveAccount, origin: string): Promise<void> {
+  await context.addCookies([
+    { name: account.cookieName, value: account.sessionId, url: origin, httpOnly: true, sameSite: 'Lax' },
+  ]);
 }
 
 const CSP_MESSAGE = /Content[- ]Security[- ]Policy/i;
