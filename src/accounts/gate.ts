@@ -86,7 +86,9 @@ const BEARER = /^Bearer[ \t]+(\S+)[ \t]*$/i;
  * scripts and Swagger UI, of a session cookie sent from our own origin (CSRF-checked as forms are).
  */
 export function apiAuthentication(accounts: Authenticator) {
-  return new Elysia().derive({ as: 'scoped' }, async ({ headers }) => {
+  return new Elysia().derive({ as: 'scoped' }, async ({ headers, set }) => {
+    // What one account reads is for it alone: no browser or shared cache (a CDN) may keep it.
+    set.headers['cache-control'] = 'no-store';
     const authorization = headers.authorization;
     if (authorization !== undefined) {
       const token = BEARER.exec(authorization)?.[1];

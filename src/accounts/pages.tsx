@@ -163,9 +163,12 @@ export function createAccountPages({ accounts, assets, clients, authentication, 
     )
     .get(
       '/signin',
-      async ({ query, cookie }) => {
-        const flash = takeFlash(cookie.flash as FlashCookie);
+      async ({ query, cookie, headers }) => {
         const values = { email: '', returnTo: localPath(query.return_to) };
+        // Already signed in (a bookmark, a second tab): straight on to where sign-in would lead.
+        const sessionId = sessionIdOf(headers.cookie);
+        if (sessionId && (await accounts.accountOfSession(sessionId))) return redirect(values.returnTo);
+        const flash = takeFlash(cookie.flash as FlashCookie);
         const messages = flash?.kind === 'alert' ? { alert: flash.text } : { flash: flash?.text };
         return page(await signInPage(values, messages));
       },
