@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Subprocess } from 'bun';
+import { type LiveAccount, signUpLive } from '../../harness/live-server';
 import { freePort } from '../../harness/mariadb';
 import { buildRelease, type Release } from '../../scripts/release';
 
@@ -63,6 +64,9 @@ afterAll(async () => {
 });
 
 describe('bun run release', () => {
+  // Signed up by the first test, against the released binary.
+  let account: LiveAccount | undefined;
+
   test('writes a tarball and a checksum that sha256sum -c accepts', () => {
     const digest = createHash('sha256').update(readFileSync(release.tarball)).digest('hex');
     expect(readFileSync(release.checksumFile, 'utf8')).toBe(`${digest}  ${release.name}.tar.gz\n`);
@@ -76,16 +80,17 @@ describe('bun run release', () => {
     expect(health.status).toBe(200);
     expect(await health.json()).toMatchObject({ status: 'ok', db: 'up' });
     expect(existsSync(join(work, 'data/tasks.db'))).toBe(true);
+    account = await signUpLive(origin);
     const created = await fetch(`${origin}/api/tasks`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${account.token}` },
       body: JSON.stringify({ title: 'Shipped in a release' }),
     });
     expect(created.status).toBe(201);
   });
 
   test('serves the page, its content-hashed assets and Swagger UI', async () => {
-    const page = await fetch(`${origin}/`);
+    const page = await fetch(`${origin}/`, { headers: { cookie: account?.cookie ?? '' } });
     expect(page.status).toBe(200);
     const html = await page.text();
     expect(html).toContain('Shipped in a release');
