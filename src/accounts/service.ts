@@ -100,7 +100,10 @@ export function createAccountService(store: AccountStore, options: AccountServic
   async function countSignUp(clientAddress: string, now: Date): Promise<void> {
     const counted = await store.recordAttempt(subjectHash('signup', clientAddress), now, SIGNUP_WINDOW_MS);
     if (counted.count > SIGNUP_LIMIT_PER_ADDRESS)
-      throw new TooManyAttemptsError(secondsLeft(counted.window_started_at, SIGNUP_WINDOW_MS, now));
+      throw new TooManyAttemptsError(
+        secondsLeft(counted.window_started_at, SIGNUP_WINDOW_MS, now),
+        'new accounts from your address',
+      );
   }
 
   /** Cheap indexed deletes of what can never count again; run on sign-ins, which are rare. */

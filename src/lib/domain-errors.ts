@@ -73,9 +73,12 @@ export class WrongCredentialsError extends DomainError {
 
 /** Too many attempts for an account or from one address; nothing was checked. */
 export class TooManyAttemptsError extends DomainError {
-  constructor(readonly retryAfterSeconds: number) {
+  constructor(
+    readonly retryAfterSeconds: number,
+    what = 'failed attempts',
+  ) {
     const minutes = Math.max(1, Math.ceil(retryAfterSeconds / 60));
-    super('too_many_attempts', `Too many failed attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`);
+    super('too_many_attempts', `Too many ${what}. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`);
   }
 }
 
