@@ -37,6 +37,7 @@ function renderHeader(): string {
     DbName: 'tasks',
     VpcCidr: '10.0.0.0/16',
     AllowedHosts: 'tasks.example.com,demo-lb-1234567890.eu-west-1.elb.amazonaws.com',
+    SignUp: 'closed',
   };
   return `${header.replace(/\$\{([^}!]+)\}/g, (_, name: string) => {
     const value = values[name];
@@ -82,6 +83,17 @@ describe("the app's ALLOWED_HOSTS", () => {
     const [dnsName, ...others] = new Stacks(loadTemplates()).exportsFor(importDnsName['Fn::ImportValue'], 'app.yaml');
     expect(others).toEqual([]);
     expect(dnsName).toMatchObject({ file: 'load-balancer.yaml', value: { 'Fn::GetAtt': ['LoadBalancer', 'DNSName'] } });
+  });
+});
+
+describe("the app's SIGNUP", () => {
+  const signUp = parseTemplate(template, 'app.yaml').Parameters?.SignUp;
+  const allowed = signUp?.AllowedValues as string[] | undefined;
+
+  test('is the SignUp parameter, closed unless the operator opens it, in words the app accepts', () => {
+    expect(signUp?.Default).toBe('closed');
+    expect(allowed?.map((value) => loadConfig({ SIGNUP: value }).signup)).toEqual(['closed', 'open']);
+    expect(renderHeader()).toContain("\nSIGNUP='closed'\n");
   });
 });
 
@@ -148,6 +160,7 @@ describe('bootstrap.sh credentials: a rotated database password', () => {
       TRUSTED_PROXIES: '127.0.0.1',
       SHUTDOWN_TIMEOUT_MS: '25000',
       ALLOWED_HOSTS: 'tasks.example.com,demo-lb-1234567890.eu-west-1.elb.amazonaws.com',
+      SIGNUP: 'closed',
     });
     // The loopback names come first, always: operators reach /metrics through an SSM forward.
     expect(loadConfig(env).allowedHosts).toEqual([
@@ -157,6 +170,8 @@ describe('bootstrap.sh credentials: a rotated database password', () => {
       'tasks.example.com',
       'demo-lb-1234567890.eu-west-1.elb.amazonaws.com',
     ]);
+    // The app stack's SignUp parameter reaches the app as it reads it: closed after the first account.
+    expect(loadConfig(env).signup).toBe('closed');
     expect(statSync(join(config, 'app.env')).mode & 0o777).toBe(0o600);
   });
 
