@@ -74,12 +74,16 @@ export async function buildRelease(outDir = join(ROOT, 'dist'), version?: string
       autoloadBunfig: false,
     },
   });
-  await build({
-    entrypoints: [join(ROOT, 'scripts/nginx-config.ts')],
-    target: 'bun',
-    outdir: join(folder, 'scripts'),
-    naming: 'nginx-config.js',
-  });
+  // Scripts the instance runs with the app's own executable (BUN_BE_BUN=1): the nginx renderer at
+  // boot, the operators' account CLI over SSM (docs/deployment.md#accounts-in-production).
+  for (const script of ['nginx-config', 'user']) {
+    await build({
+      entrypoints: [join(ROOT, `scripts/${script}.ts`)],
+      target: 'bun',
+      outdir: join(folder, 'scripts'),
+      naming: `${script}.js`,
+    });
+  }
 
   cpSync(join(ROOT, 'nginx.conf'), join(folder, 'nginx.conf'));
   cpSync(join(ROOT, 'static'), join(folder, 'static'), { recursive: true });

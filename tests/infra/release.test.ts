@@ -112,6 +112,28 @@ describe('bun run release', () => {
     expect((await fetch(`${origin}/swagger/json`)).status).toBe(200);
   });
 
+  test("the operators' account CLI runs from the release with the app's own executable, as over SSM", async () => {
+    const user = (...args: string[]) =>
+      Bun.spawnSync([join(home, 'task-manager'), join(home, 'scripts/user.js'), ...args], {
+        cwd: work,
+        env: { PATH: '/usr/bin:/bin', BUN_BE_BUN: '1', DATABASE_URL: `sqlite:${work}/data/tasks.db` },
+        stdout: 'pipe',
+        stderr: 'pipe',
+      });
+    const added = user('add', 'operator-made@example.com');
+    expect(added.stderr.toString()).toBe('');
+    const password = /one-time password for operator-made@example.com: (\S+);/.exec(added.stdout.toString())?.[1];
+    expect(password).toBeDefined();
+    const signedIn = await fetch(`${origin}/signin`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ email: 'operator-made@example.com', password: password ?? '' }),
+      redirect: 'manual',
+    });
+    expect(signedIn.status).toBe(303);
+    expect(user('add', 'operator-made@example.com').exitCode).toBe(1);
+  });
+
   test('its own renderer configures nginx, which serves the assets from disk and proxies the rest', async () => {
     const nginxDir = join(work, 'nginx');
     for (const folder of ['logs', 'temp']) mkdirSync(join(nginxDir, folder), { recursive: true });
