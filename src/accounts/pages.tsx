@@ -206,6 +206,9 @@ export function createAccountPages({ accounts, assets, clients, authentication, 
   return publicPages.use(createSettingsPages({ accounts, assets, clients, authentication, sessionMaxMs }));
 }
 
+const ONE_TIME_PASSWORD_USED =
+  'You signed in with a one-time password. Choose a new password below to go on to your tasks.';
+
 /** The signed-in account's own settings: API tokens, password, sessions. */
 function createSettingsPages({ accounts, assets, clients, authentication }: AccountPagesOptions) {
   interface SettingsState {
@@ -250,6 +253,7 @@ function createSettingsPages({ accounts, assets, clients, authentication }: Acco
       '/settings',
       ({ account, cookie }) => {
         const flash = takeFlash(cookie.flash as FlashCookie);
+        if (account.must_change_password) return settingsPage({ account, alert: ONE_TIME_PASSWORD_USED });
         return settingsPage({ account, [flash?.kind === 'alert' ? 'alert' : 'flash']: flash?.text });
       },
       hidden,

@@ -469,7 +469,9 @@ for (const engine of ENGINES) {
         });
         expect(JSON.parse(htmx.headers.get('hx-location') ?? '{}').path).toBe('/settings#password');
       }
-      expect((await send('GET', '/settings', { cookie })).status).toBe(200);
+      const settings = await send('GET', '/settings', { cookie });
+      expect(settings.status).toBe(200);
+      expect(settings.html).toContain('You signed in with a one-time password. Choose a new password');
       const changed = await post(
         '/settings/password',
         { current_password: oneTime, new_password: NEW_PASSWORD },
