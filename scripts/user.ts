@@ -3,8 +3,8 @@
  * (DATABASE_URL, as for the server).
  *
  *   add EMAIL             a new account with a one-time password, printed once
- *   reset-password EMAIL  a new one-time password; every session of the account ends
- *   disable EMAIL         no more sign-ins; sessions end, API tokens stop working
+ *   reset-password EMAIL  a new one-time password; every session ends, every API token is revoked
+ *   disable EMAIL         no more sign-ins; sessions end, API tokens are revoked
  *   enable EMAIL          undoes disable
  *
  * Exit codes: 0 done, 1 refused or failed (one line on stderr), 2 usage.
@@ -31,7 +31,7 @@ const COMMANDS: Record<string, Command> = {
   },
   async disable(accounts, email) {
     await accounts.disableAccount(email);
-    return `disabled ${email.trim()}: its sessions ended and its API tokens no longer work`;
+    return `disabled ${email.trim()}: its sessions ended and its API tokens were revoked (enabling it later does not bring them back)`;
   },
   async enable(accounts, email) {
     await accounts.enableAccount(email);

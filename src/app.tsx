@@ -6,7 +6,7 @@ import packageJson from '../package.json' with { type: 'json' };
 import { createTokenApi } from './accounts/api';
 import { apiAuthentication, pageAuthentication } from './accounts/gate';
 import { SESSION_IDLE_MS_DEFAULT, SESSION_MAX_MS_DEFAULT } from './accounts/model';
-import { clientFacts, createAccountPages } from './accounts/pages';
+import { createAccountPages } from './accounts/pages';
 import { ACCOUNT_MIGRATIONS } from './accounts/schema';
 import { createAccountService } from './accounts/service';
 import { createAccountStore } from './accounts/store';
@@ -14,7 +14,7 @@ import { LOOPBACK_HOSTS, type SignUp } from './config';
 import type { SqlClient } from './db/sql-client';
 import { apiDocs } from './http/api-docs';
 import { loadAssets } from './http/assets';
-import { createTrustedProxies } from './http/client-address';
+import { clientFacts, createTrustedProxies } from './http/client-address';
 import { errorHandling } from './http/errors';
 import { fragment, page } from './http/html';
 import { requestGuard } from './http/request-guard';
@@ -74,6 +74,7 @@ export function createApp({
     onFirstAccount: claimUnownedTasks,
   });
   const proxies = createTrustedProxies(trustedProxies);
+  const clients = clientFacts(proxies);
   const assets = loadAssets();
   const renderError = (status: number, message: string, asFragment: boolean) =>
     asFragment
@@ -102,18 +103,18 @@ export function createApp({
     .use(staticFiles())
     .use(assets.plugin)
     .use(apiDocs(packageJson.version, assets.urls))
-    .use(createTokenApi(accounts, apiAuthentication(accounts)))
-    .use(createTaskApi(tasks, apiAuthentication(accounts)))
+    .use(createTokenApi(accounts, apiAuthentication(accounts, clients)))
+    .use(createTaskApi(tasks, apiAuthentication(accounts, clients)))
     .use(
       createAccountPages({
         accounts,
         assets: assets.urls,
-        clients: clientFacts(proxies),
-        authentication: pageAuthentication(accounts),
+        clients,
+        authentication: pageAuthentication(accounts, clients),
         sessionMaxMs: sessions.maxMs,
       }),
     )
-    .use(createTaskPages(tasks, assets.urls, pageAuthentication(accounts)));
+    .use(createTaskPages(tasks, assets.urls, pageAuthentication(accounts, clients)));
 }
 
 export type App = ReturnType<typeof createApp>;

@@ -1,4 +1,5 @@
 import { Elysia } from 'elysia';
+import type { ClientFacts } from '../http/client-address';
 import { isSameOrigin } from '../http/csrf';
 import { isFragmentRequest } from '../http/html';
 import { HttpError } from '../http/http-error';
@@ -54,17 +55,20 @@ function sendElsewhere(headers: Headers, location: string, status: number, code:
   return new HttpError(status, code, message, [], { 'hx-location': hxLocation });
 }
 
+// What an account with a one-time password may open: the settings page, to choose a new one.
+const WHILE_PASSWORD_MUST_CHANGE = new Set(['/settings', '/settings/password']);
+
 /** For pages: the account signed in with this browser's session cookie. */
-export function pageAuthentication(accounts: Authenticator) {
-  return new Elysia().derive({ as: 'scoped' }, async ({ headers, request, path }) => {
-    const sessionId = sessionIdOf(headers.cookie);
+export function pageAuthentication(accounts: Authenticator, clients: ClientFacts) {
+  return new Elysia().derive({ as: 'scoped' }, async ({ headers, request, path, server }) => {
+    const sessionId = sessionIdOf(headers.cookie, clients.overHttps(request, server, headers));
     const account = sessionId ? await accounts.accountOfSession(sessionId) : null;
     if (!account || !sessionId) {
       const location = signInUrl(destinationOf(request, path, headers));
       throw sendElsewhere(headers, location, 401, 'sign_in_required', 'Please sign in to continue.');
     }
     // A one-time password (set by an operator) is only good for choosing a new one.
-    if (account.must_change_password && !path.startsWith('/settings')) {
+    if (account.must_change_password && !WHILE_PASSWORD_MUST_CHANGE.has(path)) {
       throw sendElsewhere(
         headers,
         '/settings#password',
@@ -85,8 +89,8 @@ const BEARER = /^Bearer[ \t]+(\S+)[ \t]*$/i;
  * For the API: the account of an `Authorization: Bearer tm_…` token or, for the page's own
  * scripts and Swagger UI, of a session cookie sent from our own origin (CSRF-checked as forms are).
  */
-export function apiAuthentication(accounts: Authenticator) {
-  return new Elysia().derive({ as: 'scoped' }, async ({ headers, set }) => {
+export function apiAuthentication(accounts: Authenticator, clients: ClientFacts) {
+  return new Elysia().derive({ as: 'scoped' }, async ({ headers, set, request, server }) => {
     // What one account reads is for it alone: no browser or shared cache (a CDN) may keep it.
     set.headers['cache-control'] = 'no-store';
     const authorization = headers.authorization;
@@ -98,8 +102,11 @@ export function apiAuthentication(accounts: Authenticator) {
         'www-authenticate': 'Bearer realm="tasks", error="invalid_token"',
       });
     }
-    const sessionId = sessionIdOf(headers.cookie);
+    const sessionId = sessionIdOf(headers.cookie, clients.overHttps(request, server, headers));
     const account = sessionId && isSameOrigin(headers) ? await accounts.accountOfSession(sessionId) : null;
+    if (account?.must_change_password) {
+      throw new HttpError(403, 'password_change_required', 'Choose a new password on the Settings page first');
+    }
     if (account) return { account };
     throw new HttpError(401, 'unauthorized', 'Send an API token as Authorization: Bearer tm_…, or sign in', [], {
       'www-authenticate': 'Bearer realm="tasks"',

@@ -2,7 +2,7 @@
 import { Elysia, t } from 'elysia';
 import { SettingsPage, SignInPage, SignUpPage } from '../../components/account-pages';
 import type { PageAssets } from '../../components/layout';
-import { arrivedOverHttps, clientAddress } from '../http/client-address';
+import type { ClientFacts, Server } from '../http/client-address';
 import { sameOriginForms } from '../http/csrf';
 import { type Flash, setFlash, takeFlash } from '../http/flash';
 import { page, redirect } from '../http/html';
@@ -28,24 +28,7 @@ import { clearedSessionCookies, sessionCookie, sessionIdOf } from './session-coo
  */
 
 type Headers = Record<string, string | undefined>;
-type Server = { requestIP(request: Request): { address: string } | null } | null;
 type FlashCookie = Parameters<typeof takeFlash>[0];
-
-/** What the routes need to know about the connection, to rate-limit by address and mark cookies Secure. */
-export interface ClientFacts {
-  addressOf(request: Request, server: Server, headers: Headers): string | undefined;
-  overHttps(request: Request, server: Server, headers: Headers): boolean;
-}
-
-export function clientFacts(proxies: Parameters<typeof clientAddress>[2]): ClientFacts {
-  const peerOf = (request: Request, server: Server) => server?.requestIP(request)?.address;
-  return {
-    addressOf: (request, server, headers) =>
-      clientAddress(peerOf(request, server), headers['x-forwarded-for'] ?? null, proxies),
-    overHttps: (request, server, headers) =>
-      arrivedOverHttps(peerOf(request, server), headers['x-forwarded-proto'] ?? null, proxies),
-  };
-}
 
 interface AccountPagesOptions {
   accounts: AccountService;
@@ -163,10 +146,10 @@ export function createAccountPages({ accounts, assets, clients, authentication, 
     )
     .get(
       '/signin',
-      async ({ query, cookie, headers }) => {
+      async ({ query, cookie, headers, request, server }) => {
         const values = { email: '', returnTo: localPath(query.return_to) };
         // Already signed in (a bookmark, a second tab): straight on to where sign-in would lead.
-        const sessionId = sessionIdOf(headers.cookie);
+        const sessionId = sessionIdOf(headers.cookie, clients.overHttps(request, server, headers));
         if (sessionId && (await accounts.accountOfSession(sessionId))) return redirect(values.returnTo);
         const flash = takeFlash(cookie.flash as FlashCookie);
         const messages = flash?.kind === 'alert' ? { alert: flash.text } : { flash: flash?.text };
@@ -183,7 +166,7 @@ export function createAccountPages({ accounts, assets, clients, authentication, 
         if (Object.keys(missing).length) return page(await signInPage(values, { errors: missing }), { status: 422 });
         try {
           const address = clients.addressOf(request, server, headers);
-          const previous = sessionIdOf(headers.cookie);
+          const previous = sessionIdOf(headers.cookie, clients.overHttps(request, server, headers));
           const { sessionId } = await accounts.signIn(values.email, password, address, previous);
           return signedIn(sessionId, values.returnTo, clients.overHttps(request, server, headers));
         } catch (error) {
@@ -195,8 +178,8 @@ export function createAccountPages({ accounts, assets, clients, authentication, 
     )
     .post(
       '/signout',
-      async ({ headers }) => {
-        const sessionId = sessionIdOf(headers.cookie);
+      async ({ headers, request, server }) => {
+        const sessionId = sessionIdOf(headers.cookie, clients.overHttps(request, server, headers));
         if (sessionId) await accounts.signOut(sessionId);
         return redirectWithCookies('/signin', clearedSessionCookies());
       },

@@ -80,20 +80,26 @@ export function createAccountService(store: AccountStore, options: AccountServic
   ];
   type Subjects = ReturnType<typeof signInSubjects>;
 
-  /** Refuses, before any password is checked, when a subject used up its window's failures. */
-  async function refuseWhenLocked(subjects: Subjects, now: Date): Promise<void> {
-    const counts = await store.readAttempts(subjects.map((subject) => subject.hash));
-    const waits = subjects.map((subject) => {
-      const counted = counts.get(subject.hash);
-      if (!counted || counted.count < subject.limit) return 0;
-      return secondsLeft(counted.window_started_at, FAILURE_WINDOW_MS, now);
-    });
-    const wait = Math.max(...waits);
+  /**
+   * Counts this attempt against every subject before any password is checked, then refuses when a
+   * subject is past its limit. Counted first, concurrent guesses cannot all pass the check before
+   * the first failure is written: each is counted the moment it arrives, on any instance.
+   */
+  async function countAttempt(subjects: Subjects, now: Date): Promise<void> {
+    let wait = 0;
+    for (const subject of subjects) {
+      const counted = await store.recordAttempt(subject.hash, now, FAILURE_WINDOW_MS);
+      if (counted.count > subject.limit)
+        wait = Math.max(wait, secondsLeft(counted.window_started_at, FAILURE_WINDOW_MS, now));
+    }
     if (wait > 0) throw new TooManyAttemptsError(wait);
   }
 
-  async function recordFailure(subjects: Subjects, now: Date): Promise<void> {
-    for (const subject of subjects) await store.recordAttempt(subject.hash, now, FAILURE_WINDOW_MS);
+  /** A right password: the account's counter starts again, and the address's attempt was no failure. */
+  async function forgiveAttempt(subjects: Subjects): Promise<void> {
+    const [account, ...addresses] = subjects;
+    if (account) await store.clearAttempts(account.hash);
+    for (const address of addresses) await store.uncountAttempt(address.hash);
   }
 
   /** Counts a sign-up from this address (each costs a hash) and refuses past the limit. */
@@ -123,10 +129,10 @@ export function createAccountService(store: AccountStore, options: AccountServic
   async function verifyCurrentPassword(account: StoredAccount, password: string): Promise<void> {
     const now = clock();
     const subjects = signInSubjects(account.email);
-    await refuseWhenLocked(subjects, now);
-    if (await Bun.password.verify(password.normalize('NFC'), account.password_hash)) return;
-    await recordFailure(subjects, now);
-    throw new WrongCredentialsError();
+    await countAttempt(subjects, now);
+    if (!(await Bun.password.verify(password.normalize('NFC'), account.password_hash)))
+      throw new WrongCredentialsError();
+    await forgiveAttempt(subjects);
   }
 
   async function createAccount(email: string, password: string, mustChange: boolean, onlyIfFirst: boolean) {
@@ -165,15 +171,12 @@ export function createAccountService(store: AccountStore, options: AccountServic
       const now = clock();
       const normal = normaliseEmail(email);
       const subjects = signInSubjects(normal, clientAddress);
-      await refuseWhenLocked(subjects, now);
+      await countAttempt(subjects, now);
       const stored = await store.findAccountByEmail(normal);
       const usable = stored && !stored.disabled ? stored : null;
       const matches = await Bun.password.verify(password.normalize('NFC'), usable?.password_hash ?? (await dummyHash));
-      if (!usable || !matches) {
-        await recordFailure(subjects, now);
-        throw new WrongCredentialsError();
-      }
-      await store.clearAttempts(subjectHash('account', normal));
+      if (!usable || !matches) throw new WrongCredentialsError();
+      await forgiveAttempt(subjects);
       // A new id at every sign-in: an id planted in the browser before (session fixation) dies here.
       if (previousSessionId && SESSION_ID.test(previousSessionId)) await store.deleteSession(sha256(previousSessionId));
       await purgeExpired(now);
@@ -270,7 +273,9 @@ export function createAccountService(store: AccountStore, options: AccountServic
       const account = await requireAccount(email);
       const password = randomBase62(ONE_TIME_PASSWORD_LENGTH);
       await store.setPassword(account.id, await Bun.password.hash(password, ARGON2), true);
+      // A reset is what an operator does after a takeover: nothing the taker made may outlive it.
       await store.deleteSessionsOf(account.id);
+      await store.deleteTokensOf(account.id);
       await store.clearAttempts(subjectHash('account', account.email));
       return password;
     },
@@ -280,6 +285,8 @@ export function createAccountService(store: AccountStore, options: AccountServic
       const account = await requireAccount(email);
       await store.setDisabled(account.id, clock());
       await store.deleteSessionsOf(account.id);
+      // Revoked, not only refused: enabling the account again must not bring back what it had.
+      await store.deleteTokensOf(account.id);
     },
 
     async enableAccount(email: string): Promise<void> {

@@ -9,11 +9,17 @@
 const SECURE_NAME = '__Host-tm_session';
 const PLAIN_NAME = 'tm_session';
 // Read straight from the header, not through a cookie parser: this runs on every signed-in request.
-const SESSION_ID = /(?:^|;\s*)(?:__Host-)?tm_session=([A-Za-z0-9_-]{43})\s*(?:;|$)/;
+const SECURE_ID = /(?:^|;\s*)__Host-tm_session=([A-Za-z0-9_-]{43})\s*(?:;|$)/;
+const PLAIN_ID = /(?:^|;\s*)tm_session=([A-Za-z0-9_-]{43})\s*(?:;|$)/;
 
-/** The session id a request carries, if it is shaped like one of ours. */
-export function sessionIdOf(cookieHeader: string | undefined): string | undefined {
-  return cookieHeader ? SESSION_ID.exec(cookieHeader)?.[1] : undefined;
+/**
+ * The session id a request carries, if it is shaped like one of ours: over HTTPS only from the
+ * `__Host-` cookie. A plain `tm_session` there could have been planted by a sibling subdomain or a
+ * plain-HTTP page of the parent domain (which may set cookies for this host, with a longer path
+ * that browsers send first); believing it would sign the victim in as the planter.
+ */
+export function sessionIdOf(cookieHeader: string | undefined, overHttps: boolean): string | undefined {
+  return cookieHeader ? (overHttps ? SECURE_ID : PLAIN_ID).exec(cookieHeader)?.[1] : undefined;
 }
 
 const ATTRIBUTES = 'Path=/; HttpOnly; SameSite=Lax';

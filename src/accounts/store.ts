@@ -263,6 +263,10 @@ export function createAccountStore(client: SqlClient) {
       });
     },
 
+    async deleteTokensOf(accountId: number): Promise<void> {
+      await client.execute('DELETE FROM api_tokens WHERE user_id = ?', [accountId]);
+    },
+
     async listTokens(accountId: number): Promise<ApiTokenInfo[]> {
       const rows = await client.query<TokenRow>(
         'SELECT id, name, created_at, last_used_at FROM api_tokens WHERE user_id = ? ORDER BY id DESC',
@@ -286,21 +290,6 @@ export function createAccountStore(client: SqlClient) {
       await client.execute(
         'UPDATE api_tokens SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)',
         [toSqlTimestamp(now), tokenId, toSqlTimestamp(usedBefore)],
-      );
-    },
-
-    /** The counters of these subjects, windows ended or not: the service decides what counts. */
-    async readAttempts(subjectHashes: string[]): Promise<Map<string, AttemptCount>> {
-      const rows = await client.query<{ subject_hash: string; failures: number | string; window_started_at: string }>(
-        `SELECT subject_hash, failures, window_started_at FROM sign_in_failures
-         WHERE subject_hash IN (${placeholders(subjectHashes.length)})`,
-        subjectHashes,
-      );
-      return new Map(
-        rows.map((row) => [
-          row.subject_hash,
-          { count: Number(row.failures), window_started_at: dateOf(row.window_started_at) },
-        ]),
       );
     },
 
@@ -341,6 +330,14 @@ export function createAccountStore(client: SqlClient) {
       return row
         ? { count: Number(row.failures), window_started_at: dateOf(row.window_started_at) }
         : { count: 1, window_started_at: now };
+    },
+
+    /** Takes back one counted attempt (one that turned out right), never below zero. */
+    async uncountAttempt(subjectHash: string): Promise<void> {
+      await client.execute(
+        'UPDATE sign_in_failures SET failures = failures - 1 WHERE subject_hash = ? AND failures > 0',
+        [subjectHash],
+      );
     },
 
     async clearAttempts(subjectHash: string): Promise<void> {

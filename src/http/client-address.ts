@@ -42,3 +42,22 @@ export function clientAddress(
 export function arrivedOverHttps(peer: string | undefined, forwardedProto: string | null, proxies: BlockList): boolean {
   return forwardedProto === 'https' && peer !== undefined && trusted(proxies, peer);
 }
+
+export type Server = { requestIP(request: Request): { address: string } | null } | null;
+type Headers = Record<string, string | undefined>;
+
+/** What routes may know of the connection: the client's address (rate limits) and whether it came over HTTPS (cookies). */
+export interface ClientFacts {
+  addressOf(request: Request, server: Server, headers: Headers): string | undefined;
+  overHttps(request: Request, server: Server, headers: Headers): boolean;
+}
+
+export function clientFacts(proxies: BlockList): ClientFacts {
+  const peerOf = (request: Request, server: Server) => server?.requestIP(request)?.address;
+  return {
+    addressOf: (request, server, headers) =>
+      clientAddress(peerOf(request, server), headers['x-forwarded-for'] ?? null, proxies),
+    overHttps: (request, server, headers) =>
+      arrivedOverHttps(peerOf(request, server), headers['x-forwarded-proto'] ?? null, proxies),
+  };
+}

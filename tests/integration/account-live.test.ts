@@ -10,6 +10,8 @@ import { PASSWORD } from '../support/http';
  */
 
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
+/** What nginx on loopback adds for a browser that reached the load balancer over HTTPS. */
+const HTTPS = { 'x-forwarded-proto': 'https' };
 let accountsMade = 0;
 const email = (label: string) => `${label}-${process.pid}-${++accountsMade}@example.test`;
 
@@ -51,6 +53,28 @@ describe('behind the trusted proxy (loopback)', () => {
     server = await startLiveServer();
   });
   afterAll(() => server.stop());
+
+  test('over HTTPS only the __Host- cookie counts: a plain tm_session planted beside it (a sibling subdomain can) is ignored', async () => {
+    const signUpOverHttps = async (label: string) => {
+      const address = email(label);
+      const response = await post(server, '/signup', { email: address, password: PASSWORD }, HTTPS);
+      const [cookie = ''] = sessionCookies(response);
+      return { address, value: (cookie.split(';')[0] ?? '').split('=')[1] ?? '' };
+    };
+    const [victim, planter] = [await signUpOverHttps('victim'), await signUpOverHttps('planter')];
+    // As a browser sends them: the planted cookie (a longer Path) first.
+    const cookie = `tm_session=${planter.value}; __Host-tm_session=${victim.value}`;
+    const page = await fetch(`${server.origin}/`, { headers: { ...HTTPS, cookie }, redirect: 'manual' });
+    const html = await page.text();
+    expect(page.status).toBe(200);
+    expect(html).toContain(victim.address);
+    expect(html).not.toContain(planter.address);
+    const plantedAlone = await fetch(`${server.origin}/`, {
+      headers: { ...HTTPS, cookie: `tm_session=${planter.value}` },
+      redirect: 'manual',
+    });
+    expect([plantedAlone.status, plantedAlone.headers.get('location')]).toEqual([303, '/signin']);
+  });
 
   test('over HTTPS the cookie is __Host-tm_session and Secure; over plain HTTP it is tm_session', async () => {
     const overHttps = await post(

@@ -469,6 +469,11 @@ for (const engine of ENGINES) {
         });
         expect(JSON.parse(htmx.headers.get('hx-location') ?? '{}').path).toBe('/settings#password');
       }
+      // Nothing else opens with it: not the API with the session, not making a token.
+      const api = await send('GET', '/api/tasks', { cookie });
+      expect([api.status, JSON.parse(api.html).error]).toEqual([403, 'password_change_required']);
+      const token = await post('/settings/tokens', { name: 'made with a one-time password' }, { cookie });
+      expect([token.status, token.headers.get('location')]).toEqual([303, '/settings#password']);
       const settings = await send('GET', '/settings', { cookie });
       expect(settings.status).toBe(200);
       expect(settings.html).toContain('You signed in with a one-time password. Choose a new password');

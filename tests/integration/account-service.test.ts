@@ -237,7 +237,22 @@ for (const engine of ENGINES) {
       test('concurrent failures all count', async () => {
         const subject = 'f'.repeat(64);
         await Promise.all(Array.from({ length: 25 }, () => store.recordAttempt(subject, now, FAILURE_WINDOW_MS)));
-        expect((await store.readAttempts([subject])).get(subject)?.count).toBe(25);
+        expect((await store.recordAttempt(subject, now, FAILURE_WINDOW_MS)).count).toBe(26);
+      });
+
+      test('a burst of guesses sent at once gets no more than the limit checked, the right one among them or not', async () => {
+        const guesses = Array.from({ length: 30 }, (_, n) => `wrong password ${n}`);
+        const outcomes = await Promise.all(
+          [...guesses, PASSWORD].map((password) =>
+            accounts.signIn('ann@example.com', password).then(
+              () => 'signed in',
+              (error) => (error as Error).name,
+            ),
+          ),
+        );
+        const checked = outcomes.filter((outcome) => outcome !== 'TooManyAttemptsError');
+        expect(checked.length).toBeLessThanOrEqual(ACCOUNT_FAILURE_LIMIT);
+        expect(outcomes.filter((outcome) => outcome === 'TooManyAttemptsError').length).toBeGreaterThanOrEqual(21);
       });
 
       test('signing in replaces the previous session (rotation)', async () => {
@@ -418,12 +433,20 @@ for (const engine of ENGINES) {
         await accounts.createToken(bobId, 'bob is fine');
       });
 
-      test("a disabled account's tokens stop working, and work again when it is enabled", async () => {
+      test("disabling revokes the account's tokens: enabling it again does not bring them back", async () => {
         const { token } = await accounts.createToken(annId, 'CI');
         await accounts.disableAccount('ann@example.com');
         expect(await accounts.accountOfToken(token)).toBeNull();
         await accounts.enableAccount('ann@example.com');
-        expect(await accounts.accountOfToken(token)).not.toBeNull();
+        expect(await accounts.accountOfToken(token)).toBeNull();
+        expect(await accounts.listTokens(annId)).toEqual([]);
+      });
+
+      test('a password reset revokes every token (what a taker made must not outlive it)', async () => {
+        const { token } = await accounts.createToken(annId, 'made by whoever had the password');
+        await accounts.resetPassword('ann@example.com');
+        expect(await accounts.accountOfToken(token)).toBeNull();
+        expect(await accounts.listTokens(annId)).toEqual([]);
       });
     });
 
