@@ -114,7 +114,17 @@ export interface SchemaReport {
   warnings: string[];
 }
 
-const KNOWN_TABLES = new Set(['tasks', 'schema_migrations', 'task_counts']);
+// The accounts' tables hold nothing derived from tasks: the bench's account is made through the app.
+const KNOWN_TABLES = new Set([
+  'tasks',
+  'schema_migrations',
+  'task_counts',
+  'users',
+  'sessions',
+  'api_tokens',
+  'sign_in_failures',
+  'account_bootstrap',
+]);
 
 export async function inspectSchema(connection: Connection): Promise<SchemaReport> {
   const [created] = await connection.query<RowDataPacket[]>('SHOW CREATE TABLE tasks');
@@ -157,8 +167,8 @@ export async function inspectSchema(connection: Connection): Promise<SchemaRepor
 /**
  * After a bulk change: fresh optimizer statistics and maintained counters that match the rows.
  * The counters are rebuilt by the app's own rebuildTaskCounts, so the bench follows their layout
- * (today 16 shards per status that writers UPDATE at random: a plain `INSERT … SELECT status,
- * COUNT(*)` would leave 15 of them missing, and those writers' changes would be lost).
+ * (today one row per owner and status, whose other shards the writers add as they reach them, and a
+ * list version per owner that must only grow: a plain `INSERT … SELECT` would break both).
  */
 export async function refreshDerivedData(
   connection: Connection,
@@ -187,8 +197,10 @@ async function withAppClient<T>(databaseUrl: string, work: (client: SqlClient) =
 }
 
 /** Share of tasks the app's own search for `word` finds (its store, so its current search rule). */
-export async function searchShare(databaseUrl: string, word: string, rows: number): Promise<number> {
-  const counts = await withAppClient(databaseUrl, (client) => createTaskStore(client).countByStatus({ search: word }));
+export async function searchShare(databaseUrl: string, owner: number, word: string, rows: number): Promise<number> {
+  const counts = await withAppClient(databaseUrl, (client) =>
+    createTaskStore(client).countByStatus(owner, { search: word }),
+  );
   return rows ? (counts.open + counts.done) / rows : 0;
 }
 

@@ -15,6 +15,8 @@ export interface BenchOptions {
   only: string[] | null;
   /** InnoDB buffer pool for the throwaway server (the test harness starts it with 64 MB). */
   bufferPoolMb: number;
+  /** Where the report goes instead of bench/results.md (a quick run's figures are not the record). */
+  output: string | null;
 }
 
 export const USAGE = `usage: bun run bench [options]
@@ -28,7 +30,10 @@ export const USAGE = `usage: bun run bench [options]
   --timeout <s>                 wrk request timeout (default 10)
   --only <id,...>               run only these endpoints (ids in bench/endpoints.ts)
   --buffer-pool <MB>            InnoDB buffer pool of the throwaway MariaDB (default 1024)
+  --output <file>               write the report there instead of bench/results.md
 
+Signs up on each size's database first and sends that account's session cookie (pages) or token
+(API) with every request; stops if a row is answered otherwise (303, 401…).
 Uses DATABASE_URL (mysql://...) when set, otherwise a throwaway MariaDB. Writes bench/results.md.`;
 
 /** A mistake in how the bench was started: reported as one line, without a stack trace. */
@@ -51,6 +56,7 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
         timeout: { type: 'string' },
         only: { type: 'string' },
         'buffer-pool': { type: 'string' },
+        output: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
       strict: true,
@@ -68,6 +74,7 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
     timeoutS: values.timeout ? positive('--timeout', values.timeout) : 10,
     only: values.only ? values.only.split(',').map((id) => id.trim()) : null,
     bufferPoolMb: values['buffer-pool'] ? positive('--buffer-pool', values['buffer-pool']) : 1024,
+    output: values.output ?? null,
   };
 }
 

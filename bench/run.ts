@@ -4,13 +4,14 @@ import { join } from 'node:path';
 import type { Connection } from 'mysql2/promise';
 import { type CacheAttack, fillCaches } from '../harness/cache-attack';
 import { startNginx } from '../harness/nginx';
+import { type BenchAccount, expectSignedIn, NotSignedInError, signedInLoad, signUpOn } from './accounts';
 import { type AppProcess, readMemory, rssSampler, startApp, waitUntilIdle } from './app-process';
+import { type InProcessStep, measureInProcess, recordedBeforeAccounts, renderAuthCost } from './auth-cost';
 import { cleanUpAll, cleanUpOnSignals, interrupted, onCleanup } from './cleanup';
 import {
   connect,
   countsDrift,
   createSizeDatabase,
-  type IdRange,
   idRange,
   inspectSchema,
   openBenchDatabase,
@@ -28,9 +29,10 @@ import { formatMs, formatRps, type ResponseCheck, type RunRow, type SizeResult }
 import { errorCount, medianRun, runWrk, type WrkResult, writeLuaScript } from './wrk';
 
 /**
- * `bun run bench`: seeds one MySQL database per table size, starts the real server on each, drives
- * every endpoint with wrk at each size back to back, and prints (and writes to bench/results.md)
- * what it measured. Asserts nothing.
+ * `bun run bench`: seeds one MySQL database per table size, signs up on each, starts the real server
+ * on each, drives every endpoint with wrk at each size back to back, signed in, and prints (and
+ * writes to bench/results.md, or --output) what it measured. Asserts nothing about speed; stops at
+ * once if a row is not answered as a signed-in user (bench/accounts.ts).
  */
 
 const RESULTS_FILE = join(import.meta.dir, 'results.md');
@@ -45,11 +47,12 @@ interface Bench {
 
 type Origins = Record<Endpoint['via'], string | undefined>;
 
-/** One table size: its own database, seeded, and the app (and nginx) serving it. */
+/** One table size: its own database, its account, seeded, and the app (and nginx) serving it. */
 interface Sized {
   size: number;
   url: string;
   sql: Connection;
+  account: BenchAccount;
   seeded: Awaited<ReturnType<typeof seedTo>>;
   app: AppProcess;
   origins: Origins;
@@ -80,10 +83,11 @@ async function main(): Promise<void> {
   for (const size of options.sizes) {
     const url = await createSizeDatabase(database.url, size);
     const sql = await connect(url);
-    // The app's own migrations create the schema; the bench reads it rather than assuming it.
-    await (await startApp(url)).stop();
+    // The app's own migrations create the schema (the bench reads it rather than assuming it), and
+    // the account, made through the app, owns every task seeded.
+    const account = await signUpOn(url, sql);
     schema ??= await inspectSchema(sql);
-    seededSizes.push({ size, url, sql, seeded: await seedTo(sql, url, schema, size) });
+    seededSizes.push({ size, url, sql, account, seeded: await seedTo(sql, url, schema, size, account.id) });
   }
   if (!schema) throw new UsageError('no table sizes to measure');
   for (const warning of schema.warnings) say(`bench: warning: ${warning}`);
@@ -106,12 +110,18 @@ async function main(): Promise<void> {
     'Each size has a database and an app of its own; every row runs at each size back to back, so a drift in the machine’s speed during the bench shifts all sizes alike.',
   );
   notes.push(`Wall time ${((performance.now() - started) / 60_000).toFixed(1)} min.`);
-  const summary = [renderTargets(sizes), renderScaling(sizes)];
+  const summary = [renderTargets(sizes), renderAuthCost(sizes, recordedBeforeAccounts()), renderScaling(sizes)];
   console.log(
     `${sizes.map(renderSize).join('\n\n')}\n\n${summary.join('\n\n')}\n\n${notes.map((note) => `- ${note}`).join('\n')}`,
   );
-  writeResults([renderHeader(environment, options), ...summary, ...sizes.map(renderSize), renderNotes(notes, schema)]);
-  say(`bench: wrote ${RESULTS_FILE}`);
+  const output = options.output ?? RESULTS_FILE;
+  writeResults(output, [
+    renderHeader(environment, options),
+    ...summary,
+    ...sizes.map(renderSize),
+    renderNotes(notes, schema),
+  ]);
+  say(`bench: wrote ${output}`);
 }
 
 function chooseEndpoints(options: BenchOptions): Endpoint[] {
@@ -124,14 +134,14 @@ function chooseEndpoints(options: BenchOptions): Endpoint[] {
   return runOrder(chosen);
 }
 
-/** Grows a size's table to `size` with the bulk path, then refreshes what derives from it. */
-async function seedTo(sql: Connection, url: string, schema: SchemaReport, size: number) {
+/** Grows a size's table to `size` tasks of `owner` with the bulk path, then refreshes what derives from it. */
+async function seedTo(sql: Connection, url: string, schema: SchemaReport, size: number, owner: number) {
   const started = performance.now();
-  const inserted = await growTo(sql, (await idRange(sql)).rows, size);
+  const inserted = await growTo(sql, (await idRange(sql)).rows, size, owner);
   await refreshDerivedData(sql, url, schema);
   const seedSeconds = (performance.now() - started) / 1000;
   const ids = await idRange(sql);
-  return { inserted, seedSeconds, ids, searchShare: await searchShare(url, SEARCH_WORD, ids.rows) };
+  return { inserted, seedSeconds, ids, searchShare: await searchShare(url, owner, SEARCH_WORD, ids.rows) };
 }
 
 /** An app on the size's database, started after the bulk load so no cache of its own predates it. */
@@ -149,20 +159,18 @@ async function startServing(bench: Bench, url: string): Promise<{ app: AppProces
  */
 async function measureAll(bench: Bench, sized: Sized[]) {
   const checks = new Map<Sized, ResponseCheck[]>();
-  for (const entry of sized) checks.set(entry, await checkResponses(bench.endpoints, entry.origins, entry.seeded.ids));
-  for (const entry of sized) await warmUp(bench, entry.origins, entry.seeded.ids);
+  for (const entry of sized) checks.set(entry, await checkResponses(bench.endpoints, entry));
+  for (const entry of sized) await warmUp(bench, entry);
   const runs = new Map<Sized, RunRow[]>(sized.map((entry) => [entry, []]));
   const samplers = new Map(sized.map((entry) => [entry, rssSampler(entry.app.pid)]));
   const cpuBefore = cpuSnapshot();
   for (const endpoint of bench.endpoints) {
-    const script = writeLuaScript(bench.scriptDir, endpoint.id, endpoint.load);
     for (const connections of bench.options.connections) {
       const rounds = new Map<Sized, RunRow[]>(sized.map((entry) => [entry, []]));
       for (let round = 1; round <= bench.options.repeat; round++) {
         for (const entry of sized) {
           if (interrupted()) throw new Error('interrupted');
-          const url = `${entry.origins[endpoint.via]}${endpoint.load.path}`;
-          const run = await loadOne(bench, endpoint, script, url, connections, entry.seeded.ids);
+          const run = await loadOne(bench, endpoint, entry, connections);
           rounds.get(entry)?.push(run);
           samplers.get(entry)?.sample();
           const size = entry.size.toLocaleString('en-US');
@@ -174,10 +182,16 @@ async function measureAll(bench: Bench, sized: Sized[]) {
     }
   }
   const othersCpuShare = othersShare(cpuBefore, cpuSnapshot());
+  // Before the attack, whose 100 heavy tasks would top the very lists measured in-process.
+  const inProcess = new Map<Sized, InProcessStep[]>();
+  for (const entry of sized) {
+    say(`[${entry.size.toLocaleString('en-US')}] the cost of authentication, in-process`);
+    inProcess.set(entry, await measureInProcess(entry.url, entry.account));
+  }
   const attacks = new Map<Sized, CacheAttack>();
   for (const entry of sized) {
     say(`[${entry.size.toLocaleString('en-US')}] the cache-filling attack`);
-    attacks.set(entry, await fillCaches(entry.app.origin));
+    attacks.set(entry, await fillCaches(entry.app.origin, entry.account));
     samplers.get(entry)?.sample();
   }
   for (const sampler of samplers.values()) sampler.stop();
@@ -189,61 +203,95 @@ async function measureAll(bench: Bench, sized: Sized[]) {
     othersCpuShare,
     checks: checks.get(entry) ?? [],
     runs: runs.get(entry) ?? [],
+    authInProcess: inProcess.get(entry) ?? [],
   });
 }
 
-/** One request per read endpoint, so the report shows what a response is (status, size). */
-async function checkResponses(endpoints: Endpoint[], origins: Origins, ids: IdRange): Promise<ResponseCheck[]> {
+/** A read endpoint's URL at this size (a real task's id where the path takes one). */
+function readUrl(endpoint: Endpoint, entry: Sized): string {
+  const path = endpoint.load.randomId ? `${endpoint.load.path}${entry.seeded.ids.minId}` : endpoint.load.path;
+  return `${entry.origins[endpoint.via]}${path}`;
+}
+
+/**
+ * One signed-in request per read endpoint, so the report shows what a response is (status, size);
+ * one that is not a 2xx stops the bench.
+ */
+async function checkResponses(endpoints: Endpoint[], entry: Sized): Promise<ResponseCheck[]> {
   const checks: ResponseCheck[] = [];
   for (const endpoint of endpoints.filter((e) => e.kind === 'read')) {
-    const path = endpoint.load.randomId ? `${endpoint.load.path}${ids.minId}` : endpoint.load.path;
-    // Bun's fetch sends an Accept-Encoding of its own unless told otherwise: ask as the load will.
-    const headers = new Headers(endpoint.load.headers);
-    if (!headers.has('accept-encoding')) headers.set('accept-encoding', 'identity');
-    const response = await fetch(`${origins[endpoint.via]}${path}`, { headers, decompress: false });
+    const response = await expectSignedIn(
+      endpoint.label,
+      readUrl(endpoint, entry),
+      signedInLoad(endpoint, entry.account),
+    );
     checks.push({
       endpoint,
       status: response.status,
       bytes: (await response.arrayBuffer()).byteLength,
       encoding: response.headers.get('content-encoding') ?? 'identity',
     });
-    if (!response.ok) say(`bench: warning: ${endpoint.label} answered ${response.status}`);
   }
   return checks;
 }
 
+/** The wrk script for an endpoint as this size's account sends it (null: none needed). */
+function scriptFor(bench: Bench, endpoint: Endpoint, entry: Sized): string | null {
+  return writeLuaScript(bench.scriptDir, `${endpoint.id}-${entry.size}`, signedInLoad(endpoint, entry.account));
+}
+
 /** JIT, pools and caches settle before anything is measured; reads only, so no rows are added. */
-async function warmUp(bench: Bench, origins: Origins, ids: IdRange): Promise<void> {
+async function warmUp(bench: Bench, entry: Sized): Promise<void> {
   say(`bench: warming up (${bench.options.warmupS} s per read endpoint)`);
   for (const endpoint of bench.endpoints.filter((e) => e.kind === 'read')) {
     await runWrk({
-      url: `${origins[endpoint.via]}${endpoint.load.path}`,
-      script: writeLuaScript(bench.scriptDir, endpoint.id, endpoint.load),
+      url: `${entry.origins[endpoint.via]}${endpoint.load.path}`,
+      script: scriptFor(bench, endpoint, entry),
       connections: WARMUP_CONNECTIONS,
       durationS: bench.options.warmupS,
       timeoutS: bench.options.timeoutS,
-      ids,
-      headers: endpoint.load.headers,
+      ids: entry.seeded.ids,
+      headers: signedInLoad(endpoint, entry.account).headers,
     });
-    await waitUntilIdle(origins.app as string);
+    await waitUntilIdle(entry.origins.app as string);
   }
 }
 
-async function loadOne(
-  bench: Bench,
-  endpoint: Endpoint,
-  script: string | null,
-  url: string,
-  connections: number,
-  ids: IdRange,
-): Promise<RunRow> {
+async function loadOne(bench: Bench, endpoint: Endpoint, entry: Sized, connections: number): Promise<RunRow> {
   const { durationS, timeoutS } = bench.options;
+  const load = signedInLoad(endpoint, entry.account);
+  const url = `${entry.origins[endpoint.via]}${endpoint.load.path}`;
+  const script = scriptFor(bench, endpoint, entry);
+  const ids = entry.seeded.ids;
+  let run: RunRow;
   try {
-    const result = await runWrk({ url, script, connections, durationS, timeoutS, ids, headers: endpoint.load.headers });
-    return { endpoint, connections, result };
+    const result = await runWrk({ url, script, connections, durationS, timeoutS, ids, headers: load.headers });
+    run = { endpoint, connections, result };
   } catch (error) {
     return { endpoint, connections, result: null, failure: (error as Error).message };
   }
+  await expectAnsweredSignedIn(endpoint, entry, run);
+  return run;
+}
+
+/**
+ * Stops the bench when a run saw an answer other than its own: a 401 (counted by wrk as non-2xx),
+ * a wrong status (the row's Lua check), or, on a row without a check, a 3xx seen right after it.
+ */
+async function expectAnsweredSignedIn(endpoint: Endpoint, entry: Sized, run: RunRow): Promise<void> {
+  const result = run.result;
+  if (!result) return;
+  const wrong = result.unexpected ?? result.non2xx;
+  if (wrong > 0) {
+    const example = result.firstUnexpected ? ` (e.g. ${result.firstUnexpected})` : '';
+    throw new NotSignedInError(
+      `${endpoint.label} × ${run.connections}: ${wrong} of ${result.requests} answers were not the row's${example}`,
+    );
+  }
+  if (endpoint.kind === 'read' && endpoint.load.expect === undefined)
+    await (
+      await expectSignedIn(endpoint.label, readUrl(endpoint, entry), signedInLoad(endpoint, entry.account))
+    ).arrayBuffer();
 }
 
 /** The median of a row's runs; a run wrk could not make fails the row. */
@@ -262,12 +310,12 @@ function describeRun(run: RunRow): string {
 
 const HISTORY_HEADING = '## History: before and after';
 
-/** Replaces the latest run in bench/results.md and keeps its history section as it was. */
-function writeResults(sections: string[]): void {
-  const previous = existsSync(RESULTS_FILE) ? readFileSync(RESULTS_FILE, 'utf8') : '';
+/** Replaces the latest run in the results file and keeps its history section as it was. */
+function writeResults(file: string, sections: string[]): void {
+  const previous = existsSync(file) ? readFileSync(file, 'utf8') : '';
   const at = previous.indexOf(HISTORY_HEADING);
   const history = at >= 0 ? `\n\n${previous.slice(at).trimEnd()}` : '';
-  writeFileSync(RESULTS_FILE, `${sections.join('\n\n')}${history}\n`);
+  writeFileSync(file, `${sections.join('\n\n')}${history}\n`);
 }
 
 try {
@@ -275,9 +323,13 @@ try {
   await cleanUpAll();
 } catch (error) {
   if (interrupted()) await new Promise(() => {}); // the signal handler cleans up and exits
-  say(
-    error instanceof UsageError ? `bench: ${error.message} (see --help)` : `bench: ${(error as Error).stack ?? error}`,
-  );
+  if (error instanceof NotSignedInError) say(`bench: FAILED, not signed in: ${error.message}`);
+  else
+    say(
+      error instanceof UsageError
+        ? `bench: ${error.message} (see --help)`
+        : `bench: ${(error as Error).stack ?? error}`,
+    );
   await cleanUpAll();
   process.exit(1);
 }

@@ -3,11 +3,12 @@ import { progressBar } from './progress';
 
 /**
  * The fast bulk path: multi-row INSERTs of ~5,000 generated tasks straight into MySQL, bypassing
- * the app. Rows look like the app's own (priority as rank 1–3, UTC 'YYYY-MM-DD HH:MM:SS.mmm'
+ * the app, every one owned by the account the bench signs in as. Rows look like the app's own (priority as rank 1–3, UTC 'YYYY-MM-DD HH:MM:SS.mmm'
  * timestamps) and read like real tasks, so searches and filters select realistic shares.
  */
 
 export const SEED_COLUMNS: readonly string[] = [
+  'owner_id',
   'title',
   'notes',
   'status',
@@ -28,13 +29,13 @@ const DAY_MS = 86_400_000;
 const HISTORY_MS = 730 * DAY_MS;
 const HISTORY_ROWS = 1_000_000;
 
-type SeedRow = [string, string, 'open' | 'done', number, string | null, string, string, string | null, number];
+type SeedRow = [number, string, string, 'open' | 'done', number, string | null, string, string, string | null, number];
 
-/** Inserts tasks until the table holds `target` rows; returns how many it inserted. */
-export async function growTo(connection: Connection, currentRows: number, target: number): Promise<number> {
+/** Inserts tasks of `owner` until the table holds `target` rows; returns how many it inserted. */
+export async function growTo(connection: Connection, currentRows: number, target: number, owner: number) {
   const missing = target - currentRows;
   if (missing <= 0) return 0;
-  const rows = new TaskRows(currentRows, Date.now());
+  const rows = new TaskRows(currentRows, Date.now(), owner);
   const bar = progressBar(`seeding ${target.toLocaleString('en-US')}`, missing);
   const sql = `INSERT INTO tasks (${SEED_COLUMNS.join(', ')}) VALUES ?`;
   let inserted = 0;
@@ -179,6 +180,7 @@ class TaskRows {
   constructor(
     private index: number,
     private readonly now: number,
+    private readonly owner: number,
   ) {
     this.random = randomSource(20_261_127 + index);
     this.historyStart = now - HISTORY_MS;
@@ -209,6 +211,7 @@ class TaskRows {
     const due = chance() < 0.6 ? sqlDate(this.now + (chance() * 150 - 30) * DAY_MS) : null;
     const title = `${this.pick(VERBS)} ${this.pick(OBJECTS)}${chance() < 0.35 ? this.pick(SUFFIXES) : ''}`;
     return [
+      this.owner,
       title,
       this.notes(),
       done ? 'done' : 'open',

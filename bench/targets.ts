@@ -24,9 +24,12 @@ export interface SizeResult {
   countsAfterWrites: string | null;
   checks: ResponseCheck[];
   runs: RunRow[];
+  /** The gate's lookups and the signed-in handlers, timed in the bench's process (bench/auth-cost.ts). */
+  authInProcess: InProcessStep[];
 }
 
 import type { CacheAttack } from '../harness/cache-attack';
+import type { InProcessStep } from './auth-cost';
 
 export interface ResponseCheck {
   endpoint: Endpoint;

@@ -1,24 +1,31 @@
 import { afterAll, beforeAll, expect, test } from 'bun:test';
-import { type LiveServer, startLiveServer } from '../../harness/live-server';
+import { type LiveAccount, type LiveServer, signUpLive, startLiveServer } from '../../harness/live-server';
 import { createTestMysqlDatabase, type TestMysqlDatabase } from '../../harness/mariadb';
 
-/** Many clients at once against the real server process on MariaDB, through its pool of 5. */
+/**
+ * Many clients at once against the real server process on MariaDB, through its pool of 5, all
+ * signed in as one account (its token on every request, so every request also passes the gate).
+ */
 
 let database: TestMysqlDatabase;
 let server: LiveServer;
+let account: LiveAccount;
 
 beforeAll(async () => {
   database = await createTestMysqlDatabase();
   server = await startLiveServer({ DATABASE_URL: database.url });
+  account = await signUpLive(server.origin);
 });
 afterAll(async () => {
   await server.stop();
   await database.drop();
 });
 
+const bearer = () => ({ authorization: `Bearer ${account.token}` });
+
 const json = (method: string, body: unknown, headers: Record<string, string> = {}) => ({
   method,
-  headers: { 'content-type': 'application/json', ...headers },
+  headers: { 'content-type': 'application/json', ...bearer(), ...headers },
   body: JSON.stringify(body),
 });
 
@@ -45,7 +52,7 @@ test('50 concurrent clients create 2,000 tasks: exactly 2,000 rows, every one re
   const seen: number[] = [];
   for (let cursor: string | null = null, first = true; first || cursor; first = false) {
     const page: { items: { id: number }[]; next_cursor: string | null } = await (
-      await fetch(`${server.origin}/api/tasks?limit=100${cursor ? `&cursor=${cursor}` : ''}`)
+      await fetch(`${server.origin}/api/tasks?limit=100${cursor ? `&cursor=${cursor}` : ''}`, { headers: bearer() })
     ).json();
     seen.push(...page.items.map((task) => task.id));
     cursor = page.next_cursor;
@@ -69,6 +76,6 @@ test('20 concurrent PATCHes carrying the same version: exactly one 200, the rest
   const statuses = responses.map((response) => response.status).sort();
   expect(statuses).toEqual([200, ...Array<number>(19).fill(412)]);
   const winner = await responses.find((response) => response.status === 200)?.json();
-  const stored = await (await fetch(`${server.origin}/api/tasks/${task.id}`)).json();
+  const stored = await (await fetch(`${server.origin}/api/tasks/${task.id}`, { headers: bearer() })).json();
   expect(stored).toMatchObject({ title: winner.title, version: 2 });
 }, 30_000);

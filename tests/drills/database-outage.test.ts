@@ -1,12 +1,14 @@
 import { afterAll, expect, test } from 'bun:test';
 import mysql from 'mysql2/promise';
-import { startLiveServer } from '../../harness/live-server';
+import { signUpLive, startLiveServer } from '../../harness/live-server';
 import { startThrowawayMariadb, type ThrowawayMariadb } from '../../harness/mariadb';
 
 /**
  * Fault drill: a MariaDB of our own crashes (SIGKILL) under write load and comes back. The real
  * server process must answer fast 503s meanwhile, report it on /health, recover by itself, and
- * lose none of the writes it acknowledged.
+ * lose none of the writes it acknowledged. The writers are signed in: with the database down the
+ * gate cannot look their token up either, and that too must be a 503, never a 401 that would tell a
+ * script its token is bad.
  */
 
 let mariadb: ThrowawayMariadb | undefined;
@@ -29,6 +31,7 @@ test('a database crash under write load loses no acknowledged write; health foll
   await admin.end();
   const server = await startLiveServer({ DATABASE_URL: `${mariadb.url}/drill`, DB_ACQUIRE_TIMEOUT_MS: '1000' });
   try {
+    const account = await signUpLive(server.origin);
     const acknowledged = new Map<number, string>();
     const outcomes = { attempts: 0, created: 0, unavailable: 0, other: 0, slowestMs: 0 };
     let writing = true;
@@ -39,7 +42,7 @@ test('a database crash under write load loses no acknowledged write; health foll
         outcomes.attempts++;
         const response = await fetch(`${server.origin}/api/tasks`, {
           method: 'POST',
-          headers: { 'content-type': 'application/json' },
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${account.token}` },
           body: JSON.stringify({ title }),
           signal: AbortSignal.timeout(10_000),
         }).catch(() => undefined);
@@ -60,7 +63,11 @@ test('a database crash under write load loses no acknowledged write; health foll
     await Bun.sleep(1_000);
     await mariadb.crash();
     const downAfterMs = await firstHealth(server.origin, 503, 5_000);
-    const page = await fetch(`${server.origin}/`, { headers: { accept: 'text/html' } });
+    // A signed-in browser: its session cannot be read, so the page says why rather than asking it to sign in.
+    const page = await fetch(`${server.origin}/`, {
+      headers: { accept: 'text/html', cookie: account.cookie },
+      redirect: 'manual',
+    });
     expect(page.status).toBe(503);
     expect(await page.text()).toContain('The database is busy or unreachable');
     await Bun.sleep(1_500);
@@ -73,6 +80,9 @@ test('a database crash under write load loses no acknowledged write; health foll
     // The connections the crash cut must have left the count: were they still counted, the dead
     // and their replacements together would pass the pool's limit.
     const pool = await (await fetch(`${server.origin}/pool-stats`)).json();
+    // The session outlived the outage: it is a row, not something the crash could take with it.
+    const after = await fetch(`${server.origin}/`, { headers: { cookie: account.cookie }, redirect: 'manual' });
+    expect(after.status).toBe(200);
     expect(pool.total).toBeGreaterThan(0);
     expect(pool.total).toBeLessThanOrEqual(pool.limit);
     expect([pool.in_use, pool.idle, pool.waiting]).toEqual([0, pool.total, 0]);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, test } from 'bun:test';
-import { startLiveServer } from '../../harness/live-server';
+import { signUpLive, startLiveServer } from '../../harness/live-server';
 import { createTestMysqlDatabase, type TestMysqlDatabase } from '../../harness/mariadb';
 
 /**
@@ -16,6 +16,7 @@ afterAll(() => database.drop());
 
 test('SIGTERM under load: in-flight requests finish, the pool closes, exit 0', async () => {
   const server = await startLiveServer({ DATABASE_URL: database.url, LOG_LEVEL: 'info' });
+  const { token } = await signUpLive(server.origin);
   const inFlightAtSignal = new Set<Promise<unknown>>();
   const results = { completedOk: 0, failedInFlight: 0, refusedAfter: 0 };
   let signalled = false;
@@ -26,7 +27,7 @@ test('SIGTERM under load: in-flight requests finish, the pool closes, exit 0', a
       const body = JSON.stringify({ title: `client ${name} request ${sequence}`, notes: 'x'.repeat(2_000) });
       const request = fetch(`${server.origin}/api/tasks`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
         body,
       }).then(async (response) => {
         await response.arrayBuffer();
@@ -74,11 +75,13 @@ test('SIGTERM under load: in-flight requests finish, the pool closes, exit 0', a
 
 test('a request that never finishes cannot hold the process past its shutdown deadline', async () => {
   const server = await startLiveServer({ DATABASE_URL: database.url, SHUTDOWN_TIMEOUT_MS: '700', LOG_LEVEL: 'info' });
+  const { token } = await signUpLive(server.origin);
   const { port } = new URL(server.origin);
-  // A client that announces a body and never sends it all keeps one request in flight forever.
+  // A signed-in client that announces a body and never sends it all keeps one request in flight forever.
   const stalled = await Bun.connect({ hostname: '127.0.0.1', port: Number(port), socket: { data() {} } });
   stalled.write(
-    'POST /api/tasks HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"ti',
+    `POST /api/tasks HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${token}\r\n` +
+      'Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{"ti',
   );
   await Bun.sleep(200);
   const signalledAt = performance.now();
