@@ -51,6 +51,17 @@ export interface AttemptCount {
 
 export type AccountStore = ReturnType<typeof createAccountStore>;
 
+/**
+ * Columns another feature reads in the very query that finds the account of a session or token,
+ * given the SQL expression of the account's id, and how to read them back from its row. The app
+ * composes it (src/app.tsx): every request needs the account and then its task list's version, and
+ * one round trip instead of two is most of what authentication would otherwise cost.
+ */
+export interface Alongside {
+  columns(accountIdSql: string): string;
+  read(row: Record<string, unknown>): unknown;
+}
+
 interface AccountRow {
   id: number | string;
   email: string;
@@ -112,11 +123,17 @@ async function insertAccountOn(client: SqlClient, account: NewAccount, now: Date
   return insertId;
 }
 
-export function createAccountStore(client: SqlClient) {
+export function createAccountStore(client: SqlClient, alongside?: Alongside) {
+  const joinedColumns = alongside ? `${JOINED_ACCOUNT}, ${alongside.columns('users.id')}` : JOINED_ACCOUNT;
+  const joinedAccount = (row: JoinedAccount): Account =>
+    alongside
+      ? { ...toJoinedAccount(row), alongside: alongside.read(row as unknown as Record<string, unknown>) }
+      : toJoinedAccount(row);
+
   // A session or token lookup happens on every request; concurrent ones share one query.
   const sessionReads = batchedReads(async (hashes: string[]) => {
     const rows = await client.query<JoinedAccount & { id_hash: string; created_at: string; last_seen_at: string }>(
-      `SELECT sessions.id_hash, sessions.created_at, sessions.last_seen_at, ${JOINED_ACCOUNT}
+      `SELECT sessions.id_hash, sessions.created_at, sessions.last_seen_at, ${joinedColumns}
        FROM sessions JOIN users ON users.id = sessions.user_id
        WHERE sessions.id_hash IN (${placeholders(hashes.length)}) AND users.disabled_at IS NULL`,
       hashes,
@@ -124,7 +141,7 @@ export function createAccountStore(client: SqlClient) {
     return new Map<string, SessionRecord>(
       rows.map((row) => [
         row.id_hash,
-        { account: toJoinedAccount(row), created_at: dateOf(row.created_at), last_seen_at: dateOf(row.last_seen_at) },
+        { account: joinedAccount(row), created_at: dateOf(row.created_at), last_seen_at: dateOf(row.last_seen_at) },
       ]),
     );
   });
@@ -133,7 +150,7 @@ export function createAccountStore(client: SqlClient) {
     const rows = await client.query<
       JoinedAccount & { token_hash: string; token_id: number | string; last_used_at: string | null }
     >(
-      `SELECT api_tokens.token_hash, api_tokens.id AS token_id, api_tokens.last_used_at, ${JOINED_ACCOUNT}
+      `SELECT api_tokens.token_hash, api_tokens.id AS token_id, api_tokens.last_used_at, ${joinedColumns}
        FROM api_tokens JOIN users ON users.id = api_tokens.user_id
        WHERE api_tokens.token_hash IN (${placeholders(hashes.length)}) AND users.disabled_at IS NULL`,
       hashes,
@@ -142,7 +159,7 @@ export function createAccountStore(client: SqlClient) {
       rows.map((row) => [
         row.token_hash,
         {
-          account: toJoinedAccount(row),
+          account: joinedAccount(row),
           token_id: Number(row.token_id),
           last_used_at: row.last_used_at === null ? null : dateOf(row.last_used_at),
         },

@@ -133,7 +133,7 @@ export function createTaskPages(service: TaskService, assets: PageAssets, authen
    * visitor's message. Kept per account: no page kept for one account is ever served to another.
    */
   async function listBody(account: Account, view: ListView, asFragment: boolean, flash: Flash | null) {
-    const stats = await service.listStats(account.id);
+    const stats = await service.listStats(account.id, account.alongside);
     const render = () => renderList(account, view, asFragment, stats, flash);
     if (flash) return readyBody(await render());
     const key = `${account.id}|${asFragment ? 'region' : 'page'}|${listViewUrl(view)}|${today()}`;

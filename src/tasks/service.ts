@@ -19,7 +19,14 @@ import {
   type TaskSort,
   TITLE_MAX,
 } from './model';
-import type { ListPosition, NewTask, TaskChanges, TaskStore } from './store';
+import {
+  isListStats,
+  type ListPosition,
+  type ListStats,
+  type NewTask,
+  type TaskChanges,
+  type TaskStore,
+} from './store';
 
 /**
  * The rules for tasks, shared by the JSON API and the HTML pages: one code path per action.
@@ -57,8 +64,12 @@ export function createTaskService(store: TaskStore, clock: () => Date = () => ne
 
     getTask: requireTask,
 
-    /** The counts without a search, and the version of the owner's list (for caching what shows it). */
-    listStats: (owner: number) => store.readStats(owner),
+    /**
+     * The counts without a search, and the version of the owner's list (for caching what shows it):
+     * those read with the account when the request was let in (listStatsAlongside), else read now.
+     */
+    listStats: (owner: number, readAlongside?: unknown): Promise<ListStats> | ListStats =>
+      isListStats(readAlongside) ? readAlongside : store.readStats(owner),
 
     /** Open and done counts for a search, for the status filter's badges. */
     countTasks(owner: number, search?: string): Promise<StatusCounts> {
