@@ -33,9 +33,11 @@ function git(args: string[]): void {
 /** The worktree of the commit before accounts, made once and kept for the next comparison. */
 function beforeWorktree(): string {
   if (!existsSync(join(BEFORE_DIR, 'bench/run.ts'))) git(['worktree', 'add', '--detach', BEFORE_DIR, BEFORE_ACCOUNTS]);
-  // Same bun.lock then and now, so this checkout's installed packages serve both.
-  if (!existsSync(join(BEFORE_DIR, 'node_modules')))
-    symlinkSync(join(ROOT, 'node_modules'), join(BEFORE_DIR, 'node_modules'));
+  // Same bun.lock then and now, so this checkout's installed packages serve both. Linked afresh each
+  // time: a link left by another checkout may point at one that is gone.
+  const link = join(BEFORE_DIR, 'node_modules');
+  rmSync(link, { force: true });
+  symlinkSync(join(ROOT, 'node_modules'), link);
   return BEFORE_DIR;
 }
 

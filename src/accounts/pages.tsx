@@ -4,8 +4,8 @@ import { SettingsPage, SignInPage, SignUpPage } from '../../components/account-p
 import type { PageAssets } from '../../components/layout';
 import type { ClientFacts, Server } from '../http/client-address';
 import { sameOriginForms } from '../http/csrf';
-import { type Flash, setFlash, takeFlash } from '../http/flash';
-import { page, redirect } from '../http/html';
+import { type Flash, flashCookie, takeFlash } from '../http/flash';
+import { page, redirect, withCookies } from '../http/html';
 import { localPath } from '../http/local-path';
 import { readFormBody } from '../http/request-body';
 import {
@@ -28,7 +28,6 @@ import { clearedSessionCookies, sessionCookie, sessionIdOf } from './session-coo
  */
 
 type Headers = Record<string, string | undefined>;
-type FlashCookie = Parameters<typeof takeFlash>[0];
 
 interface AccountPagesOptions {
   accounts: AccountService;
@@ -75,13 +74,6 @@ function missingCredentials(email: string, password: string): Record<string, str
   return errors;
 }
 
-/** A redirect that also sets (or clears) cookies. */
-function redirectWithCookies(location: string, cookies: string[]): Response {
-  const response = redirect(location);
-  for (const cookie of cookies) response.headers.append('set-cookie', cookie);
-  return response;
-}
-
 /** A form refused: 401 for wrong credentials, 429 (with Retry-After) for too many, 422 for bad input. */
 function refusal(error: unknown, rename: Record<string, string> = {}) {
   if (error instanceof WrongCredentialsError) return { status: 401, alert: error.message, errors: {} };
@@ -101,7 +93,7 @@ export function createAccountPages({ accounts, assets, clients, authentication, 
   const valuesOf = (body: Credentials) => ({ email: body.email ?? '', returnTo: localPath(body.return_to) });
 
   const signedIn = (sessionId: string, returnTo: string, overHttps: boolean) =>
-    redirectWithCookies(returnTo, [sessionCookie(sessionId, overHttps, sessionMaxMs)]);
+    redirect(returnTo, [sessionCookie(sessionId, overHttps, sessionMaxMs)]);
 
   const signInPage = (values: { email: string; returnTo: string }, extra: Partial<Parameters<typeof SignInPage>[0]>) =>
     accounts
@@ -146,14 +138,14 @@ export function createAccountPages({ accounts, assets, clients, authentication, 
     )
     .get(
       '/signin',
-      async ({ query, cookie, headers, request, server }) => {
+      async ({ query, headers, request, server }) => {
         const values = { email: '', returnTo: localPath(query.return_to) };
         // Already signed in (a bookmark, a second tab): straight on to where sign-in would lead.
         const sessionId = sessionIdOf(headers.cookie, clients.overHttps(request, server, headers));
         if (sessionId && (await accounts.accountOfSession(sessionId))) return redirect(values.returnTo);
-        const flash = takeFlash(cookie.flash as FlashCookie);
+        const { flash, clear } = takeFlash(headers.cookie);
         const messages = flash?.kind === 'alert' ? { alert: flash.text } : { flash: flash?.text };
-        return page(await signInPage(values, messages));
+        return withCookies(page(await signInPage(values, messages)), clear);
       },
       { query: ReturnQuery, ...hidden },
     )
@@ -181,7 +173,7 @@ export function createAccountPages({ accounts, assets, clients, authentication, 
       async ({ headers, request, server }) => {
         const sessionId = sessionIdOf(headers.cookie, clients.overHttps(request, server, headers));
         if (sessionId) await accounts.signOut(sessionId);
-        return redirectWithCookies('/signin', clearedSessionCookies());
+        return redirect('/signin', clearedSessionCookies());
       },
       { ...hidden },
     );
@@ -224,20 +216,20 @@ function createSettingsPages({ accounts, assets, clients, authentication }: Acco
     return response;
   }
 
-  const backToSettings = (cookie: FlashCookie, message: Flash, request: Request, server: Server, headers: Headers) => {
-    setFlash(cookie, message, clients.overHttps(request, server, headers));
-    return redirect('/settings');
-  };
+  const backToSettings = (message: Flash, request: Request, server: Server, headers: Headers) =>
+    redirect('/settings', [flashCookie(message, clients.overHttps(request, server, headers))]);
 
   return new Elysia({ name: 'settings-pages' })
     .use(sameOriginForms())
     .use(authentication)
     .get(
       '/settings',
-      ({ account, cookie }) => {
-        const flash = takeFlash(cookie.flash as FlashCookie);
-        if (account.must_change_password) return settingsPage({ account, alert: ONE_TIME_PASSWORD_USED });
-        return settingsPage({ account, [flash?.kind === 'alert' ? 'alert' : 'flash']: flash?.text });
+      async ({ account, headers }) => {
+        const { flash, clear } = takeFlash(headers.cookie);
+        const message = account.must_change_password
+          ? { alert: ONE_TIME_PASSWORD_USED }
+          : { [flash?.kind === 'alert' ? 'alert' : 'flash']: flash?.text };
+        return withCookies(await settingsPage({ account, ...message }), clear);
       },
       hidden,
     )
@@ -258,26 +250,25 @@ function createSettingsPages({ accounts, assets, clients, authentication }: Acco
     )
     .post(
       '/settings/tokens/:id/revoke',
-      async ({ account, params, cookie, request, server, headers }) => {
-        const flash = cookie.flash as FlashCookie;
+      async ({ account, params, request, server, headers }) => {
         try {
           await accounts.revokeToken(account.id, Number(params.id));
-          return backToSettings(flash, { kind: 'status', text: 'Token revoked.' }, request, server, headers);
+          return backToSettings({ kind: 'status', text: 'Token revoked.' }, request, server, headers);
         } catch (error) {
           if (!(error instanceof NotFoundError)) throw error;
           const text = 'That token no longer exists.';
-          return backToSettings(flash, { kind: 'alert', text }, request, server, headers);
+          return backToSettings({ kind: 'alert', text }, request, server, headers);
         }
       },
       { params: TokenParams, ...formOf(t.Object({}, { additionalProperties: true })) },
     )
     .post(
       '/settings/password',
-      async ({ account, sessionId, body, cookie, request, server, headers }) => {
+      async ({ account, sessionId, body, request, server, headers }) => {
         try {
           await accounts.changePassword(account.id, body.current_password ?? '', body.new_password ?? '', sessionId);
           const text = 'Password changed. Every other browser was signed out.';
-          return backToSettings(cookie.flash as FlashCookie, { kind: 'status', text }, request, server, headers);
+          return backToSettings({ kind: 'status', text }, request, server, headers);
         } catch (error) {
           const refused = refusal(error, { password: 'new_password', current: 'current_password' });
           const passwordErrors =
@@ -294,7 +285,7 @@ function createSettingsPages({ accounts, assets, clients, authentication }: Acco
       '/settings/sign-out-everywhere',
       async ({ account }) => {
         await accounts.signOutEverywhere(account.id);
-        return redirectWithCookies(signInUrl('/'), clearedSessionCookies());
+        return redirect(signInUrl('/'), clearedSessionCookies());
       },
       formOf(t.Object({}, { additionalProperties: true })),
     );

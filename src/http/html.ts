@@ -76,6 +76,14 @@ export function pageOrFragment(
  * location is a fixed path or a list view's URL, whose parts are bounded (src/tasks/list-view.ts):
  * a proxy must fit all of an answer's headers in one buffer (4 KB by nginx's default).
  */
-export function redirect(location: string): Response {
-  return new Response(null, { status: 303, headers: { location, 'cache-control': 'no-store' } });
+export function redirect(location: string, cookies: string[] = []): Response {
+  const response = new Response(null, { status: 303, headers: { location, 'cache-control': 'no-store' } });
+  for (const cookie of cookies) response.headers.append('set-cookie', cookie);
+  return response;
+}
+
+/** The answer with these Set-Cookie lines added (a flash message cleared once shown). */
+export function withCookies(response: Response, cookies: string[]): Response {
+  for (const cookie of cookies) response.headers.append('set-cookie', cookie);
+  return response;
 }

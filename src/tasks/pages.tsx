@@ -1,5 +1,5 @@
 /** @jsxImportSource @kitajs/html */
-import { type Context, Elysia, t } from 'elysia';
+import { Elysia, t } from 'elysia';
 import { MESSAGE_IDS, Message, type PageAssets } from '../../components/layout';
 import { listViewUrl } from '../../components/list-view-url';
 import { EditPage, TaskPage } from '../../components/pages';
@@ -8,8 +8,8 @@ import { EmptyState, Pager, SearchStatus, StatusFilters, TASK_LIST_IDS, TaskRegi
 import type { PageAuthentication } from '../accounts/gate';
 import type { Account } from '../accounts/model';
 import { sameOriginForms } from '../http/csrf';
-import { type Flash, setFlash, takeFlash } from '../http/flash';
-import { fragment, isFragmentRequest, page, pageOrFragment, partial, redirect, text } from '../http/html';
+import { type Flash, flashCookie, takeFlash } from '../http/flash';
+import { fragment, isFragmentRequest, page, pageOrFragment, partial, redirect, text, withCookies } from '../http/html';
 import { HttpError } from '../http/http-error';
 import { requestKeyOf } from '../http/idempotency-key';
 import { readFormBody } from '../http/request-body';
@@ -36,13 +36,11 @@ import type { ListStats } from './store';
  */
 
 type Headers = Record<string, string | undefined>;
-type FlashCookie = Context['cookie'][string];
 /** What a change's answer needs from its request. */
 interface ChangeRequest {
   account: Account;
   headers: Headers;
   body: TaskFormBody;
-  cookie: Record<string, FlashCookie>;
 }
 /** A change to one task, by its id. */
 type IdRequest = ChangeRequest & { params: { id: string } };
@@ -141,10 +139,10 @@ export function createTaskPages(service: TaskService, assets: PageAssets, authen
   }
 
   /** A page link whose cursor no longer fits (forged, or from another list): the first page instead. */
-  function firstPageInstead({ headers, cookie }: Pick<ChangeRequest, 'headers' | 'cookie'>, view: ListView) {
+  function firstPageInstead(headers: Headers, view: ListView) {
     const text = 'That page link is no longer valid, so here is the first page.';
-    if (!isFragmentRequest(headers)) setFlash(cookie.flash as FlashCookie, { kind: 'alert', text }, overHttps(headers));
-    return redirect(listViewUrl({ ...view, cursor: undefined }));
+    const flash = isFragmentRequest(headers) ? [] : [flashCookie({ kind: 'alert', text }, overHttps(headers))];
+    return redirect(listViewUrl({ ...view, cursor: undefined }), flash);
   }
 
   /** The add form again, with the user's input and what is wrong with it (422): beside a field, or as an alert. */
@@ -189,15 +187,14 @@ export function createTaskPages(service: TaskService, assets: PageAssets, authen
    * add, the item goes at the top of the list and the form comes back empty and focused.
    */
   async function changed(
-    { account, headers, body, cookie }: ChangeRequest,
+    { account, headers, body }: ChangeRequest,
     task: Task | null,
     message: Flash,
     options: ChangeOptions = {},
   ) {
     const returnTo = returnToOf(headers, body);
     if (!isFragmentRequest(headers)) {
-      setFlash(cookie.flash as FlashCookie, message, overHttps(headers));
-      return redirect(returnTo);
+      return redirect(returnTo, [flashCookie(message, overHttps(headers))]);
     }
     const view = viewOfReturnTo(returnTo);
     const shown = task !== null && viewShows(view, task);
@@ -223,8 +220,8 @@ export function createTaskPages(service: TaskService, assets: PageAssets, authen
     (action: string, change: (request: IdRequest) => Promise<Response>) =>
     // The context is taken apart here, not passed on whole: Elysia reads from a handler's
     // parameters which parts of the request to prepare, and a whole context means all of them.
-    ({ account, params, body, headers, cookie }: IdRequest) => {
-      const request = { account, params, body, headers, cookie };
+    ({ account, params, body, headers }: IdRequest) => {
+      const request = { account, params, body, headers };
       return change(request).catch((error) => {
         if (error instanceof VersionConflictError) {
           const current = error.current as Task;
@@ -252,15 +249,20 @@ export function createTaskPages(service: TaskService, assets: PageAssets, authen
     .use(authentication)
     .get(
       '/',
-      async ({ query, headers, cookie, account }) => {
+      async ({ query, headers, account }) => {
         const view = parseListView(query);
         const asFragment = isFragmentRequest(headers);
-        const flash = asFragment ? null : takeFlash(cookie.flash as FlashCookie);
+        const { flash, clear } = asFragment ? { flash: null, clear: [] } : takeFlash(headers.cookie);
         const body = await listBody(account, view, asFragment, flash).catch((error) => {
           if (isBadCursor(error)) return null;
           throw error;
         });
-        return body ? pageOrFragment(headers, () => body) : firstPageInstead({ headers, cookie }, view);
+        return body
+          ? withCookies(
+              pageOrFragment(headers, () => body),
+              clear,
+            )
+          : firstPageInstead(headers, view);
       },
       { query: ViewQuery, ...hidden },
     )
@@ -279,8 +281,8 @@ export function createTaskPages(service: TaskService, assets: PageAssets, authen
     )
     .post(
       '/tasks',
-      async ({ body, headers, cookie, account }) => {
-        const request = { account, body, headers, cookie };
+      async ({ body, headers, account }) => {
+        const request = { account, body, headers };
         const form = readTaskForm(body);
         if (!form.input) return addRefused(request, form);
         const created = await service.createTask(account.id, form.input, requestKeyOf(headers)).catch((error) => {
@@ -315,8 +317,8 @@ export function createTaskPages(service: TaskService, assets: PageAssets, authen
     )
     .post(
       '/tasks/:id',
-      async ({ params, body, headers, cookie, account }) => {
-        const request = { account, body, headers, cookie };
+      async ({ params, body, headers, account }) => {
+        const request = { account, body, headers };
         const task = await service.getTask(account.id, Number(params.id));
         const form = readTaskForm(body);
         if (!form.input) return editAgain(request, task, form);
