@@ -35,7 +35,7 @@ import { createTaskApi } from './tasks/api';
 import { createTaskPages } from './tasks/pages';
 import { TASK_MIGRATIONS } from './tasks/schema';
 import { createTaskService } from './tasks/service';
-import { claimUnownedTasks, createTaskStore, listStatsAlongside } from './tasks/store';
+import { claimUnownedTasks, createTaskStore, listVersionAlongside } from './tasks/store';
 
 /** Every feature's schema changes, in the order they apply (one ledger: tasks 1–99, accounts 101–). */
 export const APP_MIGRATIONS = [...TASK_MIGRATIONS, ...ACCOUNT_MIGRATIONS];
@@ -67,8 +67,8 @@ export function createApp({
   const metrics = createMetrics(rawDb);
   const db = timedClient(rawDb, metrics);
   const tasks = createTaskService(createTaskStore(db));
-  // The gate's lookup brings the task list's figures with it: one query per request, not two.
-  const accounts = createAccountService(createAccountStore(db, listStatsAlongside), {
+  // The gate's lookup brings the task list's version with it: one query per request, not two.
+  const accounts = createAccountService(createAccountStore(db, listVersionAlongside), {
     signup,
     sessionIdleMs: sessions.idleMs,
     sessionMaxMs: sessions.maxMs,

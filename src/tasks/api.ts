@@ -84,7 +84,7 @@ export function createTaskApi(service: TaskService, authentication: ApiAuthentic
     .get(
       '/tasks',
       async ({ query, headers, account }) => {
-        const { version } = await service.listStats(account.id, account.alongside);
+        const version = await service.listVersion(account.id, account.alongside);
         const body = await listPages.get(`${account.id}|${listKey(query)}`, version, async () =>
           JSON.stringify(await service.listTasks(account.id, query)),
         );

@@ -25,9 +25,7 @@ import { formVersion, readTaskForm, type TaskForm, TaskFormBody } from './forms'
 import { createItemCache } from './item-cache';
 import { isCursorShaped, parseListView, safeReturnTo, viewOfReturnTo, viewShows } from './list-view';
 import { type ListView, PAGE_DEFAULT, type Task, type TaskStatus } from './model';
-import { searchWords } from './search';
 import type { TaskService } from './service';
-import type { ListStats } from './store';
 
 /**
  * The task page for browsers. Every action is a plain form that works without JavaScript
@@ -96,10 +94,12 @@ export function createTaskPages(service: TaskService, assets: PageAssets, authen
   // Whole list pages (and regions) by view, kept for the list's current version.
   const listPages = createResponseCache({ maxBytes: 32 * 1024 * 1024 });
 
-  async function listState(owner: number, view: ListView, stats?: ListStats) {
+  async function listState(owner: number, view: ListView) {
     const query = { status: view.status, q: view.q || undefined, cursor: view.cursor, limit: PAGE_DEFAULT };
-    const counts = stats && !searchWords(view.q).length ? stats.counts : service.countTasks(owner, view.q);
-    const [list, resolvedCounts] = await Promise.all([service.listTasks(owner, query), counts]);
+    const [list, resolvedCounts] = await Promise.all([
+      service.listTasks(owner, query),
+      service.countTasks(owner, view.q),
+    ]);
     return {
       view,
       items: list.items,
@@ -111,14 +111,8 @@ export function createTaskPages(service: TaskService, assets: PageAssets, authen
   }
 
   /** The list as a whole page, or as the region htmx swaps when the filter or search changes. */
-  async function renderList(
-    account: Account,
-    view: ListView,
-    asFragment: boolean,
-    stats: ListStats,
-    flash: Flash | null,
-  ) {
-    const state = await listState(account.id, view, stats);
+  async function renderList(account: Account, view: ListView, asFragment: boolean, flash: Flash | null) {
+    const state = await listState(account.id, view);
     if (asFragment) return text(<TaskRegion {...state} />, <SearchStatus view={view} outOfBand />);
     const flashText = flash?.kind === 'status' ? flash.text : undefined;
     const alert = flash?.kind === 'alert' ? flash.text : undefined;
@@ -131,11 +125,11 @@ export function createTaskPages(service: TaskService, assets: PageAssets, authen
    * visitor's message. Kept per account: no page kept for one account is ever served to another.
    */
   async function listBody(account: Account, view: ListView, asFragment: boolean, flash: Flash | null) {
-    const stats = await service.listStats(account.id, account.alongside);
-    const render = () => renderList(account, view, asFragment, stats, flash);
+    const version = await service.listVersion(account.id, account.alongside);
+    const render = () => renderList(account, view, asFragment, flash);
     if (flash) return readyBody(await render());
     const key = `${account.id}|${asFragment ? 'region' : 'page'}|${listViewUrl(view)}|${today()}`;
-    return listPages.get(key, stats.version, render);
+    return listPages.get(key, version, render);
   }
 
   /** A page link whose cursor no longer fits (forged, or from another list): the first page instead. */

@@ -19,14 +19,7 @@ import {
   type TaskSort,
   TITLE_MAX,
 } from './model';
-import {
-  isListStats,
-  type ListPosition,
-  type ListStats,
-  type NewTask,
-  type TaskChanges,
-  type TaskStore,
-} from './store';
+import type { ListPosition, NewTask, TaskChanges, TaskStore } from './store';
 
 /**
  * The rules for tasks, shared by the JSON API and the HTML pages: one code path per action.
@@ -65,11 +58,11 @@ export function createTaskService(store: TaskStore, clock: () => Date = () => ne
     getTask: requireTask,
 
     /**
-     * The counts without a search, and the version of the owner's list (for caching what shows it):
-     * those read with the account when the request was let in (listStatsAlongside), else read now.
+     * The version of the owner's list, for caching what shows it: the one read with the account when
+     * the request was let in (listVersionAlongside), else read now.
      */
-    listStats: (owner: number, readAlongside?: unknown): Promise<ListStats> | ListStats =>
-      isListStats(readAlongside) ? readAlongside : store.readStats(owner),
+    listVersion: async (owner: number, readAlongside?: unknown): Promise<number> =>
+      typeof readAlongside === 'number' ? readAlongside : (await store.readStats(owner)).version,
 
     /** Open and done counts for a search, for the status filter's badges. */
     countTasks(owner: number, search?: string): Promise<StatusCounts> {

@@ -226,30 +226,17 @@ async function addToCount(tx: SqlClient, row: [delta: number, owner: number, sta
 }
 
 /**
- * The list's figures (counts and version) of the account whose id `ownerSql` names, as columns of
- * another query: the accounts gate reads them with the session or token (src/app.tsx), so a page or
- * list costs one query, not two. Read after the request arrived, like readStats, so as fresh.
+ * The version of the list of the account whose id `ownerSql` names, as a column of another query:
+ * the accounts gate reads it with the session or token (src/app.tsx), so a kept page or list costs
+ * one query, not two. Read after the request arrived, like readStats, so as fresh. Only the version:
+ * the counts are read when a page is rendered, which a kept page is not (and each status's sum
+ * would add its own range read to every request's query).
  */
-export const listStatsAlongside = {
+export const listVersionAlongside = {
   columns: (ownerSql: string) =>
-    [
-      `(SELECT COALESCE(SUM(writes), 0) FROM task_counts WHERE owner_id = ${ownerSql}) AS list_version`,
-      ...STATUSES.map(
-        (status) =>
-          `(SELECT COALESCE(SUM(total), 0) FROM task_counts WHERE owner_id = ${ownerSql} AND status = '${status}') AS list_${status}`,
-      ),
-    ].join(', '),
-  read: (row: Record<string, unknown>): ListStats => ({
-    counts: Object.fromEntries(STATUSES.map((status) => [status, Number(row[`list_${status}`] ?? 0)])) as StatusCounts,
-    version: Number(row.list_version ?? 0),
-  }),
+    `(SELECT COALESCE(SUM(writes), 0) FROM task_counts WHERE owner_id = ${ownerSql}) AS list_version`,
+  read: (row: Record<string, unknown>): number => Number(row.list_version ?? 0),
 };
-
-/** Figures read alongside the account (listStatsAlongside), or nothing usable. */
-export function isListStats(value: unknown): value is ListStats {
-  const stats = value as ListStats | undefined;
-  return typeof stats?.version === 'number' && STATUSES.every((status) => typeof stats.counts?.[status] === 'number');
-}
 
 /**
  * Gives the first account the tasks made before accounts existed (owner 0), with their counts; run
