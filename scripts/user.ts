@@ -12,7 +12,7 @@
 import { type AccountService, createAccountService } from '../src/accounts/service';
 import { createAccountStore } from '../src/accounts/store';
 import { APP_MIGRATIONS } from '../src/app';
-import { ConfigError, loadConfig } from '../src/config';
+import { configOrFail } from '../src/config';
 import { openDatabase } from '../src/db/open-database';
 import { DomainError } from '../src/lib/domain-errors';
 import { claimUnownedTasks } from '../src/tasks/store';
@@ -61,13 +61,7 @@ const [name, email, ...extra] = args;
 const command = name === undefined ? undefined : COMMANDS[name];
 if (!command || !email || extra.length > 0) fail(USAGE, 2);
 
-let config: ReturnType<typeof loadConfig>;
-try {
-  config = loadConfig(process.env);
-} catch (error) {
-  if (error instanceof ConfigError) fail(`configuration error: ${error.message}`);
-  throw error;
-}
+const config = configOrFail(process.env, fail);
 
 const db = await openDatabase(config.database, APP_MIGRATIONS).catch((error: Error) =>
   fail(`cannot open the ${config.database.engine} database: ${error.message}`),

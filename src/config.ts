@@ -75,6 +75,19 @@ export function loadConfig(env: Env): Config {
   };
 }
 
+/**
+ * The configuration for a program's entry point (the server, the operator CLI): a wrong setting is
+ * reported through `fail` as one line naming the variable, never as a stack trace.
+ */
+export function configOrFail(env: Env, fail: (message: string) => never): Config {
+  try {
+    return loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) fail(`configuration error: ${error.message}`);
+    throw error;
+  }
+}
+
 function readDatabase(env: Env): DatabaseConfig {
   const url = env.DATABASE_URL?.trim();
   if (!url) return { engine: 'sqlite', path: DEFAULT_SQLITE_PATH };

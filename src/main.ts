@@ -1,5 +1,5 @@
 import { APP_MIGRATIONS, createApp } from './app';
-import { ConfigError, loadConfig } from './config';
+import { configOrFail } from './config';
 import { openDatabase } from './db/open-database';
 import { BODY_LIMIT_BYTES } from './http/request-body';
 import { createLogger } from './lib/logger';
@@ -12,13 +12,7 @@ function fail(message: string): never {
   process.exit(1);
 }
 
-let config: ReturnType<typeof loadConfig>;
-try {
-  config = loadConfig(process.env);
-} catch (error) {
-  if (error instanceof ConfigError) fail(`configuration error: ${error.message}`);
-  throw error;
-}
+const config = configOrFail(process.env, fail);
 
 const logger = createLogger(config.logLevel);
 const db = await openDatabase(config.database, APP_MIGRATIONS).catch((error: Error) =>
