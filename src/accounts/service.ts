@@ -362,11 +362,14 @@ function checkPassword(raw: string, email: string, problems: ErrorDetail[], fiel
       ? `must be at least ${PASSWORD_MIN} characters`
       : length > PASSWORD_MAX
         ? `must be at most ${PASSWORD_MAX} characters`
-        : COMMON_PASSWORDS.has(lower)
-          ? 'is one of the most common passwords; choose another'
-          : lower.trim() === email
-            ? 'must not be your email address'
-            : null;
+        : CONTROL.test(password)
+          ? // No keyboard types them: a NUL or an escape in a password is a client's bug or a probe.
+            'must not contain control characters'
+          : COMMON_PASSWORDS.has(lower)
+            ? 'is one of the most common passwords; choose another'
+            : lower.trim() === email
+              ? 'must not be your email address'
+              : null;
   if (problem) problems.push({ field, message: problem });
   return password;
 }

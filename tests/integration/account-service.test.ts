@@ -97,6 +97,12 @@ for (const engine of ENGINES) {
         ],
         ['11 characters', 'ann@example.com', 'abcdefghijk', { field: 'password', message: expect.any(String) }],
         [
+          'a password of NUL characters',
+          'ann@example.com',
+          '\u0000'.repeat(20),
+          { field: 'password', message: 'must not contain control characters' },
+        ],
+        [
           '11 emoji (22 UTF-16 units)',
           'ann@example.com',
           '😀'.repeat(11),
