@@ -61,7 +61,10 @@ const WHILE_PASSWORD_MUST_CHANGE = new Set(['/settings', '/settings/password']);
 /** For pages: the account signed in with this browser's session cookie. */
 export function pageAuthentication(accounts: Authenticator, clients: ClientFacts) {
   return new Elysia().derive({ as: 'scoped' }, async ({ headers, request, path, server }) => {
-    const sessionId = sessionIdOf(headers.cookie, clients.overHttps(request, server, headers));
+    // Whether the browser came over HTTPS, as a trusted proxy says: it names the cookie to read, and
+    // routes mark the cookies they set Secure by it.
+    const overHttps = clients.overHttps(request, server, headers);
+    const sessionId = sessionIdOf(headers.cookie, overHttps);
     const account = sessionId ? await accounts.accountOfSession(sessionId) : null;
     if (!account || !sessionId) {
       const location = signInUrl(destinationOf(request, path, headers));
@@ -77,7 +80,7 @@ export function pageAuthentication(accounts: Authenticator, clients: ClientFacts
         'Choose a new password first.',
       );
     }
-    return { account, sessionId };
+    return { account, sessionId, overHttps };
   });
 }
 

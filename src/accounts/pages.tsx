@@ -2,7 +2,7 @@
 import { Elysia, t } from 'elysia';
 import { SettingsPage, SignInPage, SignUpPage } from '../../components/account-pages';
 import type { PageAssets } from '../../components/layout';
-import type { ClientFacts, Server } from '../http/client-address';
+import type { ClientFacts } from '../http/client-address';
 import { sameOriginForms } from '../http/csrf';
 import { type Flash, flashCookie, takeFlash } from '../http/flash';
 import { page, redirect, withCookies } from '../http/html';
@@ -26,8 +26,6 @@ import { clearedSessionCookies, sessionCookie, sessionIdOf } from './session-coo
  * that work without JavaScript: POST, then 303 on success; on a refusal the same form again with
  * the user's email (never the password) and the message at the field, or one generic message.
  */
-
-type Headers = Record<string, string | undefined>;
 
 interface AccountPagesOptions {
   accounts: AccountService;
@@ -124,8 +122,12 @@ export function createAccountPages({ accounts, assets, clients, authentication, 
           return page(<SignUpPage assets={assets} values={values} errors={missing} />, { status: 422 });
         try {
           const address = clients.addressOf(request, server, headers);
+          const overHttps = clients.overHttps(request, server, headers);
           const { sessionId } = await accounts.signUp(values.email, password, address);
-          return signedIn(sessionId, values.returnTo, clients.overHttps(request, server, headers));
+          // The browser's session of another account (if any) ends here, as it would at a sign-in.
+          const previous = sessionIdOf(headers.cookie, overHttps);
+          if (previous) await accounts.signOut(previous);
+          return signedIn(sessionId, values.returnTo, overHttps);
         } catch (error) {
           if (error instanceof SignUpClosedError)
             return page(<SignUpPage assets={assets} values={values} errors={{}} signupClosed />, { status: 403 });
@@ -185,7 +187,7 @@ const ONE_TIME_PASSWORD_USED =
   'You signed in with a one-time password. Choose a new password below to go on to your tasks.';
 
 /** The signed-in account's own settings: API tokens, password, sessions. */
-function createSettingsPages({ accounts, assets, clients, authentication }: AccountPagesOptions) {
+function createSettingsPages({ accounts, assets, authentication }: AccountPagesOptions) {
   interface SettingsState {
     account: Account;
     newToken?: { name: string; token: string };
@@ -216,8 +218,8 @@ function createSettingsPages({ accounts, assets, clients, authentication }: Acco
     return response;
   }
 
-  const backToSettings = (message: Flash, request: Request, server: Server, headers: Headers) =>
-    redirect('/settings', [flashCookie(message, clients.overHttps(request, server, headers))]);
+  const backToSettings = (message: Flash, overHttps: boolean) =>
+    redirect('/settings', [flashCookie(message, overHttps)]);
 
   return new Elysia({ name: 'settings-pages' })
     .use(sameOriginForms())
@@ -250,25 +252,25 @@ function createSettingsPages({ accounts, assets, clients, authentication }: Acco
     )
     .post(
       '/settings/tokens/:id/revoke',
-      async ({ account, params, request, server, headers }) => {
+      async ({ account, params, overHttps }) => {
         try {
           await accounts.revokeToken(account.id, Number(params.id));
-          return backToSettings({ kind: 'status', text: 'Token revoked.' }, request, server, headers);
+          return backToSettings({ kind: 'status', text: 'Token revoked.' }, overHttps);
         } catch (error) {
           if (!(error instanceof NotFoundError)) throw error;
           const text = 'That token no longer exists.';
-          return backToSettings({ kind: 'alert', text }, request, server, headers);
+          return backToSettings({ kind: 'alert', text }, overHttps);
         }
       },
       { params: TokenParams, ...formOf(t.Object({}, { additionalProperties: true })) },
     )
     .post(
       '/settings/password',
-      async ({ account, sessionId, body, request, server, headers }) => {
+      async ({ account, sessionId, body, overHttps }) => {
         try {
           await accounts.changePassword(account.id, body.current_password ?? '', body.new_password ?? '', sessionId);
           const text = 'Password changed. Every other browser was signed out.';
-          return backToSettings({ kind: 'status', text }, request, server, headers);
+          return backToSettings({ kind: 'status', text }, overHttps);
         } catch (error) {
           const refused = refusal(error, { password: 'new_password', current: 'current_password' });
           const passwordErrors =

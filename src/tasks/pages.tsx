@@ -37,6 +37,8 @@ type Headers = Record<string, string | undefined>;
 /** What a change's answer needs from its request. */
 interface ChangeRequest {
   account: Account;
+  /** The browser came over HTTPS (as the gate read it from a trusted proxy): cookies set are Secure. */
+  overHttps: boolean;
   headers: Headers;
   body: TaskFormBody;
 }
@@ -82,8 +84,6 @@ const today = () => new Date().toISOString().slice(0, 10);
 const quoted = (task: Pick<Task, 'title'>) => `“${task.title}”`;
 const isBadCursor = (error: unknown) =>
   error instanceof InvalidInputError && error.details.some((detail) => detail.field === 'cursor');
-// Behind the load balancer TLS ends there; it says which scheme the browser used.
-const overHttps = (headers: Headers) => headers['x-forwarded-proto'] === 'https';
 
 /** Where the browser came from: the page's own URL for htmx, the form's return_to otherwise. */
 const returnToOf = (headers: Headers, body?: { return_to?: string }) =>
@@ -133,9 +133,9 @@ export function createTaskPages(service: TaskService, assets: PageAssets, authen
   }
 
   /** A page link whose cursor no longer fits (forged, or from another list): the first page instead. */
-  function firstPageInstead(headers: Headers, view: ListView) {
+  function firstPageInstead(headers: Headers, overHttps: boolean, view: ListView) {
     const text = 'That page link is no longer valid, so here is the first page.';
-    const flash = isFragmentRequest(headers) ? [] : [flashCookie({ kind: 'alert', text }, overHttps(headers))];
+    const flash = isFragmentRequest(headers) ? [] : [flashCookie({ kind: 'alert', text }, overHttps)];
     return redirect(listViewUrl({ ...view, cursor: undefined }), flash);
   }
 
@@ -181,14 +181,14 @@ export function createTaskPages(service: TaskService, assets: PageAssets, authen
    * add, the item goes at the top of the list and the form comes back empty and focused.
    */
   async function changed(
-    { account, headers, body }: ChangeRequest,
+    { account, overHttps, headers, body }: ChangeRequest,
     task: Task | null,
     message: Flash,
     options: ChangeOptions = {},
   ) {
     const returnTo = returnToOf(headers, body);
     if (!isFragmentRequest(headers)) {
-      return redirect(returnTo, [flashCookie(message, overHttps(headers))]);
+      return redirect(returnTo, [flashCookie(message, overHttps)]);
     }
     const view = viewOfReturnTo(returnTo);
     const shown = task !== null && viewShows(view, task);
@@ -214,8 +214,8 @@ export function createTaskPages(service: TaskService, assets: PageAssets, authen
     (action: string, change: (request: IdRequest) => Promise<Response>) =>
     // The context is taken apart here, not passed on whole: Elysia reads from a handler's
     // parameters which parts of the request to prepare, and a whole context means all of them.
-    ({ account, params, body, headers }: IdRequest) => {
-      const request = { account, params, body, headers };
+    ({ account, overHttps, params, body, headers }: IdRequest) => {
+      const request = { account, overHttps, params, body, headers };
       return change(request).catch((error) => {
         if (error instanceof VersionConflictError) {
           const current = error.current as Task;
@@ -243,7 +243,7 @@ export function createTaskPages(service: TaskService, assets: PageAssets, authen
     .use(authentication)
     .get(
       '/',
-      async ({ query, headers, account }) => {
+      async ({ query, headers, account, overHttps }) => {
         const view = parseListView(query);
         const asFragment = isFragmentRequest(headers);
         const { flash, clear } = asFragment ? { flash: null, clear: [] } : takeFlash(headers.cookie);
@@ -256,7 +256,7 @@ export function createTaskPages(service: TaskService, assets: PageAssets, authen
               pageOrFragment(headers, () => body),
               clear,
             )
-          : firstPageInstead(headers, view);
+          : firstPageInstead(headers, overHttps, view);
       },
       { query: ViewQuery, ...hidden },
     )
@@ -275,8 +275,8 @@ export function createTaskPages(service: TaskService, assets: PageAssets, authen
     )
     .post(
       '/tasks',
-      async ({ body, headers, account }) => {
-        const request = { account, body, headers };
+      async ({ body, headers, account, overHttps }) => {
+        const request = { account, overHttps, body, headers };
         const form = readTaskForm(body);
         if (!form.input) return addRefused(request, form);
         const created = await service.createTask(account.id, form.input, requestKeyOf(headers)).catch((error) => {
@@ -311,8 +311,8 @@ export function createTaskPages(service: TaskService, assets: PageAssets, authen
     )
     .post(
       '/tasks/:id',
-      async ({ params, body, headers, account }) => {
-        const request = { account, body, headers };
+      async ({ params, body, headers, account, overHttps }) => {
+        const request = { account, overHttps, body, headers };
         const task = await service.getTask(account.id, Number(params.id));
         const form = readTaskForm(body);
         if (!form.input) return editAgain(request, task, form);

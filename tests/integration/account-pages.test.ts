@@ -224,6 +224,18 @@ for (const engine of ENGINES) {
       expect(await isSignedIn(account.cookie)).toBe(false);
     });
 
+    test("signing up in a browser signed in as another account ends that account's session there", async () => {
+      const first = await signUp(app);
+      const second = await post(
+        '/signup',
+        { email: uniqueEmail('second'), password: PASSWORD },
+        { cookie: first.cookie },
+      );
+      expect(second.status).toBe(303);
+      expect(await isSignedIn(cookieOf(second))).toBe(true);
+      expect(await isSignedIn(first.cookie)).toBe(false);
+    });
+
     test('where to go after signing in: a path on this site, and never another site', async () => {
       const account = await signUp(app);
       const local = ['/?q=milk&status=open', '/settings', '/tasks/12/edit?return_to=%2F'];
