@@ -187,7 +187,7 @@ const ONE_TIME_PASSWORD_USED =
   'You signed in with a one-time password. Choose a new password below to go on to your tasks.';
 
 /** The signed-in account's own settings: API tokens, password, sessions. */
-function createSettingsPages({ accounts, assets, authentication }: AccountPagesOptions) {
+function createSettingsPages({ accounts, assets, authentication, sessionMaxMs }: AccountPagesOptions) {
   interface SettingsState {
     account: Account;
     newToken?: { name: string; token: string };
@@ -266,11 +266,13 @@ function createSettingsPages({ accounts, assets, authentication }: AccountPagesO
     )
     .post(
       '/settings/password',
-      async ({ account, sessionId, body, overHttps }) => {
+      async ({ account, body, overHttps }) => {
         try {
-          await accounts.changePassword(account.id, body.current_password ?? '', body.new_password ?? '', sessionId);
+          const current = body.current_password ?? '';
+          const { sessionId } = await accounts.changePassword(account.id, current, body.new_password ?? '');
           const text = 'Password changed. Every other browser was signed out.';
-          return backToSettings({ kind: 'status', text }, overHttps);
+          const renewed = sessionCookie(sessionId, overHttps, sessionMaxMs);
+          return redirect('/settings', [flashCookie({ kind: 'status', text }, overHttps), renewed]);
         } catch (error) {
           const refused = refusal(error, { password: 'new_password', current: 'current_password' });
           const passwordErrors =

@@ -243,7 +243,11 @@ export function createAccountService(store: AccountStore, options: AccountServic
      * thief's among them); `currentSessionId` is the one to keep. Problems with the new password
      * are reported on `new_password`.
      */
-    async changePassword(accountId: number, current: string, next: string, currentSessionId?: string) {
+    /**
+     * Sets a new password and ends every session of the account, this browser's too; returns the id
+     * of the new session this browser continues with (renewed as the account's secret changed).
+     */
+    async changePassword(accountId: number, current: string, next: string): Promise<{ sessionId: string }> {
       const account = await store.findAccountById(accountId);
       if (!account || account.disabled) throw new WrongCredentialsError();
       await verifyCurrentPassword(account, current);
@@ -253,8 +257,8 @@ export function createAccountService(store: AccountStore, options: AccountServic
         problems.push({ field: 'new_password', message: 'must differ from the current password' });
       if (problems.length) throw new InvalidInputError(problems);
       await store.setPassword(accountId, await Bun.password.hash(secret, ARGON2), false);
-      const keep = currentSessionId && SESSION_ID.test(currentSessionId) ? sha256(currentSessionId) : undefined;
-      await store.deleteSessionsOf(accountId, keep);
+      await store.deleteSessionsOf(accountId);
+      return { sessionId: await startSession(accountId, clock()) };
     },
 
     /** Operators: a new account with a one-time password, which must be changed at sign-in. */

@@ -248,10 +248,8 @@ export function createAccountStore(client: SqlClient, alongside?: Alongside) {
       await client.execute('DELETE FROM sessions WHERE id_hash = ?', [idHash]);
     },
 
-    /** Deletes every session of the account, but the one whose hash is `keepHash`. */
-    async deleteSessionsOf(accountId: number, keepHash?: string): Promise<void> {
-      if (keepHash === undefined) await client.execute('DELETE FROM sessions WHERE user_id = ?', [accountId]);
-      else await client.execute('DELETE FROM sessions WHERE user_id = ? AND id_hash <> ?', [accountId, keepHash]);
+    async deleteSessionsOf(accountId: number): Promise<void> {
+      await client.execute('DELETE FROM sessions WHERE user_id = ?', [accountId]);
     },
 
     /** Sessions idle since before `idleBefore`; an index range on last_seen_at, usually empty. */

@@ -412,7 +412,7 @@ for (const engine of ENGINES) {
       expect((await formOf(unnamed.html)).texts['token-name-error']).toBe('Must not be empty');
     });
 
-    test('changing the password: a wrong current one is said at the field; success ends the other sessions only', async () => {
+    test('changing the password: a wrong current one is said at the field; success renews this session and ends the others', async () => {
       const account = await signUp(app);
       const elsewhere = cookieOf(await signIn(account.email, account.password));
       const wrong = await post(
@@ -434,7 +434,11 @@ for (const engine of ENGINES) {
         status: 303,
         location: '/settings',
       });
-      expect(await isSignedIn(account.cookie)).toBe(true);
+      // This browser goes on with a new session id; the one it had, like every other, has ended.
+      const renewed = cookieOf(changed);
+      expect(renewed).not.toBe(account.cookie);
+      expect(await isSignedIn(renewed)).toBe(true);
+      expect(await isSignedIn(account.cookie)).toBe(false);
       expect(await isSignedIn(elsewhere)).toBe(false);
       expect((await signIn(account.email, account.password)).status).toBe(401);
       expect((await signIn(account.email, NEW_PASSWORD)).status).toBe(303);
@@ -495,7 +499,7 @@ for (const engine of ENGINES) {
         { cookie },
       );
       expect(changed.status).toBe(303);
-      expect((await send('GET', '/', { cookie })).status).toBe(200);
+      expect((await send('GET', '/', { cookie: cookieOf(changed) })).status).toBe(200);
     });
 
     test('no log line holds a password, a session id, its hash or a token', async () => {

@@ -497,13 +497,18 @@ for (const engine of ENGINES) {
           ]);
       });
 
-      test('keeps this session, ends the others, and clears must_change_password', async () => {
+      test('ends every session, this one too, starts a renewed one for it, and clears must_change_password', async () => {
         const { password } = await accounts.addAccount('cat@example.com');
         const cat = await accounts.signIn('cat@example.com', password);
         const other = await accounts.signIn('cat@example.com', password);
         expect(cat.account.must_change_password).toBe(true);
-        await accounts.changePassword(cat.account.id, password, 'a brand new passphrase', cat.sessionId);
-        expect(await accounts.accountOfSession(cat.sessionId)).toEqual({ ...cat.account, must_change_password: false });
+        const renewed = await accounts.changePassword(cat.account.id, password, 'a brand new passphrase');
+        expect(renewed.sessionId).not.toBe(cat.sessionId);
+        expect(await accounts.accountOfSession(renewed.sessionId)).toEqual({
+          ...cat.account,
+          must_change_password: false,
+        });
+        expect(await accounts.accountOfSession(cat.sessionId)).toBeNull();
         expect(await accounts.accountOfSession(other.sessionId)).toBeNull();
         expect(await refusal(accounts.signIn('cat@example.com', password))).toBeInstanceOf(WrongCredentialsError);
         expect((await accounts.signIn('cat@example.com', 'a brand new passphrase')).account.email).toBe(
