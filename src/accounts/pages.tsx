@@ -123,10 +123,8 @@ export function createAccountPages({ accounts, assets, clients, authentication, 
         try {
           const address = clients.addressOf(request, server, headers);
           const overHttps = clients.overHttps(request, server, headers);
-          const { sessionId } = await accounts.signUp(values.email, password, address);
-          // The browser's session of another account (if any) ends here, as it would at a sign-in.
           const previous = sessionIdOf(headers.cookie, overHttps);
-          if (previous) await accounts.signOut(previous);
+          const { sessionId } = await accounts.signUp(values.email, password, address, previous);
           return signedIn(sessionId, values.returnTo, overHttps);
         } catch (error) {
           if (error instanceof SignUpClosedError)
@@ -160,9 +158,10 @@ export function createAccountPages({ accounts, assets, clients, authentication, 
         if (Object.keys(missing).length) return page(await signInPage(values, { errors: missing }), { status: 422 });
         try {
           const address = clients.addressOf(request, server, headers);
-          const previous = sessionIdOf(headers.cookie, clients.overHttps(request, server, headers));
+          const overHttps = clients.overHttps(request, server, headers);
+          const previous = sessionIdOf(headers.cookie, overHttps);
           const { sessionId } = await accounts.signIn(values.email, password, address, previous);
-          return signedIn(sessionId, values.returnTo, clients.overHttps(request, server, headers));
+          return signedIn(sessionId, values.returnTo, overHttps);
         } catch (error) {
           const refused = refusal(error);
           return page(await signInPage(values, refused), withRetryAfter(refused));

@@ -72,6 +72,10 @@ export function createAccountService(store: AccountStore, options: AccountServic
     return sessionId;
   }
 
+  async function endSession(sessionId: string | undefined): Promise<void> {
+    if (sessionId && SESSION_ID.test(sessionId)) await store.deleteSession(sha256(sessionId));
+  }
+
   /** The sign-in counters this attempt falls under, each with its limit. */
   const signInSubjects = (email: string, clientAddress?: string) => [
     { hash: subjectHash('account', email), limit: ACCOUNT_FAILURE_LIMIT },
@@ -153,7 +157,7 @@ export function createAccountService(store: AccountStore, options: AccountServic
       return !closed || !(await store.hasAccounts());
     },
 
-    async signUp(email: string, password: string, clientAddress?: string) {
+    async signUp(email: string, password: string, clientAddress?: string, previousSessionId?: string) {
       if (closed && (await store.hasAccounts())) throw new SignUpClosedError();
       const problems: ErrorDetail[] = [];
       const normal = checkEmail(email, problems);
@@ -163,6 +167,8 @@ export function createAccountService(store: AccountStore, options: AccountServic
       // Checked before hashing, so a taken address costs no hash; the insert decides a race.
       if (await store.findAccountByEmail(normal)) throw new InvalidInputError([EMAIL_TAKEN]);
       const account = await createAccount(normal, secret, false, closed);
+      // The browser's session of another account (if any) ends here, as at a sign-in.
+      await endSession(previousSessionId);
       return { account, sessionId: await startSession(account.id, clock()) };
     },
 
@@ -177,7 +183,7 @@ export function createAccountService(store: AccountStore, options: AccountServic
       if (!usable || !matches) throw new WrongCredentialsError();
       await forgiveAttempt(subjects);
       // A new id at every sign-in: an id planted in the browser before (session fixation) dies here.
-      if (previousSessionId && SESSION_ID.test(previousSessionId)) await store.deleteSession(sha256(previousSessionId));
+      await endSession(previousSessionId);
       await purgeExpired(now);
       return { account: publicAccount(usable), sessionId: await startSession(usable.id, now) };
     },
@@ -210,9 +216,7 @@ export function createAccountService(store: AccountStore, options: AccountServic
       return found.account;
     },
 
-    async signOut(sessionId: string): Promise<void> {
-      if (SESSION_ID.test(sessionId)) await store.deleteSession(sha256(sessionId));
-    },
+    signOut: endSession,
 
     async signOutEverywhere(accountId: number): Promise<void> {
       await store.deleteSessionsOf(accountId);
