@@ -1,4 +1,5 @@
 import type { Connection } from 'mysql2/promise';
+import { searchTerms } from '../src/tasks/search';
 import { progressBar } from './progress';
 
 /**
@@ -11,6 +12,8 @@ export const SEED_COLUMNS: readonly string[] = [
   'owner_id',
   'title',
   'notes',
+  'title_terms',
+  'notes_terms',
   'status',
   'priority',
   'due_date',
@@ -29,7 +32,20 @@ const DAY_MS = 86_400_000;
 const HISTORY_MS = 730 * DAY_MS;
 const HISTORY_ROWS = 1_000_000;
 
-type SeedRow = [number, string, string, 'open' | 'done', number, string | null, string, string, string | null, number];
+type SeedRow = [
+  number,
+  string,
+  string,
+  string,
+  string,
+  'open' | 'done',
+  number,
+  string | null,
+  string,
+  string,
+  string | null,
+  number,
+];
 
 /** Inserts tasks of `owner` until the table holds `target` rows; returns how many it inserted. */
 export async function growTo(connection: Connection, currentRows: number, target: number, owner: number) {
@@ -210,10 +226,13 @@ class TaskRows {
     // Due dates around today whatever the table size: some overdue, most in the next four months.
     const due = chance() < 0.6 ? sqlDate(this.now + (chance() * 150 - 30) * DAY_MS) : null;
     const title = `${this.pick(VERBS)} ${this.pick(OBJECTS)}${chance() < 0.35 ? this.pick(SUFFIXES) : ''}`;
+    const notes = this.notes();
     return [
       this.owner,
       title,
-      this.notes(),
+      notes,
+      searchTerms(this.owner, title),
+      searchTerms(this.owner, notes),
       done ? 'done' : 'open',
       priority,
       due,

@@ -9,6 +9,12 @@ export interface Migration {
   version: number;
   name: string;
   statements: Record<Engine, string[]>;
+  /**
+   * Fills what SQL alone cannot compute, after the statements and before the version is recorded.
+   * It must be safe to run again: a migration interrupted on MySQL, whose DDL commits at once,
+   * would otherwise leave work half done that no later start repeats.
+   */
+  backfill?: (client: SqlClient) => Promise<void>;
 }
 
 // The ledger names its collation, as every table does, so the database's default never matters.
@@ -43,6 +49,7 @@ export async function migrate(client: SqlClient, migrations: readonly Migration[
     for (const migration of migrations) {
       if (done.has(migration.version)) continue;
       for (const statement of migration.statements[locked.engine]) await locked.execute(statement);
+      await migration.backfill?.(locked);
       await locked.execute('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)', [
         migration.version,
         migration.name,

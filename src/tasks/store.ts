@@ -17,7 +17,7 @@ import {
   type TaskSort,
   type TaskStatus,
 } from './model';
-import { searchWords } from './search';
+import { ownerTerm, searchTerms, searchWords } from './search';
 
 /**
  * All SQL for tasks. Portable across SQLite, MySQL 8.4 and MariaDB 10.11: positional parameters,
@@ -132,11 +132,15 @@ function toTask(row: TaskRow): Task {
   };
 }
 
-/** The full-text condition for a search, per engine; the words are letters and digits only. */
-function searchCondition(engine: Engine, words: string[]): [string, string] {
+/**
+ * The full-text condition for an owner's search, per engine: every word as the start of one of the
+ * owner's terms (src/tasks/search.ts). Terms are letters and digits only, so need no escaping.
+ */
+export function searchCondition(engine: Engine, owner: number, words: string[]): [string, string] {
+  const terms = words.map((word) => ownerTerm(owner, word));
   if (engine === 'mysql')
-    return ['MATCH(title, notes) AGAINST (? IN BOOLEAN MODE)', words.map((word) => `+${word}*`).join(' ')];
-  return ['id IN (SELECT rowid FROM tasks_fts WHERE tasks_fts MATCH ?)', words.map((word) => `"${word}"*`).join(' ')];
+    return ['MATCH(title_terms, notes_terms) AGAINST (? IN BOOLEAN MODE)', terms.map((term) => `+${term}*`).join(' ')];
+  return ['id IN (SELECT rowid FROM tasks_fts WHERE tasks_fts MATCH ?)', terms.map((term) => `"${term}"*`).join(' ')];
 }
 
 class SqlWhere {
@@ -162,7 +166,7 @@ function filterWhere(engine: Engine, owner: number, filter: ListFilter, { status
   if (filter.priority) where.add('priority = ?', rankOf(filter.priority));
   const words = searchWords(filter.search);
   if (words.length) {
-    const [condition, terms] = searchCondition(engine, words);
+    const [condition, terms] = searchCondition(engine, owner, words);
     where.add(condition, terms);
   }
   return where;
@@ -243,7 +247,17 @@ export const listVersionAlongside = {
  * in the transaction that creates that account.
  */
 export async function claimUnownedTasks(tx: SqlClient, owner: number): Promise<void> {
-  await tx.execute('UPDATE tasks SET owner_id = ? WHERE owner_id = 0', [owner]);
+  // Each search term starts with its owner's id: owner 0's prefix becomes the new owner's.
+  const rePrefixed = (column: string) =>
+    tx.engine === 'mysql'
+      ? `TRIM(REPLACE(CONCAT(' ', ${column}), ' ${ownerTerm(0, '')}', ?))`
+      : `TRIM(REPLACE(' ' || ${column}, ' ${ownerTerm(0, '')}', ?))`;
+  const prefix = ` ${ownerTerm(owner, '')}`;
+  await tx.execute(
+    `UPDATE tasks SET owner_id = ?, title_terms = ${rePrefixed('title_terms')}, notes_terms = ${rePrefixed('notes_terms')}
+     WHERE owner_id = 0`,
+    [owner, prefix, prefix],
+  );
   // A new account has written nothing, so any counter rows it has hold zeros: owner 0's replace them.
   await tx.execute('DELETE FROM task_counts WHERE owner_id = ?', [owner]);
   await tx.execute('UPDATE task_counts SET owner_id = ? WHERE owner_id = 0', [owner]);
@@ -374,13 +388,15 @@ export function createTaskStore(client: SqlClient): TaskStore {
       try {
         const insertId = await client.transaction(async (tx) => {
           const { insertId } = await tx.execute(
-            `INSERT INTO tasks (owner_id, title, notes, status, priority, due_date, created_at, updated_at, completed_at,
-                              version, request_key, request_fingerprint)
-             VALUES (?, ?, ?, 'open', ?, ?, ?, ?, NULL, 1, ?, ?)`,
+            `INSERT INTO tasks (owner_id, title, notes, title_terms, notes_terms, status, priority, due_date, created_at,
+                              updated_at, completed_at, version, request_key, request_fingerprint)
+             VALUES (?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, NULL, 1, ?, ?)`,
             [
               owner,
               task.title,
               task.notes,
+              searchTerms(owner, task.title),
+              searchTerms(owner, task.notes),
               rankOf(task.priority),
               task.due_date,
               stamp,
@@ -455,8 +471,14 @@ export function createTaskStore(client: SqlClient): TaskStore {
         params.push(changes.status, stamp);
         assign('status', changes.status);
       }
-      if (changes.title !== undefined) assign('title', changes.title);
-      if (changes.notes !== undefined) assign('notes', changes.notes);
+      if (changes.title !== undefined) {
+        assign('title', changes.title);
+        assign('title_terms', searchTerms(owner, changes.title));
+      }
+      if (changes.notes !== undefined) {
+        assign('notes', changes.notes);
+        assign('notes_terms', searchTerms(owner, changes.notes));
+      }
       if (changes.priority !== undefined) assign('priority', rankOf(changes.priority));
       if (changes.due_date !== undefined) assign('due_date', changes.due_date);
       assign('updated_at', stamp);

@@ -9,7 +9,7 @@ import { openDatabase } from '../../src/db/open-database';
 import { DatabaseUnavailableError, type SqlClient, type SqlValue } from '../../src/db/sql-client';
 import { openSqlite } from '../../src/db/sqlite';
 import { createLogger } from '../../src/lib/logger';
-import { createTaskStore } from '../../src/tasks/store';
+import { claimUnownedTasks, createTaskStore } from '../../src/tasks/store';
 import { databaseConfig, ENGINES } from '../support/databases';
 
 const ALL_VERSIONS = APP_MIGRATIONS.map((migration) => migration.version).sort((a, b) => a - b);
@@ -66,6 +66,40 @@ for (const engine of ENGINES) {
       cleanups.push(() => client.close());
       expect(await migrate(client, APP_MIGRATIONS)).toEqual([]);
     });
+
+    test('tasks from before search terms are found after the upgrade, and by the first account that claims them', async () => {
+      const { url, drop } = await engine.createUrl();
+      const client = openRaw(url);
+      cleanups.push(async () => {
+        await client.close();
+        await drop();
+      });
+      const BEFORE_TERMS = 10;
+      await migrate(
+        client,
+        APP_MIGRATIONS.filter((migration) => migration.version < BEFORE_TERMS),
+      );
+      // More tasks than one batch of the backfill, written as the previous version wrote them.
+      const titles = Array.from({ length: 2_500 }, (_, i) => (i % 500 === 7 ? `Book the Café ${i}` : `Task ${i}`));
+      for (const title of titles)
+        await client.execute(
+          `INSERT INTO tasks (title, notes, status, priority, created_at, updated_at, version)
+           VALUES (?, 'Ask about Zürich', 'open', 2, '2026-06-01 10:00:00', '2026-06-01 10:00:00', 1)`,
+          [title],
+        );
+      expect(await migrate(client, APP_MIGRATIONS)).toEqual(ALL_VERSIONS.filter((version) => version >= BEFORE_TERMS));
+      const store = createTaskStore(client);
+      const found = async (owner: number) =>
+        (await store.list(owner, { status: 'all', search: 'cafe zurich' }, 'created', null, 10)).map(
+          (task) => task.title,
+        );
+      const cafes = titles.filter((title) => title.startsWith('Book')).reverse();
+      expect(await found(UNOWNED)).toEqual(cafes);
+      await client.transaction((tx) => claimUnownedTasks(tx, 12));
+      expect(await found(12)).toEqual(cafes);
+      expect(await found(UNOWNED)).toEqual([]);
+      expect(await found(1)).toEqual([]);
+    }, 60_000);
   });
 }
 

@@ -410,6 +410,23 @@ for (const engine of ENGINES) {
       expect((await mine.readStats()).counts).toEqual({ open: 1, done: 0 });
     });
 
+    test('a search ignores accents, follows every edit of title and notes, and never finds what another owner wrote', async () => {
+      const found = async (owned: OwnedStore, query: string) =>
+        (await owned.list({ status: 'all', search: query }, 'created', null, 10)).map((task) => task.title);
+      const { task } = await mine.insert(newTask({ title: 'Book the Café', notes: 'Ask about Zürich' }), NOW);
+      await theirs.insert(newTask({ title: 'Book the cafe too', notes: 'Zurich' }), NOW);
+      expect(await found(mine, 'cafe zurich')).toEqual(['Book the Café']);
+      expect(await found(mine, 'CAFÉ')).toEqual(['Book the Café']);
+      await mine.update(task.id, { title: 'Book the restaurant' }, null, LATER);
+      expect(await found(mine, 'cafe')).toEqual([]);
+      expect(await found(mine, 'restaurant zurich')).toEqual(['Book the restaurant']);
+      await mine.update(task.id, { notes: 'Geneva instead' }, null, LATER);
+      expect(await found(mine, 'zurich')).toEqual([]);
+      expect(await found(mine, 'geneva')).toEqual(['Book the restaurant']);
+      expect(await found(theirs, 'restaurant')).toEqual([]);
+      expect(await found(theirs, 'zurich')).toEqual(['Book the cafe too']);
+    });
+
     test("one owner's writes move only their own list version", async () => {
       const before = { mine: (await mine.readStats()).version, theirs: (await theirs.readStats()).version };
       await mine.insert(newTask(), NOW);
