@@ -88,7 +88,7 @@ const ACCOUNT_COLUMNS = 'id, email, password_hash, must_change_password, disable
 const JOINED_ACCOUNT = 'users.id AS account_id, users.email, users.must_change_password';
 
 const dateOf = (stamp: string) => new Date(fromSqlTimestamp(stamp));
-const placeholders = (count: number) => Array.from({ length: count }, () => '?').join(', ');
+const placeholders = (count: number) => `?${', ?'.repeat(count - 1)}`;
 
 function toStoredAccount(row: AccountRow): StoredAccount {
   return {

@@ -57,7 +57,8 @@ export function clientFacts(proxies: BlockList): ClientFacts {
   return {
     addressOf: (request, server, headers) =>
       clientAddress(peerOf(request, server), headers['x-forwarded-for'] ?? null, proxies),
+    // Asked on every signed-in request: the peer's address (a native call) only when it could matter.
     overHttps: (request, server, headers) =>
-      arrivedOverHttps(peerOf(request, server), headers['x-forwarded-proto'] ?? null, proxies),
+      headers['x-forwarded-proto'] === 'https' && arrivedOverHttps(peerOf(request, server), 'https', proxies),
   };
 }
