@@ -8,6 +8,7 @@ import { readJsonBody } from '../http/request-body';
 import { createResponseCache } from '../http/response-cache';
 import {
   ConflictSchema,
+  DELETED_KEPT_DAYS,
   TaskCreateSchema,
   TaskIdParams,
   TaskListQuery,
@@ -175,7 +176,30 @@ export function createTaskApi(service: TaskService, authentication: ApiAuthentic
           412: ConflictSchema,
           ...errorResponses(401, 404, 422, 503),
         },
-        detail: { summary: 'Delete a task', description: 'With If-Match, a stale version answers 412.', tags: TAG },
+        detail: {
+          summary: 'Delete a task',
+          description: `With If-Match, a stale version answers 412. A deleted task can be restored for ${DELETED_KEPT_DAYS} days.`,
+          tags: TAG,
+        },
+      },
+    )
+    .post(
+      '/tasks/:id/restore',
+      async ({ params, set, account }) => {
+        const task = await service.restoreTask(account.id, params.id);
+        set.headers.etag = etagOf(task.version);
+        return task;
+      },
+      {
+        params: TaskIdParams,
+        response: { 200: TaskWithEtag('The task, back in its lists'), ...errorResponses(401, 404, 422, 503) },
+        detail: {
+          summary: 'Restore a deleted task',
+          description:
+            `Undoes a delete within ${DELETED_KEPT_DAYS} days: the task comes back with its id and one version more. ` +
+            'Restoring a task that is back already answers it as it is; 404 when it was never deleted or was purged.',
+          tags: TAG,
+        },
       },
     );
 }

@@ -15,6 +15,8 @@ export const NOTES_MAX = 5_000;
 export const SEARCH_MAX = 200;
 export const PAGE_DEFAULT = 50;
 export const PAGE_MAX = 100;
+/** How long a deleted task can be restored (undo), after which it is purged. */
+export const DELETED_KEPT_DAYS = 30;
 /** The longest cursor accepted. Ours are a few dozen characters; the pages echo one into redirects (list-view.ts). */
 export const CURSOR_MAX = 512;
 

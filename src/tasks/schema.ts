@@ -296,6 +296,57 @@ export const TASK_MIGRATIONS: readonly Migration[] = [
       ],
     },
   },
+  {
+    version: 12,
+    name: 'deleted tasks kept for undo',
+    // A deleted task moves here, whole, for DELETED_KEPT_DAYS (model.ts), so it can be restored with
+    // its id. A table of its own, not a deleted_at column: every list, count, search index and
+    // export of tasks stays as it was, with nothing to filter out. Its idempotency key is not kept,
+    // as a hard delete did not keep it. (owner_id, deleted_at) finds one account's expired rows,
+    // deleted_at everyone's.
+    statements: {
+      mysql: [
+        `CREATE TABLE deleted_tasks (
+          id BIGINT UNSIGNED NOT NULL PRIMARY KEY,
+          owner_id BIGINT UNSIGNED NOT NULL,
+          title VARCHAR(${TITLE_MAX}) NOT NULL,
+          notes TEXT NOT NULL,
+          title_terms TEXT NOT NULL,
+          notes_terms TEXT NOT NULL,
+          status VARCHAR(${STATUS_WIDTH}) NOT NULL,
+          priority TINYINT UNSIGNED NOT NULL,
+          due_date DATE NULL,
+          created_at DATETIME(3) NOT NULL,
+          updated_at DATETIME(3) NOT NULL,
+          completed_at DATETIME(3) NULL,
+          version INT UNSIGNED NOT NULL,
+          deleted_at DATETIME(3) NOT NULL,
+          INDEX deleted_tasks_owner_deleted_at (owner_id, deleted_at),
+          INDEX deleted_tasks_deleted_at (deleted_at)
+        ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`,
+      ],
+      sqlite: [
+        `CREATE TABLE deleted_tasks (
+          id INTEGER NOT NULL PRIMARY KEY,
+          owner_id INTEGER NOT NULL,
+          title TEXT NOT NULL,
+          notes TEXT NOT NULL,
+          title_terms TEXT NOT NULL,
+          notes_terms TEXT NOT NULL,
+          status TEXT NOT NULL,
+          priority INTEGER NOT NULL,
+          due_date TEXT NULL,
+          created_at TEXT NOT NULL,
+          updated_at TEXT NOT NULL,
+          completed_at TEXT NULL,
+          version INTEGER NOT NULL,
+          deleted_at TEXT NOT NULL
+        )`,
+        'CREATE INDEX deleted_tasks_owner_deleted_at ON deleted_tasks (owner_id, deleted_at)',
+        'CREATE INDEX deleted_tasks_deleted_at ON deleted_tasks (deleted_at)',
+      ],
+    },
+  },
 ];
 
 const FILL_BATCH = 1_000;

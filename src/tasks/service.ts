@@ -8,6 +8,7 @@ import {
   VersionConflictError,
 } from '../lib/domain-errors';
 import {
+  DELETED_KEPT_DAYS,
   NOTES_MAX,
   PAGE_DEFAULT,
   PRIORITIES,
@@ -35,8 +36,22 @@ export interface TaskPage {
 export type TaskService = ReturnType<typeof createTaskService>;
 
 const CHANGED_ELSEWHERE = 'This task was changed elsewhere';
+const KEPT_MS = DELETED_KEPT_DAYS * 24 * 60 * 60 * 1000;
+const PURGE_EVERY_MS = 10 * 60 * 1000;
 
 export function createTaskService(store: TaskStore, clock: () => Date = () => new Date()) {
+  let lastPurge = Number.NEGATIVE_INFINITY;
+  /**
+   * Deleted tasks past DELETED_KEPT_DAYS are deleted for good, from every account, at most every
+   * PURGE_EVERY_MS on each instance: after a delete, the one event that adds to them. (A restore
+   * refuses them meanwhile, so none outlives its days in effect.)
+   */
+  async function purgeExpired(now: Date): Promise<void> {
+    if (now.getTime() - lastPurge < PURGE_EVERY_MS) return;
+    lastPurge = now.getTime();
+    await store.purgeDeleted(new Date(now.getTime() - KEPT_MS));
+  }
+
   async function requireTask(owner: number, id: number): Promise<Task> {
     const task = await store.findById(owner, id);
     if (!task) throw new NotFoundError(`Task ${id}`);
@@ -109,10 +124,24 @@ export function createTaskService(store: TaskStore, clock: () => Date = () => ne
       return outcome.task;
     },
 
+    /** Deletes a task; restoreTask brings it back for DELETED_KEPT_DAYS. */
     async deleteTask(owner: number, id: number, expectedVersion: number | null = null): Promise<void> {
-      const outcome = await store.remove(owner, id, expectedVersion);
+      const now = clock();
+      const outcome = await store.remove(owner, id, expectedVersion, now);
       if (outcome.kind === 'missing') throw new NotFoundError(`Task ${id}`);
       if (outcome.kind === 'conflict') throw new VersionConflictError(outcome.current, CHANGED_ELSEWHERE);
+      await purgeExpired(now);
+    },
+
+    /**
+     * Brings back a deleted task, with its id, one version on. Restoring one already back answers it
+     * as it is (a retried undo is no error); one never deleted, purged, or not the owner's is missing.
+     */
+    async restoreTask(owner: number, id: number): Promise<Task> {
+      const now = clock();
+      const outcome = await store.restore(owner, id, now, new Date(now.getTime() - KEPT_MS));
+      if (outcome.kind === 'missing') throw new NotFoundError(`Deleted task ${id}`);
+      return outcome.task;
     },
   };
 }

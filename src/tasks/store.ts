@@ -72,6 +72,8 @@ export type UpdateOutcome = { kind: 'updated'; task: Task } | { kind: 'missing' 
 
 export type DeleteOutcome = { kind: 'deleted' } | { kind: 'missing' } | { kind: 'conflict'; current: Task };
 
+export type RestoreOutcome = { kind: 'restored'; task: Task } | { kind: 'live'; task: Task } | { kind: 'missing' };
+
 /** The maintained counts, and a version of the whole list that grows with every change. */
 export interface ListStats {
   counts: StatusCounts;
@@ -96,7 +98,12 @@ export interface TaskStore {
     expectedVersion: number | null,
     now: Date,
   ): Promise<UpdateOutcome>;
-  remove(owner: number, id: number, expectedVersion: number | null): Promise<DeleteOutcome>;
+  /** Moves the task to deleted_tasks, from where restore brings it back. */
+  remove(owner: number, id: number, expectedVersion: number | null, now: Date): Promise<DeleteOutcome>;
+  /** Brings back a task deleted at `deletedSince` or later; one already back is `live`. */
+  restore(owner: number, id: number, now: Date, deletedSince: Date): Promise<RestoreOutcome>;
+  /** Deletes for good every task deleted before the given time; returns how many. */
+  purgeDeleted(deletedBefore: Date): Promise<number>;
 }
 
 interface TaskRow {
@@ -113,6 +120,8 @@ interface TaskRow {
 }
 
 const COLUMNS = 'id, title, notes, status, priority, due_date, created_at, updated_at, completed_at, version';
+/** What deleted_tasks keeps of a task: all but its idempotency key. */
+const KEPT_COLUMNS = `owner_id, title_terms, notes_terms, ${COLUMNS}`;
 
 const rankOf = (priority: TaskPriority): number => PRIORITIES.indexOf(priority) + 1;
 const priorityOf = (rank: number): TaskPriority => PRIORITIES[rank - 1] ?? 'normal';
@@ -498,19 +507,57 @@ export function createTaskStore(client: SqlClient): TaskStore {
       return affectedRows === 0 ? { kind: 'conflict', current } : { kind: 'updated', task: current };
     },
 
-    async remove(owner, id, expectedVersion) {
+    async remove(owner, id, expectedVersion, now) {
       await ensureCounts(owner);
       const where = new SqlWhere().add('id = ?', id).add('owner_id = ?', owner);
       if (expectedVersion !== null) where.add('version = ?', expectedVersion);
       const deleted = await client.transaction(async (tx) => {
         const before = await statusForUpdate(tx, owner, id);
-        const { affectedRows } = await tx.execute(`DELETE FROM tasks ${where.toSql()}`, where.params);
-        if (affectedRows > 0) await recordChange(tx, owner, before, null);
-        return affectedRows > 0;
+        // The row is locked: what is copied is what is deleted.
+        const { affectedRows } = await tx.execute(
+          `INSERT INTO deleted_tasks (${KEPT_COLUMNS}, deleted_at)
+           SELECT ${KEPT_COLUMNS}, ? FROM tasks ${where.toSql()}`,
+          [toSqlTimestamp(now), ...where.params],
+        );
+        if (affectedRows === 0) return false;
+        await tx.execute('DELETE FROM tasks WHERE id = ? AND owner_id = ?', [id, owner]);
+        await recordChange(tx, owner, before, null);
+        return true;
       });
       if (deleted) return { kind: 'deleted' };
       const current = await findById(owner, id);
       return current ? { kind: 'conflict', current } : { kind: 'missing' };
+    },
+
+    async restore(owner, id, now, deletedSince) {
+      await ensureCounts(owner);
+      const stamp = toSqlTimestamp(now);
+      const restored = await client.transaction(async (tx) => {
+        const [kept] = await tx.query<{ status: TaskStatus }>(
+          `SELECT status FROM deleted_tasks WHERE id = ? AND owner_id = ? AND deleted_at >= ?${tx.lockingRead}`,
+          [id, owner, toSqlTimestamp(deletedSince)],
+        );
+        if (!kept) return false;
+        // Back with its id, one version on: a page or client holding the deleted version sees it changed.
+        const restoredColumns = KEPT_COLUMNS.replace('updated_at', '?').replace('version', 'version + 1');
+        await tx.execute(
+          `INSERT INTO tasks (${KEPT_COLUMNS}) SELECT ${restoredColumns} FROM deleted_tasks WHERE id = ?`,
+          [stamp, id],
+        );
+        await tx.execute('DELETE FROM deleted_tasks WHERE id = ?', [id]);
+        await recordChange(tx, owner, null, kept.status);
+        return true;
+      });
+      const task = await findById(owner, id);
+      if (!task) return { kind: 'missing' };
+      return restored ? { kind: 'restored', task } : { kind: 'live', task };
+    },
+
+    async purgeDeleted(deletedBefore) {
+      const { affectedRows } = await client.execute('DELETE FROM deleted_tasks WHERE deleted_at < ?', [
+        toSqlTimestamp(deletedBefore),
+      ]);
+      return affectedRows;
     },
   };
 }

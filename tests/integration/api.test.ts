@@ -170,6 +170,30 @@ for (const engine of ENGINES) {
         expectErrorReply(await api.patch(`/api/tasks/${task.id}`, { json: { title: 'Back?' } }), 404);
         expect(idsOf(await api.listAll({ limit: 100 }))).not.toContain(task.id);
       });
+
+      test('POST …/restore undoes a delete: 200, the task with its id and one version more, back in the list', async () => {
+        const task = await api.createTask({ title: 'Undo me', notes: 'Kept whole', priority: 'high' });
+        expect((await api.delete(`/api/tasks/${task.id}`)).status).toBe(204);
+
+        const restored = await api.post(`/api/tasks/${task.id}/restore`);
+        expect(restored.status).toBe(200);
+        expect(restored.headers.get('etag')).toBe('"2"');
+        expect(restored.body).toMatchObject({
+          id: task.id,
+          title: 'Undo me',
+          notes: 'Kept whole',
+          priority: 'high',
+          version: 2,
+        });
+        expect((await api.get(`/api/tasks/${task.id}`)).body).toEqual(restored.body);
+        expect(idsOf(await api.listAll({ limit: 100 }))).toContain(task.id);
+        expect(idsOf(await api.listAll({ limit: 100, q: 'kept' }))).toContain(task.id);
+
+        // A retried undo answers the task as it is; one never deleted, or unknown, answers 404.
+        const again = await api.post(`/api/tasks/${task.id}/restore`);
+        expect([again.status, again.body]).toEqual([200, restored.body]);
+        expectErrorReply(await api.post('/api/tasks/987654321/restore'), 404);
+      });
     });
 
     describe('If-Match', () => {

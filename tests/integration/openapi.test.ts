@@ -53,6 +53,7 @@ const REQUIRED_STATUSES: Record<string, string[]> = {
   'get /api/tasks/{id}': ['200', '401', '404', '422', '503'],
   'patch /api/tasks/{id}': ['200', '400', '401', '404', '412', '413', '415', '422', '503'],
   'delete /api/tasks/{id}': ['204', '401', '404', '412', '422', '503'],
+  'post /api/tasks/{id}/restore': ['200', '401', '404', '422', '503'],
   'get /api/tokens': ['200', '401', '503'],
   'post /api/tokens': ['201', '400', '401', '413', '415', '422', '503'],
   'delete /api/tokens/{id}': ['204', '401', '404', '422', '503'],

@@ -41,6 +41,7 @@ const CASES: Record<string, RouteCase> = {
   'GET /api/tasks/:id': { owns: 'task' },
   'PATCH /api/tasks/:id': { owns: 'task', json: { title: 'Changed by someone else', status: 'done' } },
   'DELETE /api/tasks/:id': { owns: 'task' },
+  'POST /api/tasks/:id/restore': { owns: 'task' },
   'GET /settings': {},
   'POST /settings/tokens': { form: { name: 'stolen' } },
   'POST /settings/tokens/:id/revoke': { owns: 'token', form: {} },
@@ -311,6 +312,24 @@ for (const engine of ENGINES) {
           expect((await send('GET', '/api/tasks', bearer(owner))).status).toBe(200);
         });
       }
+
+      test("another account's deleted task cannot be restored by anyone else: 404 as a missing one", async () => {
+        const task = await createTask(owner, 'Deleted by its owner');
+        expect((await send('DELETE', `/api/tasks/${task.id}`, bearer(owner))).status).toBe(204);
+        for (const route of protectedRoutes.filter((candidate) => candidate.path.endsWith('/restore'))) {
+          for (const way of ways.filter((candidate) => candidate.api === isApi(route.path))) {
+            const theirs = comparable(await call(route, task.id, way.headers(other)), task.id);
+            const missing = comparable(await call(route, MISSING_ID, way.headers(other)), MISSING_ID);
+            expect({ route: keyOf(route), way: way.name, ...theirs }).toEqual({
+              route: keyOf(route),
+              way: way.name,
+              ...missing,
+            });
+          }
+        }
+        expect((await readTask(owner, task.id)).status).toBe(404);
+        expect((await send('POST', `/api/tasks/${task.id}/restore`, bearer(owner))).status).toBe(200);
+      });
 
       test('lists, counts and searches show only their own tasks, even from a cache the owner warmed', async () => {
         const word = `zebrafish${engine.name}`;

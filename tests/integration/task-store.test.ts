@@ -14,7 +14,7 @@ import { ENGINES, openTestDatabase, type TestDatabase } from '../support/databas
 
 type Unowned<F> = F extends (owner: number, ...rest: infer Rest) => infer Result ? (...rest: Rest) => Result : never;
 /** The store as one account sees it: every call made with that account's id as the owner. */
-type OwnedStore = { [Name in keyof TaskStore]: Unowned<TaskStore[Name]> };
+type OwnedStore = { [Name in Exclude<keyof TaskStore, 'purgeDeleted'>]: Unowned<TaskStore[Name]> };
 
 function ownedBy(store: TaskStore, owner: number): OwnedStore {
   return {
@@ -25,6 +25,7 @@ function ownedBy(store: TaskStore, owner: number): OwnedStore {
     list: (...rest) => store.list(owner, ...rest),
     update: (...rest) => store.update(owner, ...rest),
     remove: (...rest) => store.remove(owner, ...rest),
+    restore: (...rest) => store.restore(owner, ...rest),
   };
 }
 
@@ -170,9 +171,9 @@ for (const engine of ENGINES) {
       await Promise.all(
         tasks.slice(0, 10).map((task) => store.update(task.id, { status: 'open', title: 'Same status' }, null, LATER)),
       );
-      await Promise.all(tasks.slice(25).map((task) => store.remove(task.id, null)));
-      await Promise.all(tasks.slice(12, 14).map((task) => store.remove(task.id, null)));
-      await store.remove(tasks[0]?.id ?? 0, 99); // stale: kept
+      await Promise.all(tasks.slice(25).map((task) => store.remove(task.id, null, NOW)));
+      await Promise.all(tasks.slice(12, 14).map((task) => store.remove(task.id, null, NOW)));
+      await store.remove(tasks[0]?.id ?? 0, 99, NOW); // stale: kept
       expect(await store.countByStatus({})).toEqual(await actual());
       expect(await store.countByStatus({})).toEqual({ open: 15, done: 8 });
     });
@@ -259,16 +260,51 @@ for (const engine of ENGINES) {
 
     test('update and remove of a missing task say so', async () => {
       expect(await store.update(424242, { title: 'x' }, null, NOW)).toEqual({ kind: 'missing' });
-      expect(await store.remove(424242, null)).toEqual({ kind: 'missing' });
+      expect(await store.remove(424242, null, NOW)).toEqual({ kind: 'missing' });
     });
 
     test('remove deletes once; a stale version keeps the task', async () => {
       const task = await insert(newTask(), NOW);
-      expect(await store.remove(task.id, 7)).toMatchObject({ kind: 'conflict', current: { id: task.id } });
+      expect(await store.remove(task.id, 7, NOW)).toMatchObject({ kind: 'conflict', current: { id: task.id } });
       expect(await store.findById(task.id)).not.toBeNull();
-      expect(await store.remove(task.id, 1)).toEqual({ kind: 'deleted' });
+      expect(await store.remove(task.id, 1, NOW)).toEqual({ kind: 'deleted' });
       expect(await store.findById(task.id)).toBeNull();
-      expect(await store.remove(task.id, null)).toEqual({ kind: 'missing' });
+      expect(await store.remove(task.id, null, NOW)).toEqual({ kind: 'missing' });
+    });
+
+    test('a deleted task comes back once, with its id, one version on, in its list, counts and search', async () => {
+      const task = await insert(newTask({ title: 'Pay the invoice', notes: 'Ask Sam', priority: 'high' }), NOW);
+      const done = await store.update(task.id, { status: 'done' }, null, NOW);
+      const versionBefore = (await store.readStats()).version;
+      expect(await store.remove(task.id, null, NOW)).toEqual({ kind: 'deleted' });
+      expect(await store.countByStatus({ search: 'invoice' })).toEqual({ open: 0, done: 0 });
+      const restored = await store.restore(task.id, LATER, NOW);
+      expect(restored).toEqual({
+        kind: 'restored',
+        task: {
+          ...(done.kind === 'updated' ? done.task : task),
+          version: 3,
+          updated_at: LATER.toISOString(),
+        },
+      });
+      expect((await store.list(ALL, 'created', null, 10)).map((row) => row.id)).toEqual([task.id]);
+      expect(await store.countByStatus({ search: 'sam' })).toEqual({ open: 0, done: 1 });
+      expect(await store.countByStatus({})).toEqual({ open: 0, done: 1 });
+      expect((await store.readStats()).version).toBeGreaterThan(versionBefore);
+      // A second undo (a retry) finds it back already; the trash holds it no more.
+      expect(await store.restore(task.id, LATER, NOW)).toMatchObject({ kind: 'live', task: { version: 3 } });
+      expect(await store.restore(424242, LATER, NOW)).toEqual({ kind: 'missing' });
+    });
+
+    test('a task deleted before the kept time cannot be restored, and the purge deletes it for good', async () => {
+      const old = await insert(newTask({ title: 'Old' }), NOW);
+      const recent = await insert(newTask({ title: 'Recent' }), NOW);
+      await store.remove(old.id, null, NOW);
+      await store.remove(recent.id, null, LATER);
+      expect(await store.restore(old.id, LATER, LATER)).toEqual({ kind: 'missing' });
+      expect(await createTaskStore(database.client).purgeDeleted(LATER)).toBe(1);
+      expect(await store.restore(old.id, LATER, NOW)).toEqual({ kind: 'missing' });
+      expect(await store.restore(recent.id, LATER, NOW)).toMatchObject({ kind: 'restored', task: { title: 'Recent' } });
     });
 
     describe('listing', () => {
@@ -405,9 +441,12 @@ for (const engine of ENGINES) {
       expect((await theirs.readStats()).counts).toEqual({ open: 0, done: 0 });
       expect(await theirs.update(task.id, { title: 'Taken' }, null, LATER)).toEqual({ kind: 'missing' });
       expect(await theirs.update(task.id, { status: 'done' }, task.version, LATER)).toEqual({ kind: 'missing' });
-      expect(await theirs.remove(task.id, null)).toEqual({ kind: 'missing' });
+      expect(await theirs.remove(task.id, null, NOW)).toEqual({ kind: 'missing' });
       expect(await mine.findById(task.id)).toEqual(task);
       expect((await mine.readStats()).counts).toEqual({ open: 1, done: 0 });
+      await mine.remove(task.id, null, NOW);
+      expect(await theirs.restore(task.id, LATER, NOW)).toEqual({ kind: 'missing' });
+      expect(await mine.restore(task.id, LATER, NOW)).toMatchObject({ kind: 'restored' });
     });
 
     test('a search ignores accents, follows every edit of title and notes, and never finds what another owner wrote', async () => {

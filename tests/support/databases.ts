@@ -50,6 +50,7 @@ export async function openTestDatabase(engine: TestEngine): Promise<TestDatabase
     client,
     async empty() {
       await client.execute('DELETE FROM tasks');
+      await client.execute('DELETE FROM deleted_tasks');
       await rebuildTaskCounts(client);
     },
     async cleanup() {
