@@ -46,6 +46,8 @@ function describeError(error: unknown, elysiaCode: string | number): ErrorAnswer
   if (error instanceof domain.TooManyAttemptsError) {
     return { status: 429, body: bodyOf(error), headers: { 'retry-after': String(error.retryAfterSeconds) } };
   }
+  if (error instanceof domain.VersionConflictsError)
+    return { status: 412, body: { ...bodyOf(error), current: error.current } };
   if (error instanceof domain.VersionConflictError) {
     const { current } = error;
     return { status: 412, body: { ...bodyOf(error), current }, headers: { etag: `"${current.version}"` } };

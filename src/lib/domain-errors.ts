@@ -31,6 +31,16 @@ export class NotFoundError extends DomainError {
   }
 }
 
+/** Several versioned things changed since the versions a change was based on; nothing was written. */
+export class VersionConflictsError<Current extends { version: number } = { version: number }> extends DomainError {
+  constructor(
+    readonly current: Current[],
+    message = 'Some of these were changed elsewhere',
+  ) {
+    super('version_conflict', message);
+  }
+}
+
 /** Something versioned changed since the version the caller based its change on; nothing was written. */
 export class VersionConflictError<Current extends { version: number } = { version: number }> extends DomainError {
   constructor(

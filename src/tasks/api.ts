@@ -7,6 +7,9 @@ import { requestKeyOf } from '../http/idempotency-key';
 import { readJsonBody } from '../http/request-body';
 import { createResponseCache } from '../http/response-cache';
 import {
+  BulkConflictSchema,
+  BulkRequestSchema,
+  BulkResultSchema,
   ConflictSchema,
   DELETED_KEPT_DAYS,
   TaskCreateSchema,
@@ -125,6 +128,23 @@ export function createTaskApi(service: TaskService, authentication: ApiAuthentic
         detail: { summary: 'Create a task', description: 'Answers 201 with the task and its Location.', tags: TAG },
       },
     )
+    .post('/tasks/bulk', ({ body, account }) => service.bulkChange(account.id, body), {
+      parse: jsonOnly,
+      body: BulkRequestSchema,
+      response: {
+        200: describedAs(BulkResultSchema, 'Done, to every task named'),
+        412: BulkConflictSchema,
+        ...errorResponses(400, 401, 404, 413, 415, 422, 503),
+      },
+      detail: {
+        summary: 'Change many tasks at once',
+        description:
+          'Complete, reopen, delete or restore up to 1,000 tasks, or clear every completed one: all of it or none. ' +
+          'A task missing answers 404; a version given that is not the current one answers 412 with those tasks; ' +
+          'either way nothing changes. A delete answers deleted_at: restore with it to undo the whole delete.',
+        tags: TAG,
+      },
+    })
     .get(
       '/tasks/:id',
       async ({ params, set, account }) => {

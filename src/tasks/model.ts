@@ -216,3 +216,76 @@ export const ConflictSchema = t.Composite([ErrorSchema, t.Object({ current: Task
     },
   ],
 });
+
+/** The most tasks one bulk change may name: ten pages of the longest list page. */
+export const BULK_MAX = 1_000;
+export const BULK_ACTIONS = ['complete', 'reopen', 'delete', 'restore', 'clear_completed'] as const;
+export type BulkAction = (typeof BULK_ACTIONS)[number];
+
+export const BulkRequestSchema = t.Object(
+  {
+    action: oneOf(BULK_ACTIONS, {
+      description:
+        'complete, reopen, delete or restore the tasks named; restore may name a deleted_at instead; clear_completed deletes every done task and names nothing',
+    }),
+    tasks: t.Optional(
+      t.Array(
+        t.Object(
+          {
+            id: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }),
+            version: t.Optional(
+              Type.Integer({
+                minimum: 1,
+                description: 'The version the task was seen at: another one refuses all (412)',
+              }),
+            ),
+          },
+          { additionalProperties: false },
+        ),
+        {
+          minItems: 1,
+          maxItems: BULK_MAX,
+          description: `1 to ${BULK_MAX} tasks, each named once`,
+          error: `must list 1 to ${BULK_MAX} tasks as {id, version}`,
+        },
+      ),
+    ),
+    deleted_at: t.Optional(
+      t.String({
+        format: 'date-time',
+        description: 'restore only: every task deleted at this instant (the deleted_at a bulk delete answered)',
+        error: 'must be a date-time, as a bulk delete answered it',
+      }),
+    ),
+  },
+  {
+    additionalProperties: false,
+    title: 'BulkRequest',
+    examples: [{ action: 'complete', tasks: [{ id: 42, version: 3 }, { id: 43 }] }],
+  },
+);
+export type BulkRequest = Static<typeof BulkRequestSchema>;
+
+export const BulkResultSchema = t.Object(
+  {
+    action: oneOf(BULK_ACTIONS),
+    count: Type.Integer({ minimum: 0, description: 'How many tasks the change covers' }),
+    ids: t.Array(Type.Integer({ minimum: 1 }), { description: 'The tasks it covers' }),
+    deleted_at: t.Optional(
+      t.String({ format: 'date-time', description: 'delete and clear_completed: restore them all with this' }),
+    ),
+  },
+  {
+    title: 'BulkResult',
+    examples: [{ action: 'delete', count: 2, ids: [42, 43], deleted_at: '2026-12-02T10:15:00.000Z' }],
+  },
+);
+export type BulkResult = Static<typeof BulkResultSchema>;
+
+export const BulkConflictSchema = t.Composite([ErrorSchema, t.Object({ current: t.Array(TaskSchema) })], {
+  title: 'BulkVersionConflict',
+  description: 'Some tasks changed since the versions given; nothing was written. current holds those tasks now.',
+  examples: [
+    { error: 'version_conflict', message: 'Some tasks were changed elsewhere', details: [], current: [example] },
+  ],
+});

@@ -6,8 +6,12 @@ import {
   InvalidInputError,
   NotFoundError,
   VersionConflictError,
+  VersionConflictsError,
 } from '../lib/domain-errors';
 import {
+  type BulkAction,
+  type BulkRequest,
+  type BulkResult,
   DELETED_KEPT_DAYS,
   NOTES_MAX,
   PAGE_DEFAULT,
@@ -20,7 +24,7 @@ import {
   type TaskSort,
   TITLE_MAX,
 } from './model';
-import type { ListPosition, NewTask, TaskChanges, TaskStore } from './store';
+import type { BulkTarget, ListPosition, NewTask, TaskChanges, TaskStore } from './store';
 
 /**
  * The rules for tasks, shared by the JSON API and the HTML pages: one code path per action.
@@ -36,6 +40,7 @@ export interface TaskPage {
 export type TaskService = ReturnType<typeof createTaskService>;
 
 const CHANGED_ELSEWHERE = 'This task was changed elsewhere';
+const SOME_CHANGED_ELSEWHERE = 'Some of these tasks were changed elsewhere; nothing was changed';
 const KEPT_MS = DELETED_KEPT_DAYS * 24 * 60 * 60 * 1000;
 const PURGE_EVERY_MS = 10 * 60 * 1000;
 
@@ -50,6 +55,29 @@ export function createTaskService(store: TaskStore, clock: () => Date = () => ne
     if (now.getTime() - lastPurge < PURGE_EVERY_MS) return;
     lastPurge = now.getTime();
     await store.purgeDeleted(new Date(now.getTime() - KEPT_MS));
+  }
+
+  function bulkOutcome(
+    owner: number,
+    action: BulkAction,
+    targets: BulkTarget[],
+    deletedAt: string | undefined,
+    now: Date,
+  ) {
+    switch (action) {
+      case 'complete':
+        return store.setStatusOf(owner, targets, 'done', now);
+      case 'reopen':
+        return store.setStatusOf(owner, targets, 'open', now);
+      case 'delete':
+        return store.removeMany(owner, targets, now);
+      case 'clear_completed':
+        return store.removeMany(owner, 'done', now);
+      case 'restore': {
+        const which = deletedAt ? new Date(deletedAt) : targets.map((target) => target.id);
+        return store.restoreMany(owner, which, now, new Date(now.getTime() - KEPT_MS));
+      }
+    }
   }
 
   async function requireTask(owner: number, id: number): Promise<Task> {
@@ -134,6 +162,30 @@ export function createTaskService(store: TaskStore, clock: () => Date = () => ne
     },
 
     /**
+     * One change to many tasks, all of it or none: a task missing (404) or at another version than
+     * the one given (412, with those tasks as they are now) refuses the whole change.
+     */
+    async bulkChange(owner: number, request: BulkRequest): Promise<BulkResult> {
+      const { action, deleted_at: deletedAt } = request;
+      const targets = checkedBulkTargets(request);
+      const now = clock();
+      const outcome = await bulkOutcome(owner, action, targets, deletedAt, now);
+      if (outcome.kind === 'missing') throw new NotFoundError(`Task ${outcome.ids.join(', ')}`);
+      if (outcome.kind === 'conflict') {
+        const current = await Promise.all(outcome.ids.map((id) => store.findById(owner, id)));
+        throw new VersionConflictsError(
+          current.filter((task) => task !== null),
+          SOME_CHANGED_ELSEWHERE,
+        );
+      }
+      if (action === 'delete' || action === 'clear_completed') await purgeExpired(now);
+      const answer: BulkResult = { action, count: outcome.ids.length, ids: outcome.ids };
+      return action === 'delete' || action === 'clear_completed'
+        ? { ...answer, deleted_at: now.toISOString() }
+        : answer;
+    },
+
+    /**
      * Brings back a deleted task, with its id, one version on. Restoring one already back answers it
      * as it is (a retried undo is no error); one never deleted, purged, or not the owner's is missing.
      */
@@ -144,6 +196,21 @@ export function createTaskService(store: TaskStore, clock: () => Date = () => ne
       return outcome.task;
     },
   };
+}
+
+/** What a bulk change names, once each, as its action requires: tasks, a deleted_at (restore only), or neither. */
+function checkedBulkTargets({ action, tasks, deleted_at: deletedAt }: BulkRequest): BulkTarget[] {
+  const problems: ErrorDetail[] = [];
+  const namesTasks = action !== 'clear_completed' && (action !== 'restore' || deletedAt === undefined);
+  if (namesTasks && !tasks) problems.push({ field: 'tasks', message: `is required to ${action}` });
+  if (!namesTasks && tasks)
+    problems.push({ field: 'tasks', message: `must be left out with ${action === 'restore' ? 'deleted_at' : action}` });
+  if (deletedAt !== undefined && action !== 'restore')
+    problems.push({ field: 'deleted_at', message: 'is only for restore' });
+  const ids = (tasks ?? []).map((task) => task.id);
+  if (new Set(ids).size !== ids.length) problems.push({ field: 'tasks', message: 'must name each task once' });
+  if (problems.length) throw new InvalidInputError(problems);
+  return (tasks ?? []).map((task) => ({ id: task.id, version: task.version ?? null }));
 }
 
 /**

@@ -104,7 +104,28 @@ export interface TaskStore {
   restore(owner: number, id: number, now: Date, deletedSince: Date): Promise<RestoreOutcome>;
   /** Deletes for good every task deleted before the given time; returns how many. */
   purgeDeleted(deletedBefore: Date): Promise<number>;
+  /** Sets the status of every task named, or none of them (see BulkOutcome). */
+  setStatusOf(owner: number, targets: BulkTarget[], status: TaskStatus, now: Date): Promise<BulkOutcome>;
+  /** Deletes every task named, or every done task, or none; each deleted at `now`. */
+  removeMany(owner: number, targets: BulkTarget[] | 'done', now: Date): Promise<BulkOutcome>;
+  /** Restores the tasks named, or every task deleted at one instant, deleted at `deletedSince` or later. */
+  restoreMany(owner: number, which: number[] | Date, now: Date, deletedSince: Date): Promise<BulkOutcome>;
 }
+
+/** A task a bulk change names, and the version it was seen at (null: whatever it is now). */
+export interface BulkTarget {
+  id: number;
+  version: number | null;
+}
+
+/**
+ * What a bulk change did: all of it (the ids it covers, and its instant, which names a bulk delete
+ * for its undo), or nothing, because some task named is missing or at another version.
+ */
+export type BulkOutcome =
+  | { kind: 'done'; ids: number[]; at: Date }
+  | { kind: 'missing'; ids: number[] }
+  | { kind: 'conflict'; ids: number[] };
 
 interface TaskRow {
   id: number | string;
@@ -213,12 +234,27 @@ async function recordChange(
   from: TaskStatus | null,
   to: TaskStatus | null,
 ): Promise<void> {
+  const deltas: StatusDeltas = {};
+  if (from) deltas[from] = -1;
+  if (to) deltas[to] = (deltas[to] ?? 0) + 1;
+  await recordDeltas(tx, owner, deltas);
+}
+
+/** How many tasks each status gains (or loses); a status named with 0 still counts one more write. */
+type StatusDeltas = Partial<Record<TaskStatus, number>>;
+
+/** Records many changes at once in the maintained counts, in the same order as recordChange. */
+async function recordDeltas(tx: SqlClient, owner: number, deltas: StatusDeltas): Promise<void> {
   const shard = randomShard();
-  const touched = STATUSES.filter((status) => status === from || status === to).sort();
-  for (const status of touched) {
-    const delta = (status === to ? 1 : 0) - (status === from ? 1 : 0);
-    await addToCount(tx, [delta, owner, status, shard]);
-  }
+  for (const status of STATUSES.filter((candidate) => candidate in deltas).sort())
+    await addToCount(tx, [deltas[status] ?? 0, owner, status, shard]);
+}
+
+/** Each status's share of some tasks, negated when they leave it. */
+function deltasOf(rows: { status: TaskStatus }[], sign: 1 | -1): StatusDeltas {
+  const deltas: StatusDeltas = {};
+  for (const { status } of rows) deltas[status] = (deltas[status] ?? 0) + sign;
+  return deltas;
 }
 
 /**
@@ -559,5 +595,136 @@ export function createTaskStore(client: SqlClient): TaskStore {
       ]);
       return affectedRows;
     },
+
+    async setStatusOf(owner, targets, status, now) {
+      await ensureCounts(owner);
+      const stamp = toSqlTimestamp(now);
+      return client.transaction(async (tx) => {
+        const locked = await lockTargets(tx, owner, targets);
+        if (locked.kind !== 'done') return locked;
+        const moving = locked.rows.filter((row) => row.status !== status);
+        if (moving.length) {
+          const ids = moving.map((row) => row.id);
+          await tx.execute(
+            `UPDATE tasks SET completed_at = ${status === 'done' ? 'COALESCE(completed_at, ?)' : '?'}, status = ?,
+               updated_at = ?, version = version + 1
+             WHERE owner_id = ? AND id IN (${placeholders(ids.length)})`,
+            [status === 'done' ? stamp : null, status, stamp, owner, ...ids],
+          );
+          await recordDeltas(tx, owner, { ...deltasOf(moving, -1), [status]: moving.length });
+        }
+        return { kind: 'done', ids: targets.map((target) => target.id), at: now };
+      });
+    },
+
+    async removeMany(owner, targets, now) {
+      await ensureCounts(owner);
+      const stamp = toSqlTimestamp(now);
+      return client.transaction(async (tx): Promise<BulkOutcome> => {
+        let rows: LockedRow[];
+        if (targets === 'done') {
+          // Locks the owner's done range too, so no task completed meanwhile is missed or half moved.
+          rows = await tx.query<LockedRow>(
+            `SELECT id, status, version FROM tasks WHERE owner_id = ? AND status = 'done'${tx.lockingRead}`,
+            [owner],
+          );
+        } else {
+          const locked = await lockTargets(tx, owner, targets);
+          if (locked.kind !== 'done') return locked;
+          rows = locked.rows;
+        }
+        const ids = rows.map((row) => Number(row.id));
+        for (let first = 0; first < ids.length; first += BULK_CHUNK) {
+          const chunk = ids.slice(first, first + BULK_CHUNK);
+          const inChunk = `owner_id = ? AND id IN (${placeholders(chunk.length)})`;
+          await tx.execute(
+            `INSERT INTO deleted_tasks (${KEPT_COLUMNS}, deleted_at) SELECT ${KEPT_COLUMNS}, ? FROM tasks WHERE ${inChunk}`,
+            [stamp, owner, ...chunk],
+          );
+          await tx.execute(`DELETE FROM tasks WHERE ${inChunk}`, [owner, ...chunk]);
+        }
+        if (rows.length) await recordDeltas(tx, owner, deltasOf(rows, -1));
+        return { kind: 'done', ids, at: now };
+      });
+    },
+
+    async restoreMany(owner, which, now, deletedSince) {
+      await ensureCounts(owner);
+      const stamp = toSqlTimestamp(now);
+      return client.transaction(async (tx): Promise<BulkOutcome> => {
+        const where = new SqlWhere().add('owner_id = ?', owner).add('deleted_at >= ?', toSqlTimestamp(deletedSince));
+        if (which instanceof Date) where.add('deleted_at = ?', toSqlTimestamp(which));
+        else where.add(`id IN (${placeholders(which.length)})`, ...which);
+        const kept = await tx.query<{ id: number | string; status: TaskStatus }>(
+          `SELECT id, status FROM deleted_tasks ${where.toSql()}${tx.lockingRead}`,
+          where.params,
+        );
+        const ids = kept.map((row) => Number(row.id));
+        if (Array.isArray(which)) {
+          // A task named that is back already counts as restored; one neither kept nor live is missing.
+          const back = new Set(ids);
+          const others = which.filter((id) => !back.has(id));
+          const live = others.length ? await liveIds(tx, owner, others) : new Set<number>();
+          const missing = others.filter((id) => !live.has(id));
+          if (missing.length) return { kind: 'missing', ids: missing };
+        }
+        const restoredColumns = KEPT_COLUMNS.replace('updated_at', '?').replace('version', 'version + 1');
+        for (let first = 0; first < ids.length; first += BULK_CHUNK) {
+          const chunk = ids.slice(first, first + BULK_CHUNK);
+          const inChunk = `id IN (${placeholders(chunk.length)})`;
+          await tx.execute(
+            `INSERT INTO tasks (${KEPT_COLUMNS}) SELECT ${restoredColumns} FROM deleted_tasks WHERE ${inChunk}`,
+            [stamp, ...chunk],
+          );
+          await tx.execute(`DELETE FROM deleted_tasks WHERE ${inChunk}`, chunk);
+        }
+        if (kept.length) await recordDeltas(tx, owner, deltasOf(kept, 1));
+        return { kind: 'done', ids: Array.isArray(which) ? which : ids, at: now };
+      });
+    },
   };
+}
+
+/** Statements name at most this many ids, so a bulk change of any size stays within any engine's limits. */
+const BULK_CHUNK = 500;
+
+interface LockedRow {
+  id: number | string;
+  status: TaskStatus;
+  version: number | string;
+}
+
+const placeholders = (count: number) => `?${', ?'.repeat(count - 1)}`;
+
+/**
+ * Locks the tasks a bulk change names, in id order (as every bulk change does, so two cannot hold
+ * them crosswise), and checks that every one is the owner's and at the version given.
+ */
+async function lockTargets(
+  tx: SqlClient,
+  owner: number,
+  targets: BulkTarget[],
+): Promise<{ kind: 'done'; rows: LockedRow[] } | Exclude<BulkOutcome, { kind: 'done' }>> {
+  const ids = targets.map((target) => target.id);
+  const rows = await tx.query<LockedRow>(
+    `SELECT id, status, version FROM tasks WHERE owner_id = ? AND id IN (${placeholders(ids.length)})
+     ORDER BY id${tx.lockingRead}`,
+    [owner, ...ids],
+  );
+  const found = new Map(rows.map((row) => [Number(row.id), row]));
+  const missing = ids.filter((id) => !found.has(id));
+  if (missing.length) return { kind: 'missing', ids: missing };
+  const stale = targets.filter(
+    (target) => target.version !== null && Number(found.get(target.id)?.version) !== target.version,
+  );
+  if (stale.length) return { kind: 'conflict', ids: stale.map((target) => target.id) };
+  return { kind: 'done', rows };
+}
+
+async function liveIds(tx: SqlClient, owner: number, ids: number[]): Promise<Set<number>> {
+  const rows = await tx.query<{ id: number | string }>(
+    `SELECT id FROM tasks WHERE owner_id = ? AND id IN (${placeholders(ids.length)})`,
+    [owner, ...ids],
+  );
+  return new Set(rows.map((row) => Number(row.id)));
 }

@@ -196,6 +196,112 @@ for (const engine of ENGINES) {
       });
     });
 
+    describe('bulk changes: POST /api/tasks/bulk, all or nothing', () => {
+      const bulk = (json: unknown) => api.post<Record<string, unknown>>('/api/tasks/bulk', { json });
+      const statusesOf = async (tasks: Task[]) =>
+        Promise.all(tasks.map(async (task) => (await api.getTask(task.id)).status));
+
+      test('complete and reopen many: 200 with what they cover; each task one version on', async () => {
+        const tasks = [await api.createTask({ title: 'Bulk A' }), await api.createTask({ title: 'Bulk B' })];
+        const ids = tasks.map((task) => task.id);
+        const done = await bulk({ action: 'complete', tasks: tasks.map(({ id, version }) => ({ id, version })) });
+        expect([done.status, done.body]).toEqual([200, { action: 'complete', count: 2, ids }]);
+        expect(await statusesOf(tasks)).toEqual(['done', 'done']);
+        expect((await api.getTask(ids[0] as number)).version).toBe(2);
+        const reopened = await bulk({ action: 'reopen', tasks: ids.map((id) => ({ id })) });
+        expect(reopened.status).toBe(200);
+        expect(await statusesOf(tasks)).toEqual(['open', 'open']);
+      });
+
+      test('one stale version answers 412 with that task as it is now, and changes none of them', async () => {
+        const a = await api.createTask({ title: 'Stale A' });
+        const b = await api.createTask({ title: 'Stale B' });
+        await api.patch(`/api/tasks/${b.id}`, { json: { title: 'Stale B, edited elsewhere' } });
+        await expectNothingChanged(async () => {
+          const refused = await bulk({
+            action: 'delete',
+            tasks: [
+              { id: a.id, version: 1 },
+              { id: b.id, version: 1 },
+            ],
+          });
+          const body = expectErrorReply(refused, 412) as unknown as { current: Task[] };
+          expect(body.current.map((task) => [task.id, task.title, task.version])).toEqual([
+            [b.id, 'Stale B, edited elsewhere', 2],
+          ]);
+        });
+      });
+
+      test('one id that no task has answers 404 naming it, and changes none of them', async () => {
+        const a = await api.createTask({ title: 'Real one' });
+        await expectNothingChanged(async () => {
+          const refused = expectErrorReply(
+            await bulk({ action: 'complete', tasks: [{ id: a.id }, { id: 987654321 }] }),
+            404,
+          );
+          expect(refused.message).toContain('987654321');
+        });
+      });
+
+      test('a bulk delete answers deleted_at, and restoring with it undoes the whole delete', async () => {
+        const tasks = [await api.createTask({ title: 'Gone A' }), await api.createTask({ title: 'Gone B' })];
+        const deleted = await bulk({ action: 'delete', tasks: tasks.map(({ id }) => ({ id })) });
+        expect(deleted.status).toBe(200);
+        const deletedAt = deleted.body.deleted_at as string;
+        expect(new Date(deletedAt).toISOString()).toBe(deletedAt);
+        expect(idsOf(await api.listAll({ limit: 100 }))).not.toContain(tasks[0]?.id);
+        const restored = await bulk({ action: 'restore', deleted_at: deletedAt });
+        expect([restored.status, restored.body.count]).toEqual([200, 2]);
+        expect(await statusesOf(tasks)).toEqual(['open', 'open']);
+      });
+
+      test('clear_completed deletes every done task and only those', async () => {
+        const open = await api.createTask({ title: 'Stays open' });
+        const done = await api.createTask({ title: 'Cleared' });
+        await api.patch(`/api/tasks/${done.id}`, { json: { status: 'done' } });
+        const cleared = await bulk({ action: 'clear_completed' });
+        expect(cleared.status).toBe(200);
+        expect(cleared.body.ids).toContain(done.id);
+        expect((await api.listAll({ limit: 100, status: 'done' })).length).toBe(0);
+        expect((await api.getTask(open.id)).title).toBe('Stays open');
+      });
+
+      const refusals: [string, unknown, string][] = [
+        ['an unknown action', { action: 'archive', tasks: [{ id: 1 }] }, 'action'],
+        ['complete without tasks', { action: 'complete' }, 'tasks'],
+        ['an empty list', { action: 'complete', tasks: [] }, 'tasks'],
+        ['a task named twice', { action: 'delete', tasks: [{ id: 5 }, { id: 5 }] }, 'tasks'],
+        [
+          'deleted_at with complete',
+          { action: 'complete', tasks: [{ id: 5 }], deleted_at: '2026-12-02T10:00:00.000Z' },
+          'deleted_at',
+        ],
+        ['tasks with clear_completed', { action: 'clear_completed', tasks: [{ id: 5 }] }, 'tasks'],
+        [
+          'a restore naming both',
+          { action: 'restore', tasks: [{ id: 5 }], deleted_at: '2026-12-02T10:00:00.000Z' },
+          'tasks',
+        ],
+        ['a string id', { action: 'complete', tasks: [{ id: '5' }] }, 'tasks.0.id'],
+        ['version 0', { action: 'complete', tasks: [{ id: 5, version: 0 }] }, 'tasks.0.version'],
+        ['an unknown field', { action: 'complete', tasks: [{ id: 5 }], force: true }, 'force'],
+        [
+          '1,001 tasks',
+          { action: 'complete', tasks: Array.from({ length: 1_001 }, (_, i) => ({ id: i + 1 })) },
+          'tasks',
+        ],
+        ['a deleted_at that is no date', { action: 'restore', deleted_at: 'yesterday' }, 'deleted_at'],
+      ];
+      for (const [name, json, field] of refusals) {
+        test(`${name} answers 422 naming ${field}, and changes nothing`, async () => {
+          await api.createTask({ title: 'Untouched' });
+          await expectNothingChanged(async () => {
+            expectErrorReply(await bulk(json), 422, field);
+          });
+        });
+      }
+    });
+
     describe('If-Match', () => {
       /** A task at version 2, so version 1 is a real but stale ETag. */
       async function taskAtVersion2(): Promise<Task> {

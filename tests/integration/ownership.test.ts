@@ -42,6 +42,7 @@ const CASES: Record<string, RouteCase> = {
   'PATCH /api/tasks/:id': { owns: 'task', json: { title: 'Changed by someone else', status: 'done' } },
   'DELETE /api/tasks/:id': { owns: 'task' },
   'POST /api/tasks/:id/restore': { owns: 'task' },
+  'POST /api/tasks/bulk': { json: { action: 'clear_completed' } },
   'GET /settings': {},
   'POST /settings/tokens': { form: { name: 'stolen' } },
   'POST /settings/tokens/:id/revoke': { owns: 'token', form: {} },
@@ -329,6 +330,28 @@ for (const engine of ENGINES) {
         }
         expect((await readTask(owner, task.id)).status).toBe(404);
         expect((await send('POST', `/api/tasks/${task.id}/restore`, bearer(owner))).status).toBe(200);
+      });
+
+      test("a bulk change naming another account's tasks answers 404 as for missing ones, and changes nothing", async () => {
+        const created = await createTask(owner, 'Not theirs to change in bulk');
+        const completed = await send(
+          'PATCH',
+          `/api/tasks/${created.id}`,
+          { ...bearer(owner), ...JSON_TYPE },
+          JSON.stringify({ status: 'done' }),
+        );
+        const task = JSON.parse(completed.text) as Task; // done: clear_completed would take it, were it theirs
+        const gone = await createTask(owner, 'Not theirs to restore');
+        expect((await send('DELETE', `/api/tasks/${gone.id}`, bearer(owner))).status).toBe(204);
+        const bulk = async (json: unknown) =>
+          (await send('POST', '/api/tasks/bulk', { ...bearer(other), ...JSON_TYPE }, JSON.stringify(json))).status;
+        for (const action of ['complete', 'reopen', 'delete'])
+          expect(await bulk({ action, tasks: [{ id: task.id }] })).toBe(404);
+        expect(await bulk({ action: 'restore', tasks: [{ id: gone.id }] })).toBe(404);
+        expect(await bulk({ action: 'clear_completed' })).toBe(200);
+        expect(await readTask(owner, task.id)).toEqual({ status: 200, task });
+        expect((await readTask(owner, gone.id)).status).toBe(404);
+        expect((await send('POST', `/api/tasks/${gone.id}/restore`, bearer(owner))).status).toBe(200);
       });
 
       test('lists, counts and searches show only their own tasks, even from a cache the owner warmed', async () => {

@@ -26,6 +26,9 @@ function ownedBy(store: TaskStore, owner: number): OwnedStore {
     update: (...rest) => store.update(owner, ...rest),
     remove: (...rest) => store.remove(owner, ...rest),
     restore: (...rest) => store.restore(owner, ...rest),
+    setStatusOf: (...rest) => store.setStatusOf(owner, ...rest),
+    removeMany: (...rest) => store.removeMany(owner, ...rest),
+    restoreMany: (...rest) => store.restoreMany(owner, ...rest),
   };
 }
 
@@ -305,6 +308,85 @@ for (const engine of ENGINES) {
       expect(await createTaskStore(database.client).purgeDeleted(LATER)).toBe(1);
       expect(await store.restore(old.id, LATER, NOW)).toEqual({ kind: 'missing' });
       expect(await store.restore(recent.id, LATER, NOW)).toMatchObject({ kind: 'restored', task: { title: 'Recent' } });
+    });
+
+    describe('bulk changes: all or nothing', () => {
+      const target = (task: Task, version: number | null = task.version) => ({ id: task.id, version });
+      const statuses = async () =>
+        Object.fromEntries((await store.list(ALL, 'created', null, 100)).map((task) => [task.title, task.status]));
+
+      test('complete and reopen many at once, with their counts, versions and completed_at', async () => {
+        const [a, b, c] = [
+          await insert(newTask({ title: 'A' }), NOW),
+          await insert(newTask({ title: 'B' }), NOW),
+          await insert(newTask({ title: 'C' }), NOW),
+        ] as [Task, Task, Task];
+        await store.update(c.id, { status: 'done' }, null, NOW);
+        const done = await store.setStatusOf([target(a), target(b), target(c, null)], 'done', LATER);
+        expect(done).toEqual({ kind: 'done', ids: [a.id, b.id, c.id], at: LATER });
+        expect(await statuses()).toEqual({ A: 'done', B: 'done', C: 'done' });
+        expect(await store.countByStatus({})).toEqual({ open: 0, done: 3 });
+        // C was done already: its version and completed_at stay as they were.
+        expect(await store.findById(c.id)).toMatchObject({ version: 2, completed_at: NOW.toISOString() });
+        expect(await store.findById(a.id)).toMatchObject({ version: 2, completed_at: LATER.toISOString() });
+        await store.setStatusOf([target(a, 2)], 'open', LATER);
+        expect(await store.findById(a.id)).toMatchObject({ status: 'open', version: 3, completed_at: null });
+        expect(await store.countByStatus({})).toEqual({ open: 1, done: 2 });
+      });
+
+      test('one stale version or one missing id changes none of them', async () => {
+        const a = await insert(newTask({ title: 'A' }), NOW);
+        const b = await insert(newTask({ title: 'B' }), NOW);
+        expect(await store.setStatusOf([target(a), target(b, 7)], 'done', LATER)).toEqual({
+          kind: 'conflict',
+          ids: [b.id],
+        });
+        expect(await store.removeMany([target(a), { id: 424242, version: null }], LATER)).toEqual({
+          kind: 'missing',
+          ids: [424242],
+        });
+        expect(await statuses()).toEqual({ A: 'open', B: 'open' });
+        expect(await store.countByStatus({})).toEqual({ open: 2, done: 0 });
+      });
+
+      test('delete many, then undo them all by the instant they were deleted', async () => {
+        const tasks = [];
+        for (const title of ['A', 'B', 'C']) tasks.push(await insert(newTask({ title }), NOW));
+        const [a, b, c] = tasks as [Task, Task, Task];
+        await store.remove(c.id, null, NOW); // deleted earlier, on its own
+        const removed = await store.removeMany([target(a), target(b)], LATER);
+        expect(removed).toEqual({ kind: 'done', ids: [a.id, b.id], at: LATER });
+        expect(await statuses()).toEqual({});
+        expect(await store.restoreMany(LATER, LATER, NOW)).toEqual({ kind: 'done', ids: [a.id, b.id], at: LATER });
+        expect(await statuses()).toEqual({ A: 'open', B: 'open' });
+        expect(await store.countByStatus({})).toEqual({ open: 2, done: 0 });
+        // By id: c comes back, a is back already, an unknown id makes it all refused.
+        expect(await store.restoreMany([c.id, 424242], LATER, NOW)).toEqual({ kind: 'missing', ids: [424242] });
+        expect(await store.restoreMany([c.id, a.id], LATER, NOW)).toEqual({
+          kind: 'done',
+          ids: [c.id, a.id],
+          at: LATER,
+        });
+        expect(await statuses()).toEqual({ A: 'open', B: 'open', C: 'open' });
+      });
+
+      test('clear completed deletes every done task, however many, and nothing else', async () => {
+        for (let i = 0; i < 1_203; i++) await insert(newTask({ title: `Done ${i}` }), NOW);
+        const open = await insert(newTask({ title: 'Still open' }), NOW);
+        const all = await store.list(ALL, 'created', null, 2_000);
+        const done = all.filter((task) => task.id !== open.id);
+        for (let first = 0; first < done.length; first += 400)
+          await store.setStatusOf(
+            done.slice(first, first + 400).map((task) => target(task)),
+            'done',
+            NOW,
+          );
+        const cleared = await store.removeMany('done', LATER);
+        expect(cleared.kind === 'done' && cleared.ids.length).toBe(1_203);
+        expect(await store.countByStatus({})).toEqual({ open: 1, done: 0 });
+        expect((await store.restoreMany(LATER, LATER, NOW)).kind).toBe('done');
+        expect(await store.countByStatus({})).toEqual({ open: 1, done: 1_203 });
+      }, 60_000);
     });
 
     describe('listing', () => {
