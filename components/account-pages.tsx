@@ -45,8 +45,20 @@ export interface SettingsPageProps {
   newToken?: { name: string; token: string };
   tokenForm: { values: { name: string }; errors: { name?: string } };
   passwordForm: { errors: { current_password?: string; new_password?: string } };
+  region: RegionSettings;
+  regionErrors: { time_zone?: string; locale?: string };
   flash?: string;
   alert?: string;
+}
+
+/** The account's time zone and date format, and what it may choose from. */
+export interface RegionSettings {
+  time_zone: string;
+  locale: string;
+  follows_browser: boolean;
+  timeZones: readonly string[];
+  /** Each locale offered, with its name and a date written its way. */
+  locales: readonly { tag: string; label: string }[];
 }
 
 /** The DOM id of the input that shows a new token's secret. */
@@ -80,6 +92,9 @@ function CredentialsForm({ kind, values, errors }: CredentialsFormProps) {
   return (
     <form class="account-form" method="post" action={signup ? '/signup' : '/signin'} novalidate>
       {values.returnTo ? <input type="hidden" name="return_to" value={values.returnTo} /> : ''}
+      {/* Where the browser is, filled in by app.js; without JavaScript the settings page sets it. */}
+      <input type="hidden" name="time_zone" value="" data-browser-region="time_zone" />
+      <input type="hidden" name="locale" value="" data-browser-region="locale" />
       <Field id={emailId} label="Email" error={errors.email}>
         <input
           id={emailId}
@@ -168,6 +183,7 @@ export function SettingsPage(props: SettingsPageProps) {
       <MessageRegions flash={flash} alert={alert} />
       <TokensSection tokens={props.tokens} newToken={props.newToken} tokenForm={props.tokenForm} focused={focused} />
       <PasswordSection errors={props.passwordForm.errors} focused={focused} />
+      <RegionSection region={props.region} errors={props.regionErrors} />
       <SessionsSection account={account} />
     </Layout>
   );
@@ -315,6 +331,42 @@ function PasswordSection({ errors, focused }: { errors: PasswordErrors; focused:
         </Field>
         <button type="submit" class="primary">
           Change password
+        </button>
+      </form>
+    </section>
+  );
+}
+
+function RegionSection({ region, errors }: { region: RegionSettings; errors: SettingsPageProps['regionErrors'] }) {
+  const hint = 'Decides what “today” and “overdue” mean.';
+  return (
+    <section class="settings-section" aria-labelledby="region-heading">
+      <h2 id="region-heading">Time zone and date format</h2>
+      <form class="settings-form" method="post" action="/settings/region" novalidate>
+        <Field id="time-zone" label="Time zone" error={errors.time_zone} hint={hint}>
+          <select id="time-zone" name="time_zone" {...describedBy('time-zone', errors.time_zone, hint)}>
+            {region.timeZones.map((zone) => (
+              <option value={zone} selected={zone === region.time_zone} safe>
+                {zone}
+              </option>
+            ))}
+          </select>
+        </Field>
+        <Field id="locale" label="Date format" error={errors.locale}>
+          <select id="locale" name="locale" {...describedBy('locale', errors.locale)}>
+            {region.locales.map(({ tag, label }) => (
+              <option value={tag} selected={tag === region.locale} safe>
+                {label}
+              </option>
+            ))}
+          </select>
+        </Field>
+        <div class="field field-check">
+          <input id="follow-browser" name="follow_browser" type="checkbox" checked={region.follows_browser} />
+          <label for="follow-browser">Follow this browser’s time zone and language when they change</label>
+        </div>
+        <button type="submit" class="primary">
+          Save time zone and date format
         </button>
       </form>
     </section>

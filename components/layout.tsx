@@ -19,6 +19,10 @@ const HTMX_CONFIG = JSON.stringify({
 /** Who is signed in, as the header shows it. */
 export interface SignedInAccount {
   email: string;
+  /** Where the server believes the person is; app.js reports a change while the account follows its browser. */
+  time_zone?: string;
+  locale?: string;
+  region_from_browser?: boolean;
 }
 
 interface LayoutProps {
@@ -65,7 +69,13 @@ export function HtmlDocument({ title, icon, css, scripts, meta = {}, children }:
 /** Who is signed in, their settings and a way out: a plain form, so signing out works without JavaScript. */
 function AccountNav({ account }: { account: SignedInAccount }) {
   return (
-    <nav class="account-nav" aria-label="Account">
+    <nav
+      class="account-nav"
+      aria-label="Account"
+      data-region-time-zone={account.time_zone}
+      data-region-locale={account.locale}
+      data-region-follows-browser={String(account.region_from_browser ?? false)}
+    >
       <span class="account-email" safe>
         {account.email}
       </span>

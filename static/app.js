@@ -40,3 +40,31 @@
     alert('The server could not be reached. Check your connection and try again.');
   });
 })();
+
+// Where the browser is (time zone, language): sent with the sign-in and sign-up forms, and reported
+// when it changes for an account that follows its browser (the body's data-region-* say what the
+// server has). The server decides what "today" is from it; nothing here changes what is shown.
+(() => {
+  const region = {
+    time_zone: Intl.DateTimeFormat().resolvedOptions().timeZone ?? '',
+    locale: navigator.language ?? '',
+  };
+  for (const input of document.querySelectorAll('input[data-browser-region]')) {
+    input.value = region[input.getAttribute('data-browser-region')] ?? '';
+  }
+  const known = document.querySelector('nav.account-nav')?.dataset;
+  if (known?.regionFollowsBrowser !== 'true') return;
+  if (known.regionTimeZone === region.time_zone && known.regionLocale === region.locale) return;
+  // Once per tab for each region: should the server keep something else (a locale it cannot write
+  // dates in), the page must not reload again and again.
+  const reported = JSON.stringify(region);
+  if (sessionStorage.getItem('region-reported') === reported) return;
+  sessionStorage.setItem('region-reported', reported);
+  const form = { 'content-type': 'application/x-www-form-urlencoded' };
+  fetch('/settings/browser-region', { method: 'POST', headers: form, body: new URLSearchParams(region) })
+    .then((answer) => {
+      // The list shows dates and "overdue" as of the old region: show it as of the new one.
+      if (answer.status === 204) window.location.reload();
+    })
+    .catch(() => {});
+})();

@@ -37,6 +37,11 @@ export interface Account {
   id: number;
   email: string;
   must_change_password: boolean;
+  /** Where the person is (src/accounts/region.ts): what "today" is, and how dates are written. */
+  time_zone: string;
+  locale: string;
+  /** The browser keeps time_zone and locale up to date; false once they are set on the settings page. */
+  region_from_browser: boolean;
   /**
    * What the app asked to read in the same query as the account (see Alongside in store.ts): the
    * task list's figures, so a request costs one round trip to the database, not two. Never cached.

@@ -1,6 +1,6 @@
 /** @jsxImportSource @kitajs/html */
 import { Elysia, t } from 'elysia';
-import { SettingsPage, SignInPage, SignUpPage } from '../../components/account-pages';
+import { type RegionSettings, SettingsPage, SignInPage, SignUpPage } from '../../components/account-pages';
 import type { PageAssets } from '../../components/layout';
 import type { ClientFacts } from '../http/client-address';
 import { sameOriginForms } from '../http/csrf';
@@ -18,6 +18,7 @@ import {
 } from '../lib/domain-errors';
 import { type PageAuthentication, signInUrl } from './gate';
 import type { Account } from './model';
+import { LOCALES, TIME_ZONES } from './region';
 import type { AccountService } from './service';
 import { clearedSessionCookies, sessionCookie, sessionIdOf } from './session-cookie';
 
@@ -38,7 +39,18 @@ interface AccountPagesOptions {
 
 // Every field optional and any extra field ignored: what is wrong is said at the field, in words.
 const CredentialsForm = t.Object(
-  { email: t.Optional(t.String()), password: t.Optional(t.String()), return_to: t.Optional(t.String()) },
+  {
+    email: t.Optional(t.String()),
+    password: t.Optional(t.String()),
+    return_to: t.Optional(t.String()),
+    // Filled in by the page's script with where the browser is (src/accounts/region.ts).
+    time_zone: t.Optional(t.String()),
+    locale: t.Optional(t.String()),
+  },
+  { additionalProperties: true },
+);
+const RegionForm = t.Object(
+  { time_zone: t.Optional(t.String()), locale: t.Optional(t.String()), follow_browser: t.Optional(t.String()) },
   { additionalProperties: true },
 );
 const TokenForm = t.Object({ name: t.Optional(t.String()) }, { additionalProperties: true });
@@ -124,7 +136,8 @@ export function createAccountPages({ accounts, assets, clients, authentication, 
           const address = clients.addressOf(request, server, headers);
           const overHttps = clients.overHttps(request, server, headers);
           const previous = sessionIdOf(headers.cookie, overHttps);
-          const { sessionId } = await accounts.signUp(values.email, password, address, previous);
+          const { account, sessionId } = await accounts.signUp(values.email, password, address, previous);
+          await accounts.reportBrowserRegion(account.id, body);
           return signedIn(sessionId, values.returnTo, overHttps);
         } catch (error) {
           if (error instanceof SignUpClosedError)
@@ -160,7 +173,8 @@ export function createAccountPages({ accounts, assets, clients, authentication, 
           const address = clients.addressOf(request, server, headers);
           const overHttps = clients.overHttps(request, server, headers);
           const previous = sessionIdOf(headers.cookie, overHttps);
-          const { sessionId } = await accounts.signIn(values.email, password, address, previous);
+          const { account, sessionId } = await accounts.signIn(values.email, password, address, previous);
+          await accounts.reportBrowserRegion(account.id, body);
           return signedIn(sessionId, values.returnTo, overHttps);
         } catch (error) {
           const refused = refusal(error);
@@ -182,6 +196,29 @@ export function createAccountPages({ accounts, assets, clients, authentication, 
   return publicPages.use(createSettingsPages({ accounts, assets, clients, authentication, sessionMaxMs }));
 }
 
+const LANGUAGE_NAMES = new Intl.DisplayNames(['en'], { type: 'language' });
+const SAMPLE_DATE = new Date(Date.UTC(2026, 11, 24));
+/** Each locale the settings offer, named in English, with Christmas Eve written its way. */
+const LOCALE_CHOICES = LOCALES.map((tag) => ({
+  tag,
+  label: `${LANGUAGE_NAMES.of(tag)}: ${new Intl.DateTimeFormat(tag, { dateStyle: 'medium', timeZone: 'UTC' }).format(SAMPLE_DATE)}`,
+}));
+
+/** The account's region as the settings page shows it; a locale the browser reported but the list lacks is offered too. */
+function regionSettings(account: Account): RegionSettings {
+  const locales = LOCALES.includes(account.locale)
+    ? LOCALE_CHOICES
+    : [{ tag: account.locale, label: `${LANGUAGE_NAMES.of(account.locale)} (from this browser)` }, ...LOCALE_CHOICES];
+  const timeZones = TIME_ZONES.includes(account.time_zone) ? TIME_ZONES : [account.time_zone, ...TIME_ZONES];
+  return {
+    time_zone: account.time_zone,
+    locale: account.locale,
+    follows_browser: account.region_from_browser,
+    timeZones,
+    locales,
+  };
+}
+
 const ONE_TIME_PASSWORD_USED =
   'You signed in with a one-time password. Choose a new password below to go on to your tasks.';
 
@@ -193,6 +230,7 @@ function createSettingsPages({ accounts, assets, authentication, sessionMaxMs }:
     tokenErrors?: Record<string, string>;
     tokenName?: string;
     passwordErrors?: Record<string, string>;
+    regionErrors?: Record<string, string>;
     flash?: string;
     alert?: string;
   }
@@ -207,6 +245,8 @@ function createSettingsPages({ accounts, assets, authentication, sessionMaxMs }:
         newToken={state.newToken}
         tokenForm={{ values: { name: state.tokenName ?? '' }, errors: state.tokenErrors ?? {} }}
         passwordForm={{ errors: state.passwordErrors ?? {} }}
+        region={regionSettings(state.account)}
+        regionErrors={state.regionErrors ?? {}}
         flash={state.flash}
         alert={state.alert}
       />
@@ -220,76 +260,101 @@ function createSettingsPages({ accounts, assets, authentication, sessionMaxMs }:
   const backToSettings = (message: Flash, overHttps: boolean) =>
     redirect('/settings', [flashCookie(message, overHttps)]);
 
-  return new Elysia({ name: 'settings-pages' })
-    .use(sameOriginForms())
-    .use(authentication)
-    .get(
-      '/settings',
-      async ({ account, headers }) => {
-        const { flash, clear } = takeFlash(headers.cookie);
-        const message = account.must_change_password
-          ? { alert: ONE_TIME_PASSWORD_USED }
-          : { [flash?.kind === 'alert' ? 'alert' : 'flash']: flash?.text };
-        return withCookies(await settingsPage({ account, ...message }), clear);
-      },
-      hidden,
-    )
-    .post(
-      '/settings/tokens',
-      async ({ account, body }) => {
-        const name = body.name ?? '';
-        try {
-          const created = await accounts.createToken(account.id, name);
-          const flash = `Created the token “${created.name}”.`;
-          return await settingsPage({ account, newToken: { name: created.name, token: created.token }, flash }, 201);
-        } catch (error) {
-          if (!(error instanceof InvalidInputError)) throw error;
-          return settingsPage({ account, tokenName: name, tokenErrors: fieldErrors(error.details) }, 422);
-        }
-      },
-      formOf(TokenForm),
-    )
-    .post(
-      '/settings/tokens/:id/revoke',
-      async ({ account, params, overHttps }) => {
-        try {
-          await accounts.revokeToken(account.id, Number(params.id));
-          return backToSettings({ kind: 'status', text: 'Token revoked.' }, overHttps);
-        } catch (error) {
-          if (!(error instanceof NotFoundError)) throw error;
-          const text = 'That token no longer exists.';
-          return backToSettings({ kind: 'alert', text }, overHttps);
-        }
-      },
-      { params: TokenParams, ...formOf(t.Object({}, { additionalProperties: true })) },
-    )
-    .post(
-      '/settings/password',
-      async ({ account, body, overHttps }) => {
-        try {
-          const current = body.current_password ?? '';
-          const { sessionId } = await accounts.changePassword(account.id, current, body.new_password ?? '');
-          const text = 'Password changed. Every other browser was signed out.';
-          const renewed = sessionCookie(sessionId, overHttps, sessionMaxMs);
-          return redirect('/settings', [flashCookie({ kind: 'status', text }, overHttps), renewed]);
-        } catch (error) {
-          const refused = refusal(error, { password: 'new_password', current: 'current_password' });
-          const passwordErrors =
-            error instanceof WrongCredentialsError
-              ? { current_password: 'Current password is incorrect' }
-              : refused.errors;
-          const { status, headers: retry } = withRetryAfter(refused);
-          return settingsPage({ account, passwordErrors, alert: refused.alert }, status, retry);
-        }
-      },
-      formOf(PasswordForm),
-    )
-    .post(
-      '/settings/sign-out-everywhere',
-      async ({ account }) => {
-        await accounts.signOutEverywhere(account.id);
-        return redirect(signInUrl('/'), clearedSessionCookies());
-      },
-      formOf(t.Object({}, { additionalProperties: true })),
-    );
+  return (
+    new Elysia({ name: 'settings-pages' })
+      .use(sameOriginForms())
+      .use(authentication)
+      .get(
+        '/settings',
+        async ({ account, headers }) => {
+          const { flash, clear } = takeFlash(headers.cookie);
+          const message = account.must_change_password
+            ? { alert: ONE_TIME_PASSWORD_USED }
+            : { [flash?.kind === 'alert' ? 'alert' : 'flash']: flash?.text };
+          return withCookies(await settingsPage({ account, ...message }), clear);
+        },
+        hidden,
+      )
+      .post(
+        '/settings/tokens',
+        async ({ account, body }) => {
+          const name = body.name ?? '';
+          try {
+            const created = await accounts.createToken(account.id, name);
+            const flash = `Created the token “${created.name}”.`;
+            return await settingsPage({ account, newToken: { name: created.name, token: created.token }, flash }, 201);
+          } catch (error) {
+            if (!(error instanceof InvalidInputError)) throw error;
+            return settingsPage({ account, tokenName: name, tokenErrors: fieldErrors(error.details) }, 422);
+          }
+        },
+        formOf(TokenForm),
+      )
+      .post(
+        '/settings/tokens/:id/revoke',
+        async ({ account, params, overHttps }) => {
+          try {
+            await accounts.revokeToken(account.id, Number(params.id));
+            return backToSettings({ kind: 'status', text: 'Token revoked.' }, overHttps);
+          } catch (error) {
+            if (!(error instanceof NotFoundError)) throw error;
+            const text = 'That token no longer exists.';
+            return backToSettings({ kind: 'alert', text }, overHttps);
+          }
+        },
+        { params: TokenParams, ...formOf(t.Object({}, { additionalProperties: true })) },
+      )
+      .post(
+        '/settings/password',
+        async ({ account, body, overHttps }) => {
+          try {
+            const current = body.current_password ?? '';
+            const { sessionId } = await accounts.changePassword(account.id, current, body.new_password ?? '');
+            const text = 'Password changed. Every other browser was signed out.';
+            const renewed = sessionCookie(sessionId, overHttps, sessionMaxMs);
+            return redirect('/settings', [flashCookie({ kind: 'status', text }, overHttps), renewed]);
+          } catch (error) {
+            const refused = refusal(error, { password: 'new_password', current: 'current_password' });
+            const passwordErrors =
+              error instanceof WrongCredentialsError
+                ? { current_password: 'Current password is incorrect' }
+                : refused.errors;
+            const { status, headers: retry } = withRetryAfter(refused);
+            return settingsPage({ account, passwordErrors, alert: refused.alert }, status, retry);
+          }
+        },
+        formOf(PasswordForm),
+      )
+      .post(
+        '/settings/region',
+        async ({ account, body, overHttps }) => {
+          const followBrowser = body.follow_browser === 'on';
+          try {
+            await accounts.setRegion(account.id, body, followBrowser);
+            return backToSettings({ kind: 'status', text: 'Time zone and date format saved.' }, overHttps);
+          } catch (error) {
+            if (!(error instanceof InvalidInputError)) throw error;
+            return settingsPage({ account, regionErrors: fieldErrors(error.details) }, 422);
+          }
+        },
+        formOf(RegionForm),
+      )
+      // The page's script reports where the browser is when the account follows it: nothing to show.
+      .post(
+        '/settings/browser-region',
+        async ({ account, body }) => {
+          await accounts.reportBrowserRegion(account.id, body);
+          return new Response(null, { status: 204 });
+        },
+        formOf(RegionForm),
+      )
+      .post(
+        '/settings/sign-out-everywhere',
+        async ({ account }) => {
+          await accounts.signOutEverywhere(account.id);
+          return redirect(signInUrl('/'), clearedSessionCookies());
+        },
+        formOf(t.Object({}, { additionalProperties: true })),
+      )
+  );
 }

@@ -1,5 +1,6 @@
 import type { Migration } from '../db/migrations';
 import { EMAIL_MAX, TOKEN_NAME_MAX } from './model';
+import { DEFAULT_REGION, LOCALE_MAX, TIME_ZONE_MAX } from './region';
 
 /**
  * The accounts' tables (DDL), as versioned migrations for the runner in src/db/migrations.ts.
@@ -152,6 +153,24 @@ export const ACCOUNT_MIGRATIONS: readonly Migration[] = [
           first_account_id INTEGER NULL
         )`,
         'INSERT INTO account_bootstrap (id, first_account_id) SELECT 1, MIN(id) FROM users',
+      ],
+    },
+  },
+  {
+    version: 106,
+    name: 'where each account is',
+    // The time zone that decides "today" and the locale dates are written in (src/accounts/region.ts),
+    // as the browser reports them while region_from_browser is 1, or as pinned in the settings.
+    statements: {
+      mysql: [
+        `ALTER TABLE users ADD COLUMN time_zone VARCHAR(${TIME_ZONE_MAX}) NOT NULL DEFAULT '${DEFAULT_REGION.time_zone}',
+          ADD COLUMN locale VARCHAR(${LOCALE_MAX}) NOT NULL DEFAULT '${DEFAULT_REGION.locale}',
+          ADD COLUMN region_from_browser TINYINT NOT NULL DEFAULT 1`,
+      ],
+      sqlite: [
+        `ALTER TABLE users ADD COLUMN time_zone TEXT NOT NULL DEFAULT '${DEFAULT_REGION.time_zone}'`,
+        `ALTER TABLE users ADD COLUMN locale TEXT NOT NULL DEFAULT '${DEFAULT_REGION.locale}'`,
+        'ALTER TABLE users ADD COLUMN region_from_browser INTEGER NOT NULL DEFAULT 1',
       ],
     },
   },

@@ -26,6 +26,7 @@ import {
   TOKEN_PATTERN,
   TOKENS_PER_ACCOUNT_MAX,
 } from './model';
+import { canonicalLocale, canonicalTimeZone, DEFAULT_REGION, type Region } from './region';
 import type { AccountStore, FirstAccountHook, StoredAccount } from './store';
 
 /**
@@ -147,7 +148,7 @@ export function createAccountService(store: AccountStore, options: AccountServic
     );
     if (outcome.kind === 'email_taken') throw new InvalidInputError([EMAIL_TAKEN]);
     if (outcome.kind === 'not_first') throw new SignUpClosedError();
-    const account: Account = { id: outcome.id, email, must_change_password: mustChange };
+    const account: Account = { id: outcome.id, email, must_change_password: mustChange, ...NEW_ACCOUNT_REGION };
     return account;
   }
 
@@ -296,6 +297,29 @@ export function createAccountService(store: AccountStore, options: AccountServic
       await store.deleteTokensOf(account.id);
     },
 
+    /**
+     * Where the browser says it is (Intl's time zone and navigator.language), kept unless the
+     * account pinned its region. Anything that names no time zone or locale is ignored: a page
+     * script reports it, and nothing a person typed is lost.
+     */
+    async reportBrowserRegion(accountId: number, reported: Partial<Region>): Promise<void> {
+      const time_zone = canonicalTimeZone(reported.time_zone ?? '');
+      const locale = canonicalLocale(reported.locale ?? '');
+      if (time_zone && locale) await store.setBrowserRegion(accountId, { time_zone, locale });
+    },
+
+    /** Sets the region from the settings page: pinned, or left to the browser from now on. */
+    async setRegion(accountId: number, chosen: Partial<Region>, followBrowser: boolean): Promise<Region> {
+      const time_zone = canonicalTimeZone(chosen.time_zone ?? '');
+      const locale = canonicalLocale(chosen.locale ?? '');
+      const problems: ErrorDetail[] = [];
+      if (!time_zone) problems.push({ field: 'time_zone', message: 'must be a time zone from the list' });
+      if (!locale) problems.push({ field: 'locale', message: 'must be a date format from the list' });
+      if (!time_zone || !locale) throw new InvalidInputError(problems);
+      await store.setRegion(accountId, { time_zone, locale }, followBrowser);
+      return { time_zone, locale };
+    },
+
     async enableAccount(email: string): Promise<void> {
       const account = await requireAccount(email);
       await store.setDisabled(account.id, null);
@@ -303,11 +327,10 @@ export function createAccountService(store: AccountStore, options: AccountServic
   };
 }
 
-const publicAccount = ({ id, email, must_change_password }: StoredAccount): Account => ({
-  id,
-  email,
-  must_change_password,
-});
+const publicAccount = ({ password_hash, disabled, ...account }: StoredAccount): Account => account;
+
+/** Where a new account starts: the default region, kept up to date by the browser from its first page. */
+const NEW_ACCOUNT_REGION = { ...DEFAULT_REGION, region_from_browser: true };
 
 // Bun's own SHA-256: a fifth of node:crypto's createHash time, and it runs on every signed-in request.
 const sha256 = (text: string) => Bun.SHA256.hash(text, 'hex');

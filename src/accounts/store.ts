@@ -1,6 +1,7 @@
 import { batchedReads } from '../db/batched-reads';
 import { fromSqlTimestamp, isDuplicateKey, type SqlClient, toSqlTimestamp } from '../db/sql-client';
 import type { Account, ApiTokenInfo } from './model';
+import type { Region } from './region';
 
 /**
  * All SQL for accounts, sessions, API tokens and sign-in counters. Portable across SQLite, MySQL
@@ -68,6 +69,9 @@ interface AccountRow {
   password_hash: string;
   must_change_password: number | string;
   disabled_at: string | null;
+  time_zone: string;
+  locale: string;
+  region_from_browser: number | string;
 }
 
 interface TokenRow {
@@ -82,10 +86,15 @@ interface JoinedAccount {
   account_id: number | string;
   email: string;
   must_change_password: number | string;
+  time_zone: string;
+  locale: string;
+  region_from_browser: number | string;
 }
 
-const ACCOUNT_COLUMNS = 'id, email, password_hash, must_change_password, disabled_at';
-const JOINED_ACCOUNT = 'users.id AS account_id, users.email, users.must_change_password';
+const ACCOUNT_COLUMNS =
+  'id, email, password_hash, must_change_password, disabled_at, time_zone, locale, region_from_browser';
+const JOINED_ACCOUNT =
+  'users.id AS account_id, users.email, users.must_change_password, users.time_zone, users.locale, users.region_from_browser';
 
 const dateOf = (stamp: string) => new Date(fromSqlTimestamp(stamp));
 const placeholders = (count: number) => `?${', ?'.repeat(count - 1)}`;
@@ -97,6 +106,9 @@ function toStoredAccount(row: AccountRow): StoredAccount {
     must_change_password: Number(row.must_change_password) === 1,
     password_hash: row.password_hash,
     disabled: row.disabled_at !== null,
+    time_zone: row.time_zone,
+    locale: row.locale,
+    region_from_browser: Number(row.region_from_browser) === 1,
   };
 }
 
@@ -104,6 +116,9 @@ const toJoinedAccount = (row: JoinedAccount): Account => ({
   id: Number(row.account_id),
   email: row.email,
   must_change_password: Number(row.must_change_password) === 1,
+  time_zone: row.time_zone,
+  locale: row.locale,
+  region_from_browser: Number(row.region_from_browser) === 1,
 });
 
 function toTokenInfo(row: TokenRow): ApiTokenInfo {
@@ -214,6 +229,25 @@ export function createAccountStore(client: SqlClient, alongside?: Alongside) {
       await client.execute('UPDATE users SET password_hash = ?, must_change_password = ? WHERE id = ?', [
         passwordHash,
         mustChange ? 1 : 0,
+        accountId,
+      ]);
+    },
+
+    /** Pins the region (fromBrowser false), or sets it and lets the browser keep it up to date. */
+    async setRegion(accountId: number, region: Region, fromBrowser: boolean): Promise<void> {
+      await client.execute('UPDATE users SET time_zone = ?, locale = ?, region_from_browser = ? WHERE id = ?', [
+        region.time_zone,
+        region.locale,
+        fromBrowser ? 1 : 0,
+        accountId,
+      ]);
+    },
+
+    /** What the browser reports, kept unless the account pinned its region. */
+    async setBrowserRegion(accountId: number, region: Region): Promise<void> {
+      await client.execute('UPDATE users SET time_zone = ?, locale = ? WHERE id = ? AND region_from_browser = 1', [
+        region.time_zone,
+        region.locale,
         accountId,
       ]);
     },

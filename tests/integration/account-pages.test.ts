@@ -457,6 +457,59 @@ for (const engine of ENGINES) {
       expect(await isSignedIn(bystander.cookie)).toBe(true);
     });
 
+    test('where the account is: the browser reports it at sign-in and after; settings pin it, or refuse nonsense at the field', async () => {
+      const accounts = createAccountService(createAccountStore(database.client));
+      const regionOf = async (cookie: string) => {
+        const account = await accounts.accountOfSession(cookie.split('=')[1] ?? '');
+        return [account?.time_zone, account?.locale, account?.region_from_browser];
+      };
+      const account = await signUp(app);
+      expect(await regionOf(account.cookie)).toEqual(['UTC', 'en-GB', true]);
+
+      // What the page's script fills in at sign-in, kept as Intl spells it.
+      const signedIn = await post('/signin', {
+        email: account.email,
+        password: account.password,
+        time_zone: 'asia/kolkata',
+        locale: 'de-ch',
+      });
+      const cookie = cookieOf(signedIn);
+      expect(await regionOf(cookie)).toEqual(['Asia/Kolkata', 'de-CH', true]);
+      // Later reports: a real one is kept, nonsense changes nothing.
+      expect(
+        (await post('/settings/browser-region', { time_zone: 'America/New_York', locale: 'en-US' }, { cookie })).status,
+      ).toBe(204);
+      expect(
+        (await post('/settings/browser-region', { time_zone: 'Mars/Olympus', locale: 'en-US' }, { cookie })).status,
+      ).toBe(204);
+      expect(
+        (await post('/settings/browser-region', { time_zone: 'UTC', locale: 'x'.repeat(500) }, { cookie })).status,
+      ).toBe(204);
+      expect(await regionOf(cookie)).toEqual(['America/New_York', 'en-US', true]);
+
+      // Pinned in the settings: the browser's reports no longer move it.
+      const settings = await send('GET', '/settings', { cookie });
+      expect(settings.html).toContain('<option value="America/New_York" selected>');
+      const pinned = await post('/settings/region', { time_zone: 'Pacific/Auckland', locale: 'ja-JP' }, { cookie });
+      expect([pinned.status, pinned.headers.get('location')]).toEqual([303, '/settings']);
+      await post('/settings/browser-region', { time_zone: 'Europe/Paris', locale: 'fr-FR' }, { cookie });
+      expect(await regionOf(cookie)).toEqual(['Pacific/Auckland', 'ja-JP', false]);
+
+      const refused = await post('/settings/region', { time_zone: 'Nowhere/Land', locale: 'ja-JP' }, { cookie });
+      expect(refused.status).toBe(422);
+      expect((await formOf(refused.html)).texts['time-zone-error']).toBe('Must be a time zone from the list');
+      expect(await regionOf(cookie)).toEqual(['Pacific/Auckland', 'ja-JP', false]);
+
+      // Following the browser again.
+      await post(
+        '/settings/region',
+        { time_zone: 'Pacific/Auckland', locale: 'ja-JP', follow_browser: 'on' },
+        { cookie },
+      );
+      await post('/settings/browser-region', { time_zone: 'Europe/Paris', locale: 'fr-FR' }, { cookie });
+      expect(await regionOf(cookie)).toEqual(['Europe/Paris', 'fr-FR', true]);
+    });
+
     test('an account given a one-time password is sent to choose a new one from every task page', async () => {
       const account = await signUp(app);
       const operator = createAccountService(createAccountStore(database.client));

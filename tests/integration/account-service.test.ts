@@ -21,6 +21,9 @@ import {
 } from '../../src/lib/domain-errors';
 import { ENGINES, openTestDatabase, type TestDatabase } from '../support/databases';
 
+/** Where a new account starts, until its browser says where it is. */
+const NEW_REGION = { time_zone: 'UTC', locale: 'en-GB', region_from_browser: true };
+
 /** The accounts' rules, on real databases of both engines, with a clock the tests move. */
 
 const START = new Date('2026-11-20T10:00:00.000Z');
@@ -74,7 +77,12 @@ for (const engine of ENGINES) {
     describe('sign-up', () => {
       test('creates the account and a session for it; the email is stored normalised', async () => {
         const { account, sessionId } = await accounts.signUp('  Ann@Example.COM ', PASSWORD);
-        expect(account).toEqual({ id: expect.any(Number), email: 'ann@example.com', must_change_password: false });
+        expect(account).toEqual({
+          id: expect.any(Number),
+          email: 'ann@example.com',
+          must_change_password: false,
+          ...NEW_REGION,
+        });
         expect(sessionId).toMatch(/^[A-Za-z0-9_-]{43}$/);
         expect(await accounts.accountOfSession(sessionId)).toEqual(account);
         expect((await accounts.signIn('ann@example.com', PASSWORD)).account).toEqual(account);
@@ -394,6 +402,7 @@ for (const engine of ENGINES) {
           id: annId,
           email: 'ann@example.com',
           must_change_password: false,
+          ...NEW_REGION,
         });
         advance(30 * MINUTE);
         await accounts.accountOfToken(token);
@@ -523,7 +532,12 @@ for (const engine of ENGINES) {
         const claimed: number[] = [];
         const withHook = service({ onFirstAccount: async (_tx, id) => void claimed.push(id) });
         const { account, password } = await withHook.addAccount('  Dan@Example.com');
-        expect(account).toEqual({ id: expect.any(Number), email: 'dan@example.com', must_change_password: true });
+        expect(account).toEqual({
+          id: expect.any(Number),
+          email: 'dan@example.com',
+          must_change_password: true,
+          ...NEW_REGION,
+        });
         expect(password).toMatch(/^[0-9A-Za-z]{20}$/);
         expect(claimed).toEqual([account.id]);
         expect((await accounts.signIn('dan@example.com', password)).account).toEqual(account);

@@ -47,6 +47,8 @@ const CASES: Record<string, RouteCase> = {
   'POST /settings/tokens': { form: { name: 'stolen' } },
   'POST /settings/tokens/:id/revoke': { owns: 'token', form: {} },
   'POST /settings/password': { form: { current_password: PASSWORD, new_password: 'a brand new passphrase' } },
+  'POST /settings/region': { form: { time_zone: 'Europe/Paris', locale: 'fr-FR' } },
+  'POST /settings/browser-region': { form: { time_zone: 'Europe/Paris', locale: 'fr-FR' } },
   'POST /settings/sign-out-everywhere': { form: {} },
   'GET /': {},
   'GET /tasks': {},

@@ -94,7 +94,9 @@ export function useBrowserSuite(): BrowserSuite {
     },
     url: (path) => `${need(server, 'the server').origin}${path}`,
     async newPage({ account, ...options } = {}) {
-      const context = await need(browser, 'Chromium').newContext({ javaScriptEnabled: true, ...options });
+      // Where a new account starts (src/accounts/region.ts): the page then has no region to report.
+      const region = { locale: 'en-GB', timezoneId: 'UTC' };
+      const context = await need(browser, 'Chromium').newContext({ javaScriptEnabled: true, ...region, ...options });
       const signedInAs = account === undefined ? await need(api, 'the server').account() : account;
       if (signedInAs) await signIn(context, signedInAs, need(server, 'the server').origin);
       // Well inside the test timeout: a missing element fails with Playwright's message, and a

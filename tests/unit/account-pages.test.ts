@@ -271,6 +271,17 @@ describe('the settings page', () => {
     tokens: [],
     tokenForm: { values: { name: '' }, errors: {} },
     passwordForm: { errors: {} },
+    region: {
+      time_zone: 'Europe/Zurich',
+      locale: 'de-CH',
+      follows_browser: true,
+      timeZones: ['UTC', 'Europe/Zurich', HOSTILE],
+      locales: [
+        { tag: 'en-GB', label: 'British English: 24 Dec 2026' },
+        { tag: 'de-CH', label: `Swiss German ${HOSTILE}` },
+      ],
+    },
+    regionErrors: {},
   };
   const tokens = [
     { id: 7, name: HOSTILE, created_at: '2026-03-04T05:06:07.000Z', last_used_at: null },
@@ -281,7 +292,7 @@ describe('the settings page', () => {
     const page = await parse(SettingsPage({ ...base, tokens, flash: `Revoked ${HOSTILE}` }));
     expect(page.nodes.find((node) => node.tag === 'h1')?.text).toBe('Settings');
     const headings = page.nodes.filter((node) => node.tag === 'h2').map((node) => node.text);
-    expect(headings).toEqual(['API tokens', 'Password', 'Sessions']);
+    expect(headings).toEqual(['API tokens', 'Password', 'Time zone and date format', 'Sessions']);
     expect(page.byId('flash')?.text).toBe(`Revoked ${HOSTILE}`);
 
     const items = page.nodes.filter((node) => node.tag === 'li' && node.parent?.tag === 'ul');
