@@ -1,0 +1,25 @@
+import { expect, test } from 'bun:test';
+import { canonicalLocale, canonicalTimeZone, todayIn } from '../../src/accounts/region';
+
+test('a time zone is kept as Intl spells it; anything else is none', () => {
+  expect(canonicalTimeZone('Europe/Zurich')).toBe('Europe/Zurich');
+  expect(canonicalTimeZone('america/new_york')).toBe('America/New_York');
+  expect(canonicalTimeZone('utc')).toBe('UTC');
+  for (const nonsense of ['', 'Mars/Olympus', 'Europe/Zurich; DROP TABLE users', 'x'.repeat(65), '+02:00 '])
+    expect(canonicalTimeZone(nonsense)).toBeNull();
+});
+
+test('a locale is kept as its canonical tag when dates can be written in it', () => {
+  expect(canonicalLocale('de-ch')).toBe('de-CH');
+  expect(canonicalLocale('en')).toBe('en');
+  expect(canonicalLocale('ar-EG')).toBe('ar-EG');
+  for (const nonsense of ['', 'not a locale', 'x'.repeat(36), '<script>', 'qq-ZZ'])
+    expect(canonicalLocale(nonsense)).toBeNull();
+});
+
+test("today is the date where the person is, not the server's", () => {
+  const lateEvening = new Date('2026-12-02T23:30:00Z');
+  expect(todayIn('UTC', lateEvening)).toBe('2026-12-02');
+  expect(todayIn('Pacific/Auckland', lateEvening)).toBe('2026-12-03');
+  expect(todayIn('America/Los_Angeles', new Date('2026-12-02T05:00:00Z'))).toBe('2026-12-01');
+});
