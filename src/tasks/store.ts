@@ -60,6 +60,15 @@ export interface ListFilter {
   status: TaskStatus | 'all';
   priority?: TaskPriority;
   search?: string;
+  /** Only tasks due in this window of dates (YYYY-MM-DD, both ends included; either may be open). */
+  due?: { from?: string; to?: string };
+}
+
+/** How many open tasks are overdue, due today and due within the week from today (see due-views.ts). */
+export interface DueCounts {
+  overdue: number;
+  today: number;
+  week: number;
 }
 
 /** Where the previous page ended, per sort order. */
@@ -87,6 +96,12 @@ export interface ListStats {
 export interface TaskStore {
   readStats(owner: number): Promise<ListStats>;
   countByStatus(owner: number, filter: Omit<ListFilter, 'status'>): Promise<StatusCounts>;
+  countDue(
+    owner: number,
+    today: string,
+    weekEnd: string,
+    filter: Pick<ListFilter, 'search' | 'priority'>,
+  ): Promise<DueCounts>;
   /** With a request key, a second insert under the same key returns the first task (see InsertOutcome). */
   insert(owner: number, task: NewTask, now: Date, request?: CreateRequest): Promise<InsertOutcome>;
   findById(owner: number, id: number): Promise<Task | null>;
@@ -194,6 +209,8 @@ function filterWhere(engine: Engine, owner: number, filter: ListFilter, { status
   if (filter.status !== 'all' && statusAsRange) where.add('status >= ? AND status <= ?', filter.status, filter.status);
   else if (filter.status !== 'all') where.add('status = ?', filter.status);
   if (filter.priority) where.add('priority = ?', rankOf(filter.priority));
+  if (filter.due?.from) where.add('due_date >= ?', filter.due.from);
+  if (filter.due?.to) where.add('due_date <= ?', filter.due.to);
   const words = searchWords(filter.search);
   if (words.length) {
     const [condition, terms] = searchCondition(engine, owner, words);
@@ -398,13 +415,15 @@ export function createTaskStore(client: SqlClient): TaskStore {
       // With "status = ?" MariaDB walks (status, due_date, id) from the first undated row (NULLs sort
       // first) and skips them all. As a range, the status lets it take the due-date index instead,
       // which starts at the first dated task. (SQLite plans the equality well and the range badly.)
-      const statusAsRange = client.engine === 'mysql';
+      // A due window starts after the undated rows already, and there the range would cost a sort.
+      const statusAsRange = client.engine === 'mysql' && !filter.due;
       const dated = filterWhere(client.engine, owner, filter, { statusAsRange }).add('due_date IS NOT NULL');
       if (position)
         dated.add('(due_date > ? OR (due_date = ? AND id > ?))', position.due_date, position.due_date, position.id);
       page.push(...(await select(dated, 'due_date ASC, id ASC', limit)));
     }
-    if (page.length < limit) {
+    // A due window holds dated tasks only.
+    if (page.length < limit && !filter.due) {
       const undated = filterWhere(client.engine, owner, filter).add('due_date IS NULL');
       if (position?.due_date === null) undated.add('id > ?', position.id);
       page.push(...(await select(undated, 'id ASC', limit - page.length)));
@@ -416,7 +435,7 @@ export function createTaskStore(client: SqlClient): TaskStore {
     readStats,
 
     async countByStatus(owner, filter) {
-      if (!searchWords(filter.search).length && !filter.priority) return readMaintainedCounts(owner);
+      if (!searchWords(filter.search).length && !filter.priority && !filter.due) return readMaintainedCounts(owner);
       const where = filterWhere(client.engine, owner, { ...filter, status: 'all' });
       const rows = await client.query<{ status: TaskStatus; total: number | string }>(
         `SELECT status, COUNT(*) AS total FROM tasks ${where.toSql()} GROUP BY status`,
@@ -425,6 +444,22 @@ export function createTaskStore(client: SqlClient): TaskStore {
       const counts: StatusCounts = { open: 0, done: 0 };
       for (const row of rows) counts[row.status] = Number(row.total);
       return counts;
+    },
+
+    /**
+     * One range of the (owner, status, due_date) index, from the oldest open due date up to the
+     * week's end, counted three ways: overdue (before today), today, and from today to the week's end.
+     */
+    async countDue(owner, today, weekEnd, filter) {
+      const where = filterWhere(client.engine, owner, { ...filter, status: 'open', due: { to: weekEnd } });
+      const [row] = await client.query<Record<keyof DueCounts, number | string | null>>(
+        `SELECT SUM(CASE WHEN due_date < ? THEN 1 ELSE 0 END) AS overdue,
+                SUM(CASE WHEN due_date = ? THEN 1 ELSE 0 END) AS today,
+                SUM(CASE WHEN due_date >= ? THEN 1 ELSE 0 END) AS week
+         FROM tasks ${where.toSql()}`,
+        [today, today, today, ...where.params],
+      );
+      return { overdue: Number(row?.overdue ?? 0), today: Number(row?.today ?? 0), week: Number(row?.week ?? 0) };
     },
 
     async insert(owner, task, now, request) {

@@ -42,7 +42,8 @@ const dialect = {
   sqlite: {
     concat: (...parts: string[]) => parts.join(' || '),
     pad: (value: string, filler: string) => `substr('${filler.repeat(64)}' || ${value}, -64, 64)`,
-    addDays: (days: string) => `date('2027-01-01', '+' || ${days} || ' days')`,
+    // || binds tighter than %: the offset is bracketed.
+    addDays: (days: string) => `date('2027-01-01', '+' || (${days}) || ' days')`,
   },
   mysql: {
     concat: (...parts: string[]) => `CONCAT(${parts.join(', ')})`,
@@ -104,6 +105,19 @@ async function loadAccountsAndTasks(client: SqlClient, tasksPerAccount: number):
   else await client.execute('ANALYZE');
 }
 
+/** The due counts of each account's load (open tasks: i % 4 > 0; dated: i % 3 > 0, due on day i % 300), from day `today` to `weekEnd`. */
+function dueCountsOfLoad(today: number, weekEnd: number) {
+  const counts = { overdue: 0, today: 0, week: 0 };
+  for (let i = 1; i <= TASKS_PER_ACCOUNT; i++) {
+    if (i % 4 === 0 || i % 3 === 0) continue;
+    const day = i % 300;
+    if (day < today) counts.overdue++;
+    if (day === today) counts.today++;
+    if (day >= today && day <= weekEnd) counts.week++;
+  }
+  return counts;
+}
+
 // --- the queries ---------------------------------------------------------------------------------
 
 interface Statement {
@@ -133,6 +147,10 @@ const LISTS: { filter: ListFilter; sort: TaskSort }[] = [
   { filter: { status: 'all', priority: 'high' }, sort: 'created' },
   { filter: { status: 'open', priority: 'low' }, sort: 'priority' },
   { filter: { status: 'open', priority: 'normal' }, sort: 'due' },
+  // The due views: overdue, today and this week (src/tasks/due-views.ts), in due-date order.
+  { filter: { status: 'open', due: { to: '2027-03-01' } }, sort: 'due' },
+  { filter: { status: 'open', due: { from: '2027-01-02', to: '2027-01-02' } }, sort: 'due' },
+  { filter: { status: 'open', due: { from: '2027-01-02', to: '2027-01-08' } }, sort: 'due' },
 ];
 
 /** Where the next page starts after `last`, as the API's cursor would say. */
@@ -161,13 +179,15 @@ async function issueEveryRead(client: SqlClient): Promise<Statement[]> {
   const accounts = createAccountStore(recorded);
   for (const { filter, sort } of LISTS) {
     const page = await tasks.list(OWNER, filter, sort, null, PAGE);
-    expect(page).toHaveLength(PAGE);
+    // A due window of a day or a week holds fewer tasks than a page; every other list has more.
+    expect({ filter, rows: page.length }).toEqual({ filter, rows: filter.due?.from ? page.length || -1 : PAGE });
     const last = page.at(-1);
     if (last) await tasks.list(OWNER, filter, sort, positionAfter(sort, last), PAGE);
   }
   // The undated tail of the due-date order, reached from an undated cursor.
   await tasks.list(OWNER, { status: 'open' }, 'due', { sort: 'due', due_date: null, id: 0 }, PAGE);
   await tasks.countByStatus(OWNER, { priority: 'high' });
+  expect(await tasks.countDue(OWNER, '2027-03-02', '2027-03-08', {})).toEqual(dueCountsOfLoad(60, 66));
   expect((await tasks.readStats(OWNER)).counts).toEqual({
     open: TASKS_PER_ACCOUNT - Math.floor(TASKS_PER_ACCOUNT / 4),
     done: Math.floor(TASKS_PER_ACCOUNT / 4),

@@ -20,6 +20,7 @@ function ownedBy(store: TaskStore, owner: number): OwnedStore {
   return {
     readStats: () => store.readStats(owner),
     countByStatus: (...rest) => store.countByStatus(owner, ...rest),
+    countDue: (...rest) => store.countDue(owner, ...rest),
     insert: (...rest) => store.insert(owner, ...rest),
     findById: (...rest) => store.findById(owner, ...rest),
     list: (...rest) => store.list(owner, ...rest),
@@ -308,6 +309,43 @@ for (const engine of ENGINES) {
       expect(await createTaskStore(database.client).purgeDeleted(LATER)).toBe(1);
       expect(await store.restore(old.id, LATER, NOW)).toEqual({ kind: 'missing' });
       expect(await store.restore(recent.id, LATER, NOW)).toMatchObject({ kind: 'restored', task: { title: 'Recent' } });
+    });
+
+    test('due windows: lists in every sort and the overdue, today and week counts, with search and priority', async () => {
+      const due = async (title: string, due_date: string | null, priority: 'low' | 'high' = 'low') =>
+        insert(newTask({ title, due_date, priority }), NOW);
+      await due('Long overdue invoice', '2026-10-01', 'high');
+      await due('Overdue yesterday', '2026-12-01');
+      await due('Due today invoice', '2026-12-02', 'high');
+      await due('Due in six days', '2026-12-08');
+      await due('Due in seven days', '2026-12-09');
+      await due('Undated', null);
+      const doneOverdue = await due('Done but was due', '2026-11-01');
+      await store.update(doneOverdue.id, { status: 'done' }, null, NOW);
+
+      const overdue = { status: 'open' as const, due: { to: '2026-12-01' } };
+      const titles = async (filter: ListFilter, sort: TaskSort) =>
+        (await store.list(filter, sort, null, 10)).map((task) => task.title);
+      expect(await titles(overdue, 'due')).toEqual(['Long overdue invoice', 'Overdue yesterday']);
+      expect(await titles(overdue, 'created')).toEqual(['Overdue yesterday', 'Long overdue invoice']);
+      expect(await titles({ ...overdue, due: { from: '2026-12-02', to: '2026-12-08' } }, 'priority')).toEqual([
+        'Due today invoice',
+        'Due in six days',
+      ]);
+      expect(await walkAllPages(store, { status: 'open', due: { from: '2026-12-01' } }, 'due', 1)).toHaveLength(4);
+
+      expect(await store.countDue('2026-12-02', '2026-12-08', {})).toEqual({ overdue: 2, today: 1, week: 2 });
+      expect(await store.countDue('2026-12-02', '2026-12-08', { search: 'invoice' })).toEqual({
+        overdue: 1,
+        today: 1,
+        week: 1,
+      });
+      expect(await store.countDue('2026-12-02', '2026-12-08', { priority: 'low' })).toEqual({
+        overdue: 1,
+        today: 0,
+        week: 1,
+      });
+      expect(await store.countByStatus({ due: { to: '2026-12-01' } })).toEqual({ open: 2, done: 1 });
     });
 
     describe('bulk changes: all or nothing', () => {
