@@ -6,6 +6,7 @@ import { negotiate } from '../http/content-encoding';
 import { requestKeyOf } from '../http/idempotency-key';
 import { readJsonBody } from '../http/request-body';
 import { createResponseCache } from '../http/response-cache';
+import { todayIn } from '../lib/calendar-date';
 import {
   BulkConflictSchema,
   BulkRequestSchema,
@@ -89,8 +90,11 @@ export function createTaskApi(service: TaskService, authentication: ApiAuthentic
       '/tasks',
       async ({ query, headers, account }) => {
         const version = await service.listVersion(account.id, account.alongside);
-        const body = await listPages.get(`${account.id}|${listKey(query)}`, version, async () =>
-          JSON.stringify(await service.listTasks(account.id, query)),
+        // A due view moves with the account's date, so its kept answers are per date too.
+        const today = query.due ? todayIn(account.time_zone) : undefined;
+        const key = `${account.id}|${listKey(query)}${today ? `|${today}` : ''}`;
+        const body = await listPages.get(key, version, async () =>
+          JSON.stringify(await service.listTasks(account.id, query, today)),
         );
         const { bytes, headers: encoding } = negotiate(body, headers['accept-encoding']);
         return new Response(bytes, { headers: { 'content-type': JSON_TYPE, vary: 'Accept-Encoding', ...encoding } });

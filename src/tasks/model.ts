@@ -25,10 +25,13 @@ export const STATUSES = ['open', 'done'] as const;
 export const COUNT_SHARDS = 16;
 export const PRIORITIES = ['low', 'normal', 'high'] as const;
 export const SORTS = ['created', 'due', 'priority'] as const;
+/** What is due: open tasks overdue, due today, due within the week (src/tasks/due-views.ts). */
+export const DUE_VIEWS = ['overdue', 'today', 'week'] as const;
 
 export type TaskStatus = (typeof STATUSES)[number];
 export type TaskPriority = (typeof PRIORITIES)[number];
 export type TaskSort = (typeof SORTS)[number];
+export type DueView = (typeof DUE_VIEWS)[number];
 
 /** How many tasks are open and how many done, for the status filter's badges. */
 export type StatusCounts = Record<TaskStatus, number>;
@@ -172,6 +175,12 @@ export const TaskListQuery = t.Object(
       }),
     ),
     priority: t.Optional(oneOf(PRIORITIES, { description: 'Filter by priority' })),
+    due: t.Optional(
+      oneOf(DUE_VIEWS, {
+        description:
+          "Open tasks overdue (due before today), due today, or due this week (today and the next six days); today in the account's time zone",
+      }),
+    ),
     sort: t.Optional(
       oneOf(SORTS, {
         default: 'created',

@@ -1,4 +1,4 @@
-import { isCalendarDate } from '../lib/calendar-date';
+import { addDays, isCalendarDate } from '../lib/calendar-date';
 import type { TaskPriority } from './model';
 
 /**
@@ -21,13 +21,9 @@ export interface QuickAdd {
 
 const WEEKDAYS = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'];
 const PRIORITY_WORDS: Record<string, TaskPriority> = { '!high': 'high', '!low': 'low', '!normal': 'normal' };
-const DAY_MS = 24 * 60 * 60 * 1000;
 
 // A quoted run, "due DATE", or one word, each with the spaces after it.
 const PIECE = /"[^"]*"\s*|due\s+(\d{4}-\d{2}-\d{2})(?=\s|$)\s*|\S+\s*/giu;
-
-const addDays = (date: string, days: number) =>
-  new Date(Date.parse(`${date}T00:00:00Z`) + days * DAY_MS).toISOString().slice(0, 10);
 
 /** The date a word names, seen from `today` (YYYY-MM-DD), or undefined. */
 function dateOfWord(word: string, today: string): string | undefined {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { isCalendarDate } from '../lib/calendar-date';
+import { isCalendarDate, todayIn } from '../lib/calendar-date';
 import {
   type ErrorDetail,
   IdempotencyKeyReusedError,
@@ -8,6 +8,7 @@ import {
   VersionConflictError,
   VersionConflictsError,
 } from '../lib/domain-errors';
+import { dueWindow, weekEndOf } from './due-views';
 import {
   type BulkAction,
   type BulkRequest,
@@ -21,10 +22,11 @@ import {
   type TaskCreate,
   type TaskListQuery,
   type TaskPatch,
+  type TaskPriority,
   type TaskSort,
   TITLE_MAX,
 } from './model';
-import type { BulkTarget, ListPosition, NewTask, TaskChanges, TaskStore } from './store';
+import type { BulkTarget, DueCounts, ListPosition, NewTask, TaskChanges, TaskStore } from './store';
 
 /**
  * The rules for tasks, shared by the JSON API and the HTML pages: one code path per action.
@@ -87,11 +89,21 @@ export function createTaskService(store: TaskStore, clock: () => Date = () => ne
   }
 
   return {
-    async listTasks(owner: number, query: TaskListQuery): Promise<TaskPage> {
+    /** A page of the owner's list; `today` (the owner's, YYYY-MM-DD) places a due view. */
+    async listTasks(owner: number, query: TaskListQuery, today = todayIn('UTC')): Promise<TaskPage> {
       const sort = query.sort ?? 'created';
       const limit = query.limit ?? PAGE_DEFAULT;
       const after = query.cursor ? decodeCursor(query.cursor, sort) : null;
-      const filter = { status: query.status ?? 'all', priority: query.priority, search: query.q?.trim() || undefined };
+      if (query.due && query.status === 'done')
+        throw new InvalidInputError([
+          { field: 'status', message: 'must be open or all with due: due views list open tasks' },
+        ]);
+      const filter = {
+        status: query.due ? 'open' : (query.status ?? 'all'),
+        priority: query.priority,
+        search: query.q?.trim() || undefined,
+        due: query.due ? dueWindow(query.due, today) : undefined,
+      } as const;
       const rows = await store.list(owner, filter, sort, after, limit + 1);
       const items = rows.slice(0, limit);
       const last = items.at(-1);
@@ -106,6 +118,11 @@ export function createTaskService(store: TaskStore, clock: () => Date = () => ne
      */
     listVersion: async (owner: number, readAlongside?: unknown): Promise<number> =>
       typeof readAlongside === 'number' ? readAlongside : (await store.readStats(owner)).version,
+
+    /** How many open tasks are overdue, due today and this week, seen from the owner's `today`. */
+    countDue(owner: number, today: string, search?: string, priority?: TaskPriority): Promise<DueCounts> {
+      return store.countDue(owner, today, weekEndOf(today), { search: search?.trim() || undefined, priority });
+    },
 
     /** Open and done counts for a search, for the status filter's badges. */
     countTasks(owner: number, search?: string): Promise<StatusCounts> {

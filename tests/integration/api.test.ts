@@ -978,6 +978,28 @@ for (const engine of ENGINES) {
         expect(await search('"quoted"* OR -x')).toEqual([]); // full-text operators are just text
       });
 
+      test('due=overdue, today and week list open tasks by where their date falls from the account’s today', async () => {
+        // A new account's day is UTC's (src/accounts/region.ts).
+        const today = new Date().toISOString().slice(0, 10);
+        const day = (offset: number) => new Date(Date.parse(today) + offset * 86_400_000).toISOString().slice(0, 10);
+        const make = (title: string, due_date: string | null) => list.createTask({ title, due_date });
+        await make('Last month', day(-30));
+        await make('Yesterday', day(-1));
+        await make('Today', day(0));
+        await make('In six days', day(6));
+        await make('In a week', day(7));
+        await make('Undated', null);
+        const done = await make('Done yesterday', day(-1));
+        await list.patch(`/api/tasks/${done.id}`, { json: { status: 'done' } });
+        const titles = async (query: Record<string, string>) => (await list.listAll(query)).map((task) => task.title);
+        expect(await titles({ due: 'overdue', sort: 'due' })).toEqual(['Last month', 'Yesterday']);
+        expect(await titles({ due: 'today' })).toEqual(['Today']);
+        expect(await titles({ due: 'week', sort: 'due' })).toEqual(['Today', 'In six days']);
+        expect(await titles({ due: 'week', status: 'open', q: 'days' })).toEqual(['In six days']);
+        expectErrorReply(await list.listPage({ due: 'today', status: 'done' }), 422, 'status');
+        expectErrorReply(await list.listPage({ due: 'tomorrow' }), 422, 'due');
+      });
+
       test('q combines with status and priority filters', async () => {
         const target = await list.createTask({ title: 'deploy api', priority: 'high' });
         await list.createTask({ title: 'deploy web', priority: 'low' });

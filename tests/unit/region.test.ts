@@ -1,5 +1,6 @@
 import { expect, test } from 'bun:test';
-import { canonicalLocale, canonicalTimeZone, todayIn } from '../../src/accounts/region';
+import { canonicalLocale, canonicalTimeZone } from '../../src/accounts/region';
+import { todayIn } from '../../src/lib/calendar-date';
 
 test('a time zone is kept as Intl spells it; anything else is none', () => {
   expect(canonicalTimeZone('Europe/Zurich')).toBe('Europe/Zurich');
