@@ -152,7 +152,7 @@ describe('OpenAPI document and Swagger UI', () => {
       const parameters = operationOf('GET', '/api/tasks')?.parameters ?? [];
       const query = parameters.filter((parameter) => parameter.in === 'query');
       expect(query.map((parameter) => parameter.name).toSorted()).toEqual(
-        ['cursor', 'limit', 'priority', 'q', 'sort', 'status'].toSorted(),
+        ['cursor', 'due', 'limit', 'priority', 'q', 'sort', 'status'].toSorted(),
       );
       for (const parameter of query) expect(parameter.required ?? false).toBe(false);
     });
