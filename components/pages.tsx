@@ -12,7 +12,8 @@ interface TaskPageProps {
   nextCursor: string | null;
   counts: StatusCounts;
   today: string;
-  form: { values: TaskFormValues; errors: FieldErrors };
+  /** The add form: what it shows, and whether it takes the focus (after an add without JavaScript). */
+  form: { values: TaskFormValues; errors: FieldErrors; focus?: boolean };
   flash?: string;
   alert?: string;
   account?: SignedInAccount;
@@ -24,7 +25,7 @@ export function TaskPage({ assets, view, form, flash, alert, account, ...list }:
     <Layout title={title} assets={assets} account={account}>
       <h1>Tasks</h1>
       <MessageRegions flash={flash} alert={alert} />
-      <NewTaskForm values={form.values} errors={form.errors} returnTo={listViewUrl(view)} />
+      <NewTaskForm {...form} returnTo={listViewUrl(view)} />
       <SearchForm view={view} />
       <TaskRegion view={view} {...list} />
     </Layout>

@@ -15,6 +15,8 @@ export type FieldErrors = Partial<Record<keyof TaskFormValues | 'form', string>>
 
 /** The add form's DOM id, which routes target to replace it. */
 export const NEW_TASK_FORM_ID = 'new-task-form';
+/** The add form's title field, which has the focus again after an add. */
+export const NEW_TASK_TITLE_ID = 'new-title';
 
 export const EMPTY_FORM: TaskFormValues = { title: '', notes: '', priority: 'normal', due_date: '' };
 
@@ -34,9 +36,18 @@ function focusedField(errors: FieldErrors, focus: boolean): keyof TaskFormValues
   return firstError ?? (focus ? 'title' : null);
 }
 
-function PrioritySelect({ id, value, error, focus }: { id: string; value: string; error?: string; focus: boolean }) {
+interface PrioritySelectProps {
+  id: string;
+  value: string;
+  error?: string;
+  focus: boolean;
+  /** What the field goes back to once its task is added (the add form, static/app.js). */
+  blank?: string;
+}
+
+function PrioritySelect({ id, value, error, focus, blank }: PrioritySelectProps) {
   return (
-    <select id={id} name="priority" {...describedBy(id, error)} {...focusIf(focus)}>
+    <select id={id} name="priority" data-blank={blank} {...describedBy(id, error)} {...focusIf(focus)}>
       {PRIORITIES.map((priority) => (
         <option value={priority} selected={priority === value} safe>
           {PRIORITY_LABELS[priority]}
@@ -71,6 +82,7 @@ function TitleField({
         name="title"
         type="text"
         value={values.title}
+        dir="auto"
         autocomplete="off"
         placeholder={placeholder}
         {...describedBy(id, errors.title)}
@@ -90,6 +102,7 @@ function NotesField({ id, values, errors, focused, class: className, rows }: Tas
         id={id}
         name="notes"
         rows={String(rows)}
+        dir="auto"
         {...describedBy(id, errors.notes)}
         {...focusIf(focused === 'notes')}
         safe
@@ -100,10 +113,16 @@ function NotesField({ id, values, errors, focused, class: className, rows }: Tas
   );
 }
 
-function PriorityField({ id, values, errors, focused }: TaskFieldProps) {
+function PriorityField({ id, values, errors, focused, blank }: TaskFieldProps & { blank?: string }) {
   return (
     <Field id={id} label="Priority" error={errors.priority}>
-      <PrioritySelect id={id} value={values.priority} error={errors.priority} focus={focused === 'priority'} />
+      <PrioritySelect
+        id={id}
+        value={values.priority}
+        error={errors.priority}
+        focus={focused === 'priority'}
+        blank={blank}
+      />
     </Field>
   );
 }
@@ -127,11 +146,15 @@ interface NewTaskFormProps {
   values: TaskFormValues;
   errors: FieldErrors;
   returnTo: string;
-  /** Put the cursor in the form (after an add with htmx, so the next task can be typed at once). */
+  /** Put the cursor in the form (after an add without JavaScript, so the next task can be typed at once). */
   focus?: boolean;
 }
 
-/** The add form. With htmx the new item is prepended to the list; without, a plain POST and redirect. */
+/**
+ * The add form. With htmx the new item is prepended to the list and the form stays as it is, since
+ * the user may be typing the next task already (data-type-ahead, static/app.js); without, a plain
+ * POST and redirect.
+ */
 export function NewTaskForm({ values, errors, returnTo, focus = false }: NewTaskFormProps) {
   const state = { values, errors, focused: focusedField(errors, focus) };
   return (
@@ -144,20 +167,29 @@ export function NewTaskForm({ values, errors, returnTo, focus = false }: NewTask
       hx-target={`#${TASK_LIST_IDS.items}`}
       hx-swap="afterbegin"
       hx-disable="find button"
+      data-type-ahead=""
     >
       <input type="hidden" name="return_to" value={returnTo} />
-      <TitleField id="new-title" label="New task" placeholder="What needs doing?" class="field-title" {...state} />
+      <div class="new-task-row">
+        <TitleField
+          id={NEW_TASK_TITLE_ID}
+          label="New task"
+          placeholder="What needs doing?"
+          class="field-title"
+          {...state}
+        />
+        <button type="submit" class="primary">
+          Add
+        </button>
+      </div>
       <details class="more-fields" open={Boolean(values.notes || values.due_date || errors.notes || errors.due_date)}>
         <summary>Notes, priority and due date</summary>
         <div class="field-row">
           <NotesField id="new-notes" rows={2} class="field-notes" {...state} />
-          <PriorityField id="new-priority" {...state} />
+          <PriorityField id="new-priority" blank={EMPTY_FORM.priority} {...state} />
           <DueDateField id="new-due" {...state} />
         </div>
       </details>
-      <button type="submit" class="primary">
-        Add
-      </button>
     </form>
   );
 }
@@ -229,9 +261,13 @@ function ConflictNotice({ current }: { current: Task }) {
       </p>
       <dl class="conflict-current">
         <dt>Title</dt>
-        <dd safe>{current.title}</dd>
+        <dd dir="auto" safe>
+          {current.title}
+        </dd>
         <dt>Notes</dt>
-        <dd safe>{current.notes || '(none)'}</dd>
+        <dd dir="auto" safe>
+          {current.notes || '(none)'}
+        </dd>
         <dt>Priority</dt>
         <dd safe>{PRIORITY_LABELS[current.priority]}</dd>
         <dt>Due date</dt>

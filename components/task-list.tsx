@@ -10,15 +10,51 @@ export const TASK_LIST_IDS = {
   statusFilters: 'status-filters',
   emptyState: 'empty-state',
   pager: 'pager',
+  heading: 'task-list-heading',
 } as const;
 
+/**
+ * Notes longer than a phone's line, or of more than one line, show their start on one line (cut
+ * by CSS to the width there is) and expand to show all of them.
+ */
+const NOTES_SHOWN_WHOLE = 40;
 const NOTES_EXCERPT = 140;
-const PRIORITY_TEXT = { low: 'Low priority', normal: 'Normal priority', high: 'High priority' } as const;
+/** Normal is what most tasks are: only the other priorities get a badge. */
+const PRIORITY_BADGE = { low: 'Low priority', normal: '', high: 'High priority' } as const;
 
-const excerpt = (notes: string) => {
-  const characters = [...notes];
-  return characters.length > NOTES_EXCERPT ? `${characters.slice(0, NOTES_EXCERPT).join('').trimEnd()}…` : notes;
-};
+const showsWhole = (notes: string) => notes.length <= NOTES_SHOWN_WHOLE && !notes.includes('\n');
+
+/** The start of long notes on one line: whitespace runs made one space, cut at a character's end. */
+function excerpt(notes: string): string {
+  const characters = [...notes.replace(/\s+/g, ' ').trim()];
+  if (characters.length <= NOTES_EXCERPT) return characters.join('');
+  return `${characters.slice(0, NOTES_EXCERPT).join('').trimEnd()}…`;
+}
+
+/** Notes in full when short; otherwise their start, and a <details> that opens on all of them (no script needed). */
+function TaskNotes({ notes }: { notes: string }) {
+  if (!notes) return '';
+  if (showsWhole(notes)) {
+    return (
+      <p class="task-notes" dir="auto" safe>
+        {notes}
+      </p>
+    );
+  }
+  return (
+    <details class="notes-more">
+      <summary class="notes-toggle">
+        <span class="notes-excerpt" dir="auto" safe>
+          {excerpt(notes)}
+        </span>
+        <span class="notes-less">Show less</span>
+      </summary>
+      <p class="task-notes" dir="auto" safe>
+        {notes}
+      </p>
+    </details>
+  );
+}
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
@@ -50,84 +86,97 @@ export function TaskItem({ task, returnTo, today, focus }: TaskItemProps) {
       id={taskItemId(task.id)}
       class={['task', `priority-${task.priority}`, task.status === 'done' && 'done', overdue && 'overdue']}
     >
-      <div class="task-body">
-        <p class="task-title" safe>
-          {task.title}
-        </p>
-        {task.notes ? (
-          <p class="task-notes" safe>
-            {excerpt(task.notes)}
-          </p>
-        ) : (
-          ''
-        )}
-        <p class="task-meta">
-          <span class={['badge', `badge-${task.priority}`]}>{PRIORITY_TEXT[task.priority]}</span>
-          {task.due_date ? (
-            <span class="due">
-              Due{' '}
-              <time datetime={task.due_date} safe>
-                {readableDate(task.due_date)}
-              </time>
-              {overdue ? <strong class="badge badge-overdue">Overdue</strong> : ''}
-            </span>
-          ) : (
-            ''
-          )}
-          {task.status === 'done' ? <span class="badge badge-done">Done</span> : ''}
-        </p>
-      </div>
-      <div class="task-actions">
-        <form
-          method="post"
-          action={`/tasks/${task.id}/${toggle}`}
-          hx-post={`/tasks/${task.id}/${toggle}`}
-          {...swapItem}
-        >
-          <input type="hidden" name="version" value={String(task.version)} />
-          <input type="hidden" name="return_to" value={returnTo} />
-          <button type="submit" aria-label={`${toggleLabel} ${task.title}`} {...focusIf(focus === 'toggle')}>
-            {toggleLabel}
-          </button>
-        </form>
-        <a
-          class="button"
-          href={`/tasks/${task.id}/edit?${new URLSearchParams({ return_to: returnTo })}`}
-          hx-get={`/tasks/${task.id}/edit`}
-          {...swapItem}
-          aria-label={`Edit ${task.title}`}
-          {...focusIf(focus === 'edit')}
-        >
-          Edit
-        </a>
-        <form
-          method="post"
-          action={`/tasks/${task.id}/delete`}
-          hx-post={`/tasks/${task.id}/delete`}
-          hx-target="closest li"
-          hx-swap="delete"
-          hx-confirm={`Delete “${task.title}”?`}
-        >
-          <input type="hidden" name="version" value={String(task.version)} />
-          <input type="hidden" name="return_to" value={returnTo} />
-          <button type="submit" class="danger" aria-label={`Delete ${task.title}`}>
-            Delete
-          </button>
-        </form>
+      <p class="task-title" dir="auto" safe>
+        {task.title}
+      </p>
+      <TaskNotes notes={task.notes} />
+      <div class="task-footer">
+        <TaskMeta task={task} overdue={overdue} />
+        <div class="task-actions">
+          <form
+            method="post"
+            action={`/tasks/${task.id}/${toggle}`}
+            hx-post={`/tasks/${task.id}/${toggle}`}
+            {...swapItem}
+          >
+            <input type="hidden" name="version" value={String(task.version)} />
+            <input type="hidden" name="return_to" value={returnTo} />
+            <button type="submit" aria-label={`${toggleLabel} ${task.title}`} {...focusIf(focus === 'toggle')}>
+              {toggleLabel}
+            </button>
+          </form>
+          <a
+            class="button"
+            href={`/tasks/${task.id}/edit?${new URLSearchParams({ return_to: returnTo })}`}
+            hx-get={`/tasks/${task.id}/edit`}
+            {...swapItem}
+            aria-label={`Edit ${task.title}`}
+            {...focusIf(focus === 'edit')}
+          >
+            Edit
+          </a>
+          <form
+            method="post"
+            action={`/tasks/${task.id}/delete`}
+            hx-post={`/tasks/${task.id}/delete`}
+            hx-target="closest li"
+            hx-swap="delete"
+            hx-confirm={`Delete “${task.title}”?`}
+          >
+            <input type="hidden" name="version" value={String(task.version)} />
+            <input type="hidden" name="return_to" value={returnTo} />
+            <button type="submit" class="danger" aria-label={`Delete ${task.title}`}>
+              Delete
+            </button>
+          </form>
+        </div>
       </div>
     </li>
   );
 }
 
+/** Due date, overdue, done and a priority that is not normal; nothing at all for a plain open task. */
+function TaskMeta({ task, overdue }: { task: Task; overdue: boolean }) {
+  const badge = PRIORITY_BADGE[task.priority];
+  if (!badge && !task.due_date && task.status !== 'done') return '';
+  return (
+    <p class="task-meta">
+      {badge ? <span class={['badge', `badge-${task.priority}`]}>{badge}</span> : ''}
+      {task.due_date ? (
+        <span class="due">
+          Due{' '}
+          <time datetime={task.due_date} safe>
+            {readableDate(task.due_date)}
+          </time>
+        </span>
+      ) : (
+        ''
+      )}
+      {overdue ? <strong class="badge badge-overdue">Overdue</strong> : ''}
+      {task.status === 'done' ? <span class="badge badge-done">Done</span> : ''}
+    </p>
+  );
+}
+
 const FILTERS = [
-  { status: 'all', label: 'All' },
-  { status: 'open', label: 'Open' },
-  { status: 'done', label: 'Done' },
+  { status: 'all', label: 'All', heading: 'All tasks' },
+  { status: 'open', label: 'Open', heading: 'Open tasks' },
+  { status: 'done', label: 'Done', heading: 'Done tasks' },
 ] as const;
 
 /** Swaps the task region in place; hx-push-url keeps the address bar (and Back) in step. */
 const swapsRegion = { 'hx-target': `#${TASK_LIST_IDS.region}`, 'hx-swap': 'outerHTML', 'hx-push-url': 'true' };
-const regionLink = (url: string) => ({ href: url, 'hx-get': url, ...swapsRegion });
+/**
+ * A link that its own answer replaces names where the keyboard focus goes in that answer
+ * (static/app.js), so that it does not fall back to the page's start.
+ */
+const focusInAnswer = (selector: string) => ({ 'data-focus-in-answer': selector });
+const regionLink = (url: string) => ({
+  href: url,
+  'hx-get': url,
+  ...swapsRegion,
+  ...focusInAnswer(`#${TASK_LIST_IDS.items}`),
+});
 
 export function StatusFilters({ view, counts }: { view: ListView; counts: StatusCounts }) {
   const total = { all: counts.open + counts.done, ...counts };
@@ -162,7 +211,15 @@ export function SearchForm({ view }: { view: ListView }) {
       hx-trigger="submit, input delay:300ms"
     >
       <label for="search-q">Search</label>
-      <input id="search-q" type="search" name="q" value={view.q} autocomplete="off" placeholder="Title or notes" />
+      <input
+        id="search-q"
+        type="search"
+        name="q"
+        value={view.q}
+        dir="auto"
+        autocomplete="off"
+        placeholder="Title or notes"
+      />
       <SearchStatus view={view} />
       <button type="submit">Search</button>
     </form>
@@ -205,6 +262,7 @@ export function Pager({ view, nextCursor }: { view: ListView; nextCursor: string
           hx-get={listViewUrl({ ...view, cursor: nextCursor }, '/tasks')}
           hx-target={`#${TASK_LIST_IDS.items}`}
           hx-swap="beforeend"
+          {...focusInAnswer('li')}
           class="button"
         >
           Load more
@@ -230,10 +288,15 @@ interface TaskRegionProps {
 export function TaskRegion({ view, items, nextCursor, counts, today, renderItem = TaskItem }: TaskRegionProps) {
   const returnTo = listViewUrl(view);
   return (
-    <section id={TASK_LIST_IDS.region} class="task-region" aria-label="Task list">
-      <StatusFilters view={view} counts={counts} />
+    <section id={TASK_LIST_IDS.region} class="task-region" aria-labelledby={TASK_LIST_IDS.heading}>
+      <div class="list-bar">
+        <h2 id={TASK_LIST_IDS.heading} tabindex="-1">
+          {FILTERS.find(({ status }) => status === view.status)?.heading ?? 'Tasks'}
+        </h2>
+        <StatusFilters view={view} counts={counts} />
+      </div>
       <EmptyState view={view} counts={counts} />
-      <ul id={TASK_LIST_IDS.items} class="tasks" aria-label="Tasks">
+      <ul id={TASK_LIST_IDS.items} class="tasks" aria-label="Tasks" tabindex="-1">
         {items.map((task) => renderItem({ task, returnTo, today }))}
       </ul>
       <Pager view={view} nextCursor={nextCursor} />

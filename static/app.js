@@ -1,15 +1,121 @@
 // Small enhancements on top of htmx. The page works without this file (and without htmx);
 // nothing here is evaluated from strings, so it runs under our strict Content-Security-Policy.
 (() => {
-  // The server marks what should have focus after a swap (a cleared form, the first invalid
-  // field, an inline editor); htmx announces each inserted piece with htmx:after:process.
+  /** Focus for an element that is not a control (an item, the list): reachable by script, not by Tab. */
+  function focusOn(element) {
+    if (!element.hasAttribute('tabindex') && element.tabIndex < 0) element.setAttribute('tabindex', '-1');
+    element.focus();
+  }
+
+  // The server marks what should have focus after a swap (the first invalid field, an inline
+  // editor); htmx announces each inserted piece with htmx:after:process.
   document.addEventListener('htmx:after:process', (event) => {
     const root = event.target instanceof Element ? event.target : null;
     const wanted = root?.matches('[data-autofocus]') ? root : root?.querySelector('[data-autofocus]');
     if (!wanted) return;
     wanted.removeAttribute('data-autofocus');
-    wanted.focus();
+    focusOn(wanted);
   });
+
+  const mainSwapOf = (event) => event.detail?.tasks?.find((task) => task.type === 'main');
+
+  // A link that its own answer replaces (a status filter, Load more) says where the focus goes in
+  // that answer (data-focus-in-answer): otherwise it falls to the page's start with the link.
+  document.addEventListener('htmx:before:swap', (event) => {
+    const selector = event.detail.ctx.sourceElement?.getAttribute?.('data-focus-in-answer');
+    const wanted = selector && mainSwapOf(event)?.fragment.querySelector(selector);
+    if (wanted) wanted.setAttribute('data-autofocus', '');
+  });
+
+  // An item that leaves the list (deleted, or completed where only open tasks show) takes the
+  // focus with it: it goes to the item that takes its place, else the one before, else the heading.
+  document.addEventListener('htmx:before:swap', (event) => {
+    const main = mainSwapOf(event);
+    const item = main?.swapSpec?.style === 'delete' ? main.target : null;
+    if (!(item instanceof Element) || !item.matches('#task-items > li')) return;
+    const active = document.activeElement;
+    if (active && active !== document.body && !item.contains(active)) return;
+    const next = item.nextElementSibling ?? item.previousElementSibling ?? document.getElementById('task-list-heading');
+    if (next) focusOn(next);
+  });
+
+  // The add form (data-type-ahead) stays in the user's hands while its request is on its way:
+  // they may be typing the next task already. htmx read the fields when the request left, so
+  // an answer must never take back what was typed after that.
+  const typedFields = (form) =>
+    Array.from(form.elements).filter((field) => field.name && field.type !== 'hidden' && field.type !== 'submit');
+
+  document.addEventListener('htmx:before:swap', (event) => {
+    const { ctx } = event.detail;
+    const form = ctx.sourceElement;
+    if (!(form instanceof HTMLFormElement) || !form.hasAttribute('data-type-ahead')) return;
+    const sent = ctx.request.body; // URLSearchParams
+    if (!sent) return;
+    if (ctx.response.status < 300) takeOutWhatWasSent(form, sent);
+    else keepWhatWasTypedSince(form, sent, mainSwapOf(event)?.fragment);
+  });
+
+  /**
+   * Added: each field loses the text the request carried and keeps what was typed after it (the
+   * next title, typed ahead); a field changed in another way is the user's and stays as it is.
+   * The errors of an earlier attempt go, and the cursor stays in (or comes back to) the form.
+   */
+  function takeOutWhatWasSent(form, sent) {
+    for (const field of typedFields(form)) {
+      const carried = sent.get(field.name) ?? '';
+      if (field instanceof HTMLSelectElement) {
+        if (field.value === carried && field.dataset.blank) field.value = field.dataset.blank;
+      } else if (carried && field.value.startsWith(carried)) {
+        const caret = field.selectionEnd; // null where there is no caret (a date field)
+        field.value = field.value.slice(carried.length);
+        if (caret !== null && field === document.activeElement) {
+          const at = Math.max(0, caret - carried.length);
+          field.setSelectionRange(at, at);
+        }
+      }
+    }
+    clearFieldErrors(form);
+    const active = document.activeElement;
+    const lost = !active || active === document.body || (form.contains(active) && !typedFields(form).includes(active));
+    if (lost) typedFields(form)[0]?.focus();
+  }
+
+  function clearFieldErrors(form) {
+    for (const error of form.querySelectorAll('.field-error')) {
+      const field = form.querySelector(`[aria-describedby~="${error.id}"]`);
+      field?.removeAttribute('aria-invalid');
+      const rest = (field?.getAttribute('aria-describedby') ?? '').split(' ').filter((id) => id && id !== error.id);
+      if (rest.length) field?.setAttribute('aria-describedby', rest.join(' '));
+      else field?.removeAttribute('aria-describedby');
+      error.closest('.field-invalid')?.classList.remove('field-invalid');
+      error.remove();
+    }
+  }
+
+  /**
+   * Refused (422): the answer is the form again, as sent and with its errors. Into each field
+   * that was typed in since, the answer takes what the field holds now; and the focus stays
+   * where the user is typing.
+   */
+  function keepWhatWasTypedSince(form, sent, answer) {
+    const again = answer?.querySelector(`form#${form.id}`);
+    if (!again) return;
+    let typedSince = false;
+    for (const field of typedFields(form)) {
+      if (field.value === (sent.get(field.name) ?? '')) continue;
+      typedSince = true;
+      const copy = again.elements.namedItem(field.name);
+      if (copy instanceof HTMLTextAreaElement) copy.textContent = field.value;
+      else if (copy instanceof HTMLSelectElement) {
+        for (const option of copy.options) option.toggleAttribute('selected', option.value === field.value);
+      } else copy?.setAttribute('value', field.value);
+    }
+    if (!typedSince) return;
+    for (const wanted of again.querySelectorAll('[autofocus], [data-autofocus]')) {
+      wanted.removeAttribute('autofocus');
+      wanted.removeAttribute('data-autofocus');
+    }
+  }
 
   // Escape leaves an inline editor without saving, like its Cancel link.
   document.addEventListener('keydown', (event) => {
@@ -20,12 +126,14 @@
     cancel.click();
   });
 
+  /** One message at a time: an alert replaces whatever status message was showing. */
   function alert(message) {
     const region = document.getElementById('alerts');
     if (!region) return;
     const paragraph = document.createElement('p');
     paragraph.textContent = message;
     region.replaceChildren(paragraph);
+    document.getElementById('flash')?.replaceChildren();
   }
 
   // 4xx answers carry their own message for the alert region. 5xx answers are not swapped (see the

@@ -10,6 +10,8 @@
 export interface Flash {
   kind: 'status' | 'alert';
   text: string;
+  /** The id of the control the next page puts the keyboard focus in (the add form's title after an add). */
+  focus?: string;
 }
 
 const MAX_TEXT = 500;
@@ -21,19 +23,20 @@ const MAX_TEXT = 500;
 const MAX_VALUE = 1024;
 const ATTRIBUTES = 'Path=/; HttpOnly; SameSite=Lax';
 const FLASH = /(?:^|;\s*)flash=([^;]*)/;
+const ELEMENT_ID = /^[a-z][a-z0-9-]{0,40}$/;
 
 /** The Set-Cookie line that leaves a message for the next page; Secure when the browser reached us over HTTPS. */
 export function flashCookie(message: Flash, secure: boolean): string {
-  const value = encodeFlash(message.kind, firstCharacters(message.text, MAX_TEXT));
+  const value = encodeFlash(message, firstCharacters(message.text, MAX_TEXT));
   return `flash=${value}; ${ATTRIBUTES}; Max-Age=60${secure ? '; Secure' : ''}`;
 }
 
-function encodeFlash(kind: Flash['kind'], text: string): string {
-  const value = Buffer.from(JSON.stringify({ kind, text })).toString('base64url');
+function encodeFlash({ kind, focus }: Omit<Flash, 'text'>, text: string): string {
+  const value = Buffer.from(JSON.stringify({ kind, text, focus })).toString('base64url');
   if (value.length <= MAX_VALUE) return value;
   // Shorter by the share that does not fit; each round cuts at least one character.
   const characters = [...text].length;
-  return encodeFlash(kind, firstCharacters(text, Math.floor((characters * MAX_VALUE) / value.length)));
+  return encodeFlash({ kind, focus }, firstCharacters(text, Math.floor((characters * MAX_VALUE) / value.length)));
 }
 
 /** Cut by characters (code points), never inside an emoji's surrogate pair. */
@@ -53,7 +56,8 @@ function decodeFlash(raw: string): Flash | null {
   try {
     const parsed = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as Partial<Flash>;
     if ((parsed.kind === 'status' || parsed.kind === 'alert') && typeof parsed.text === 'string') {
-      return { kind: parsed.kind, text: firstCharacters(parsed.text, MAX_TEXT) };
+      const focus = typeof parsed.focus === 'string' && ELEMENT_ID.test(parsed.focus) ? parsed.focus : undefined;
+      return { kind: parsed.kind, text: firstCharacters(parsed.text, MAX_TEXT), ...(focus ? { focus } : {}) };
     }
   } catch {
     // A cookie we cannot read is treated as no message.

@@ -3,8 +3,23 @@ import { Elysia, t } from 'elysia';
 import { MESSAGE_IDS, Message, type PageAssets } from '../../components/layout';
 import { listViewUrl } from '../../components/list-view-url';
 import { EditPage, TaskPage } from '../../components/pages';
-import { EditingTaskItem, EMPTY_FORM, formValuesOf, NEW_TASK_FORM_ID, NewTaskForm } from '../../components/task-forms';
-import { EmptyState, Pager, SearchStatus, StatusFilters, TASK_LIST_IDS, TaskRegion } from '../../components/task-list';
+import {
+  EditingTaskItem,
+  EMPTY_FORM,
+  formValuesOf,
+  NEW_TASK_FORM_ID,
+  NEW_TASK_TITLE_ID,
+  NewTaskForm,
+} from '../../components/task-forms';
+import {
+  EmptyState,
+  Pager,
+  SearchStatus,
+  StatusFilters,
+  TASK_LIST_IDS,
+  TaskRegion,
+  taskItemId,
+} from '../../components/task-list';
 import type { PageAuthentication } from '../accounts/gate';
 import type { Account } from '../accounts/model';
 import { sameOriginForms } from '../http/csrf';
@@ -44,10 +59,21 @@ interface ChangeRequest {
 }
 /** A change to one task, by its id. */
 type IdRequest = ChangeRequest & { params: { id: string } };
+/**
+ * A task's place in the page the user acts from without JavaScript, read before the change: the
+ * ids that page showed (and the one after it), so that the page lands by the task's neighbour
+ * once the task has left it. Null with htmx, which changes the page in place.
+ */
+interface PlaceInList {
+  id: number;
+  pageIds: number[] | null;
+}
 interface ChangeOptions {
   status?: number;
   /** After an htmx change, where the keyboard focus goes back to. */
   focus?: 'toggle' | 'edit';
+  /** Without JavaScript: where the task stood, to land back there. */
+  place?: PlaceInList;
   /** A new task, added at the top of the list. */
   added?: boolean;
 }
@@ -89,15 +115,44 @@ const isBadCursor = (error: unknown) =>
 const returnToOf = (headers: Headers, body?: { return_to?: string }) =>
   safeReturnTo(isFragmentRequest(headers) ? headers['hx-current-url'] : body?.return_to);
 
+/** What the store is asked for to show a view's page. */
+const pageQuery = (view: ListView, limit = PAGE_DEFAULT) => ({
+  status: view.status,
+  q: view.q || undefined,
+  cursor: view.cursor,
+  limit,
+});
+
+/**
+ * Where the list page lands after a change without JavaScript (a long page would otherwise open
+ * at its top): the task's item while the view still shows it; once it has left, the item that took
+ * its place, else the one before it, else the list's heading.
+ */
+function anchorAfter(view: ListView, task: Task | null, place: PlaceInList | undefined): string {
+  if (!place) return '';
+  if (task && viewShows(view, task)) return `#${taskItemId(task.id)}`;
+  const at = place.pageIds?.indexOf(place.id) ?? -1;
+  if (!place.pageIds || at === -1) return '';
+  const neighbour = place.pageIds[at + 1] ?? place.pageIds[at - 1];
+  return `#${neighbour ? taskItemId(neighbour) : TASK_LIST_IDS.heading}`;
+}
+
+/** Both message regions, saying this message or nothing: one message at a time, the latest. */
+function messageRegions(message: Flash | null): string {
+  return [
+    partial(`#${MESSAGE_IDS.flash}`, 'innerHTML', <Message text={message?.kind === 'status' ? message.text : ''} />),
+    partial(`#${MESSAGE_IDS.alerts}`, 'innerHTML', <Message text={message?.kind === 'alert' ? message.text : ''} />),
+  ].join('');
+}
+
 export function createTaskPages(service: TaskService, assets: PageAssets, authentication: PageAuthentication) {
   const renderItem = createItemCache();
   // Whole list pages (and regions) by view, kept for the list's current version.
   const listPages = createResponseCache({ maxBytes: 32 * 1024 * 1024 });
 
   async function listState(owner: number, view: ListView) {
-    const query = { status: view.status, q: view.q || undefined, cursor: view.cursor, limit: PAGE_DEFAULT };
     const [list, resolvedCounts] = await Promise.all([
-      service.listTasks(owner, query),
+      service.listTasks(owner, pageQuery(view)),
       service.countTasks(owner, view.q),
     ]);
     return {
@@ -116,7 +171,7 @@ export function createTaskPages(service: TaskService, assets: PageAssets, authen
     if (asFragment) return text(<TaskRegion {...state} />, <SearchStatus view={view} outOfBand />);
     const flashText = flash?.kind === 'status' ? flash.text : undefined;
     const alert = flash?.kind === 'alert' ? flash.text : undefined;
-    const form = { values: EMPTY_FORM, errors: {} };
+    const form = { values: EMPTY_FORM, errors: {}, focus: flash?.focus === NEW_TASK_TITLE_ID };
     return text(<TaskPage assets={assets} account={account} form={form} flash={flashText} alert={alert} {...state} />);
   }
 
@@ -139,14 +194,17 @@ export function createTaskPages(service: TaskService, assets: PageAssets, authen
     return redirect(listViewUrl({ ...view, cursor: undefined }), flash);
   }
 
-  /** The add form again, with the user's input and what is wrong with it (422): beside a field, or as an alert. */
+  /**
+   * The add form again, with the user's input and what is wrong with it (422): beside a field, or
+   * as an alert; with htmx, an earlier message goes (static/app.js keeps what was typed since).
+   */
   async function addRefused({ account, headers, body }: ChangeRequest, form: TaskForm, alert?: string) {
     const returnTo = returnToOf(headers, body);
     const retry = { values: form.values, errors: form.errors };
     if (isFragmentRequest(headers)) {
       const swap = { 'hx-retarget': `#${NEW_TASK_FORM_ID}`, 'hx-reswap': 'outerHTML' };
-      const alerts = alert ? partial(`#${MESSAGE_IDS.alerts}`, 'innerHTML', <Message text={alert} />) : '';
-      return fragment(text(<NewTaskForm {...retry} returnTo={returnTo} />, alerts), { status: 422, headers: swap });
+      const messages = messageRegions(alert ? { kind: 'alert', text: alert } : null);
+      return fragment(text(<NewTaskForm {...retry} returnTo={returnTo} />, messages), { status: 422, headers: swap });
     }
     const state = await listState(account.id, viewOfReturnTo(returnTo));
     return page(<TaskPage assets={assets} account={account} form={retry} alert={alert} {...state} />, { status: 422 });
@@ -159,9 +217,25 @@ export function createTaskPages(service: TaskService, assets: PageAssets, authen
     return pageOrFragment(
       headers,
       (asFragment) =>
-        asFragment ? <EditingTaskItem {...props} /> : <EditPage assets={assets} account={account} {...props} />,
+        asFragment ? (
+          text(<EditingTaskItem {...props} />, messageRegions(null))
+        ) : (
+          <EditPage assets={assets} account={account} {...props} />
+        ),
       { status },
     );
+  }
+
+  /** Without JavaScript, the ids of the page the user returns to, read before a change (PlaceInList). */
+  async function placeBefore({ account, headers, body }: ChangeRequest, id: number): Promise<PlaceInList> {
+    if (isFragmentRequest(headers)) return { id, pageIds: null };
+    const view = viewOfReturnTo(returnToOf(headers, body));
+    // One more than the page: once the task has gone, the next page's first task moves up into it.
+    const page = await service.listTasks(account.id, pageQuery(view, PAGE_DEFAULT + 1)).catch((error) => {
+      if (isBadCursor(error)) return null;
+      throw error;
+    });
+    return { id, pageIds: page?.items.map((task) => task.id) ?? null };
   }
 
   /** The pieces of the page that every change touches: counts, empty state and messages. */
@@ -170,15 +244,15 @@ export function createTaskPages(service: TaskService, assets: PageAssets, authen
     return [
       partial(`#${TASK_LIST_IDS.statusFilters}`, 'outerHTML', <StatusFilters view={view} counts={counts} />),
       partial(`#${TASK_LIST_IDS.emptyState}`, 'outerHTML', <EmptyState view={view} counts={counts} />),
-      partial(`#${MESSAGE_IDS.flash}`, 'innerHTML', <Message text={message.kind === 'status' ? message.text : ''} />),
-      partial(`#${MESSAGE_IDS.alerts}`, 'innerHTML', <Message text={message.kind === 'alert' ? message.text : ''} />),
+      messageRegions(message),
     ].join('');
   }
 
   /**
-   * The answer after a change to one task. Without JavaScript: back where the user was, with the
-   * message. With htmx: the task's new item (or its removal), the counts and the message; after an
-   * add, the item goes at the top of the list and the form comes back empty and focused.
+   * The answer after a change to one task. Without JavaScript: back where the user was (at the
+   * task, see anchorAfter), with the message. With htmx: the task's new item (or its removal), the
+   * counts and the message. An add's answer never carries the form: the user may already be typing
+   * the next task into it (static/app.js clears what was sent).
    */
   async function changed(
     { account, overHttps, headers, body }: ChangeRequest,
@@ -187,17 +261,14 @@ export function createTaskPages(service: TaskService, assets: PageAssets, authen
     options: ChangeOptions = {},
   ) {
     const returnTo = returnToOf(headers, body);
-    if (!isFragmentRequest(headers)) {
-      return redirect(returnTo, [flashCookie(message, overHttps)]);
-    }
     const view = viewOfReturnTo(returnTo);
+    if (!isFragmentRequest(headers)) {
+      return redirect(`${returnTo}${anchorAfter(view, task, options.place)}`, [flashCookie(message, overHttps)]);
+    }
     const shown = task !== null && viewShows(view, task);
     const item = shown ? renderItem({ task, returnTo, today: today(), focus: options.focus }) : '';
     const updates = await pageUpdates(account.id, view, message);
-    if (options.added) {
-      const freshForm = <NewTaskForm values={EMPTY_FORM} errors={{}} returnTo={returnTo} focus />;
-      return fragment(text(item, updates, partial(`#${NEW_TASK_FORM_ID}`, 'outerHTML', freshForm)), { status: 201 });
-    }
+    if (options.added) return fragment(text(item, updates), { status: 201 });
     // Say the swap every time: a task that no longer belongs in this view (completed under "Open",
     // deleted) leaves the list, and one that stays replaces its item even where the form asked for
     // "delete" (a delete refused because the task changed elsewhere).
@@ -211,19 +282,21 @@ export function createTaskPages(service: TaskService, assets: PageAssets, authen
    * do this: Elysia runs the app-wide error handler first.)
    */
   const refusalsShown =
-    (action: string, change: (request: IdRequest) => Promise<Response>) =>
+    (action: string, change: (request: IdRequest, place: PlaceInList) => Promise<Response>) =>
     // The context is taken apart here, not passed on whole: Elysia reads from a handler's
     // parameters which parts of the request to prepare, and a whole context means all of them.
-    ({ account, overHttps, params, body, headers }: IdRequest) => {
+    async ({ account, overHttps, params, body, headers }: IdRequest) => {
       const request = { account, overHttps, params, body, headers };
-      return change(request).catch((error) => {
+      const place = await placeBefore(request, Number(params.id));
+      return change(request, place).catch((error) => {
         if (error instanceof VersionConflictError) {
           const current = error.current as Task;
           const text = `${quoted(current)} was changed elsewhere, so it was not ${action}. It now shows the latest version.`;
-          return changed(request, current, { kind: 'alert', text }, { status: 409, focus: 'toggle' });
+          return changed(request, current, { kind: 'alert', text }, { status: 409, focus: 'toggle', place });
         }
         if (error instanceof NotFoundError) {
-          return changed(request, null, { kind: 'alert', text: 'That task no longer exists.' }, { status: 404 });
+          const gone = { kind: 'alert', text: 'That task no longer exists.' } as const;
+          return changed(request, null, gone, { status: 404, place });
         }
         throw error;
       });
@@ -231,11 +304,11 @@ export function createTaskPages(service: TaskService, assets: PageAssets, authen
 
   /** Complete and Reopen: the same change but for the status it sets and the word it reports. */
   const changeStatus = (status: TaskStatus, done: 'completed' | 'reopened') =>
-    refusalsShown(done, async (request) => {
+    refusalsShown(done, async (request, place) => {
       const { account, params, body } = request;
       const task = await service.updateTask(account.id, Number(params.id), { status }, formVersion(body));
       const label = `${done.charAt(0).toUpperCase()}${done.slice(1)} ${quoted(task)}`;
-      return changed(request, task, { kind: 'status', text: label }, { focus: 'toggle' });
+      return changed(request, task, { kind: 'status', text: label }, { focus: 'toggle', place });
     });
 
   return new Elysia({ name: 'task-pages' })
@@ -285,7 +358,9 @@ export function createTaskPages(service: TaskService, assets: PageAssets, authen
         });
         if (created instanceof Response) return created;
         const { task } = created;
-        return changed(request, task, { kind: 'status', text: `Added ${quoted(task)}` }, { added: true });
+        // Without JavaScript the page comes back with the cursor in the title, for the next task.
+        const added = { kind: 'status', text: `Added ${quoted(task)}`, focus: NEW_TASK_TITLE_ID } as const;
+        return changed(request, task, added, { added: true });
       },
       { ...formOnly, ...hidden },
     )
@@ -316,13 +391,15 @@ export function createTaskPages(service: TaskService, assets: PageAssets, authen
         const task = await service.getTask(account.id, Number(params.id));
         const form = readTaskForm(body);
         if (!form.input) return editAgain(request, task, form);
+        const place = await placeBefore(request, task.id);
         const saved = await service.updateTask(account.id, task.id, form.input, formVersion(body)).catch((error) => {
           if (error instanceof VersionConflictError)
             return editAgain(request, error.current as Task, form, error.current as Task);
           throw error;
         });
         if (saved instanceof Response) return saved;
-        return changed(request, saved, { kind: 'status', text: `Saved ${quoted(saved)}` }, { focus: 'edit' });
+        const message = { kind: 'status', text: `Saved ${quoted(saved)}` } as const;
+        return changed(request, saved, message, { focus: 'edit', place });
       },
       withForm,
     )
@@ -330,11 +407,11 @@ export function createTaskPages(service: TaskService, assets: PageAssets, authen
     .post('/tasks/:id/reopen', changeStatus('open', 'reopened'), withForm)
     .post(
       '/tasks/:id/delete',
-      refusalsShown('deleted', async (request) => {
+      refusalsShown('deleted', async (request, place) => {
         const { account, params, body } = request;
         const task = await service.getTask(account.id, Number(params.id));
         await service.deleteTask(account.id, task.id, formVersion(body));
-        return changed(request, null, { kind: 'status', text: `Deleted ${quoted(task)}` });
+        return changed(request, null, { kind: 'status', text: `Deleted ${quoted(task)}` }, { place });
       }),
       withForm,
     );

@@ -78,12 +78,17 @@ describe('the task page without JavaScript', () => {
     await suite.api.create({ title: 'Garden tools' }).then((task) => suite.api.update(task.id, { status: 'done' }));
     await suite.api.create({ title: 'Call Alice' });
     await suite.api.create({ title: 'Plan the garden' });
-    await suite.api.create({ title: 'Plant garden seeds' });
+    const seeds = await suite.api.create({ title: 'Plant garden seeds' });
     const { page, recorder, view } = await openPage('/?status=open&q=garden');
     expect(await view.titles()).toEqual(['Plant garden seeds', 'Plan the garden']);
 
     const completed = await submitForm(page, () => view.actionsOf('Plan the garden').complete.click());
-    expect(completed).toEqual({ status: 303, location: '/?status=open&q=garden', landedOn: '/?status=open&q=garden' });
+    // The completed task has left this view: the page lands at the task that stood beside it.
+    expect(completed).toEqual({
+      status: 303,
+      location: `/?status=open&q=garden#task-${seeds.id}`,
+      landedOn: '/?status=open&q=garden',
+    });
     expect(await flashText(page)).toBe('Completed “Plan the garden”');
     expect(await view.titles()).toEqual(['Plant garden seeds']);
     expect((await suite.api.list()).find((task) => task.title === 'Plan the garden')?.status).toBe('done');
@@ -159,7 +164,7 @@ describe('the task page without JavaScript', () => {
     await edit.priority.selectOption('normal');
     await edit.dueDate.fill('');
     const saved = await submitForm(page, () => edit.save.click());
-    expect(saved).toEqual({ status: 303, location: '/?status=open', landedOn: '/?status=open' });
+    expect(saved).toEqual({ status: 303, location: `/?status=open#task-${tls.id}`, landedOn: '/?status=open' });
     expect(await flashText(page)).toBe('Saved “Renew the TLS certificate today”');
     expect(await suite.api.get(tls.id)).toMatchObject({
       title: 'Renew the TLS certificate today',
@@ -197,7 +202,7 @@ describe('the task page without JavaScript', () => {
     // Where the user came from survives the failed attempts.
     await edit.title.fill('Fixed title');
     const fixed = await submitForm(page, () => edit.save.click());
-    expect(fixed).toEqual({ status: 303, location: '/?status=open', landedOn: '/?status=open' });
+    expect(fixed).toEqual({ status: 303, location: `/?status=open#task-${tls.id}`, landedOn: '/?status=open' });
     expect(await flashText(page)).toBe('Saved “Fixed title”');
     expect(await suite.api.get(tls.id)).toMatchObject({ title: 'Fixed title', notes: 'Notes I typed' });
     expectCleanPage(recorder);
@@ -227,10 +232,11 @@ describe('the task page without JavaScript', () => {
   });
 
   test('delete: no confirm without JavaScript; 303 back with "Deleted …"; gone from list and store', async () => {
-    await seedTasks(suite.api);
+    const [tls] = await seedTasks(suite.api);
     const { page, recorder, view } = await openPage('/?status=open');
     const sent = await submitForm(page, () => view.actionsOf('Book the team offsite').delete.click());
-    expect(sent).toEqual({ status: 303, location: '/?status=open', landedOn: '/?status=open' });
+    // Back at the task that took the deleted one's place.
+    expect(sent).toEqual({ status: 303, location: `/?status=open#task-${tls?.id}`, landedOn: '/?status=open' });
     expect(await flashText(page)).toBe('Deleted “Book the team offsite”');
     expect(recorder.dialogs).toEqual([]);
     expect(await storedTitles(suite.api)).not.toContain('Book the team offsite');

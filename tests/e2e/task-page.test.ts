@@ -147,8 +147,11 @@ describe('the task page (JavaScript on)', () => {
     await noFullNavigation(page, async () => {
       for (const { title, message } of cases) {
         await view.fillNewTask({ title, notes: 'Keep these notes', priority: 'high', due_date: due });
+        // The previous attempt's form may show the same message: wait until the answer has replaced it.
+        const previous = await view.newForm.elementHandle();
         const response = await answerTo(page, 'POST', /^\/tasks$/, () => view.addButton.click());
         expect(response.status()).toBe(422);
+        await previous?.waitForElementState('hidden');
         const error = view.newForm.getByText(message);
         await eventually(async () => expect(await error.isVisible()).toBe(true));
         await expectNextTo(error, view.newTitle);

@@ -129,15 +129,19 @@ for (const engine of ENGINES) {
       const next = await request('GET', '/?status=open&q=milk', { headers: { cookie: cookie.split(';')[0] ?? '' } });
       expect(next.html).toContain('Added “Buy milk”');
       expect(next.response.headers.get('set-cookie')).toContain('Max-Age=0');
+      // The title field has the focus again, for the next task; a plain visit puts it nowhere.
+      expect(next.html).toMatch(/<input id="new-title"[^>]* autofocus/);
+      expect((await request('GET', '/?status=open&q=milk')).html).not.toContain('autofocus');
     });
 
-    test('adding with htmx answers 201 with the new item, the counts and a fresh form', async () => {
+    test('adding with htmx answers 201 with the new item, the counts and the message, never the form', async () => {
       const { response, html } = await post('/tasks', { title: 'Buy milk', priority: 'high' }, HTMX);
       expect(response.status).toBe(201);
       expect(html).toStartWith('<li id="task-');
       expect(html).toContain('<hx-partial hx-target="#status-filters"');
       expect(html).toMatch(/Open <span class="count">1<\/span>/);
-      expect(html).toContain('<hx-partial hx-target="#new-task-form" hx-swap="outerHTML"><form id="new-task-form"');
+      // The user may be typing the next task into the form already: the answer leaves it alone.
+      expect(html).not.toContain('new-task-form');
       expect(html).toContain('Added “Buy milk”');
     });
 
@@ -155,6 +159,8 @@ for (const engine of ENGINES) {
       expect(htmx.response.headers.get('hx-retarget')).toBe('#new-task-form');
       expect(htmx.html).toStartWith('<form id="new-task-form"');
       expect(htmx.html).toContain('at most 200 characters');
+      // One message at a time: an earlier "Added …" goes.
+      expect(htmx.html).toContain('<hx-partial hx-target="#flash" hx-swap="innerHTML"></hx-partial>');
       expect(await api.listAll()).toEqual([]);
     });
 
@@ -183,10 +189,13 @@ for (const engine of ENGINES) {
       const task = await api.createTask({ title: 'Call Alice' });
       const back = { return_to: '/?status=open' };
       let reply = await post(`/tasks/${task.id}/complete`, { ...back, version: '1' });
-      expect([reply.response.status, reply.response.headers.get('location')]).toEqual([303, '/?status=open']);
+      // Back at the view, where the task stood: it left "Open", and no task is left, so at the heading.
+      const backAt = (anchor: string) => [303, `/?status=open#${anchor}`];
+      expect([reply.response.status, reply.response.headers.get('location')]).toEqual(backAt('task-list-heading'));
       expect(await api.getTask(task.id)).toMatchObject({ status: 'done', version: 2 });
 
       reply = await post(`/tasks/${task.id}/reopen`, { ...back, version: '2' });
+      expect([reply.response.status, reply.response.headers.get('location')]).toEqual(backAt(`task-${task.id}`));
       expect(await api.getTask(task.id)).toMatchObject({ status: 'open', version: 3 });
 
       reply = await post(`/tasks/${task.id}`, {

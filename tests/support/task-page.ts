@@ -230,3 +230,35 @@ export async function openTaskPage(suite: BrowserSuite, path = '/', options: Pag
   expect(response?.status()).toBe(200);
   return { page, recorder, view: taskPageOf(page) };
 }
+
+/** What has the keyboard focus, as `tag#id` (`body` when nothing does): what a screen reader is on. */
+export async function focusedElement(page: Page): Promise<string> {
+  return page.evaluate(() => {
+    const element = document.activeElement;
+    if (!element || element === document.body) return 'body';
+    return `${element.tagName.toLowerCase()}${element.id ? `#${element.id}` : ''}`;
+  });
+}
+
+/** Holds back every request of this method to matching paths by `ms`, as a slow network would. */
+export async function addLatency(page: Page, method: string, path: RegExp, ms: number): Promise<void> {
+  await page.route(
+    (url) => path.test(url.pathname),
+    async (route) => {
+      if (route.request().method() === method) await Bun.sleep(ms);
+      await route.continue();
+    },
+  );
+}
+
+/** Tasks as people write them: titles of varied length, some with notes, a few not of normal priority. */
+export const EVERYDAY_TASKS: TaskInput[] = [
+  { title: 'Renew the TLS certificate on the public load balancer', priority: 'high', due_date: dayFromToday(2) },
+  { title: 'Book the team offsite', notes: 'Twelve people, two days, somewhere reachable by train.' },
+  { title: 'Call the dentist to move Thursday’s appointment' },
+  { title: 'Write the release notes for 2.4', notes: 'Mention keyset pagination and the new export.' },
+  { title: 'Water the plants', priority: 'low' },
+  { title: 'Review Sam’s pull request on the billing service', due_date: dayFromToday(1) },
+  { title: 'Order a new laptop charger' },
+  { title: 'Plan the database failover drill', notes: 'Runbook first, then a dry run on staging.' },
+];
