@@ -120,6 +120,7 @@ const EXPECTED_SCHEMA = {
       'sign_in_failures',
       'task_counts',
       'tasks',
+      'deleted_tasks',
       'users',
     ].map((table) => [table, UNICODE]),
   ),
@@ -127,6 +128,11 @@ const EXPECTED_SCHEMA = {
     'api_tokens.name': UNICODE,
     // Hashes are hex digits, compared byte for byte; an email is kept normalised and compared the same way.
     'api_tokens.token_hash': 'ascii_bin',
+    'deleted_tasks.notes': UNICODE,
+    'deleted_tasks.notes_terms': UNICODE,
+    'deleted_tasks.status': UNICODE,
+    'deleted_tasks.title': UNICODE,
+    'deleted_tasks.title_terms': UNICODE,
     'schema_migrations.name': UNICODE,
     'sessions.id_hash': 'ascii_bin',
     'sign_in_failures.subject_hash': 'ascii_bin',
@@ -138,7 +144,9 @@ const EXPECTED_SCHEMA = {
     'tasks.title': UNICODE,
     'tasks.title_terms': UNICODE,
     'users.email': 'utf8mb4_bin',
+    'users.locale': UNICODE,
     'users.password_hash': UNICODE,
+    'users.time_zone': UNICODE,
   },
   request_key: 'varbinary(128)',
 };
@@ -184,6 +192,11 @@ describe('a database created with only a stock default', () => {
       expect(await pageCounts(api)).toEqual({ All: 3, Open: 2, Done: 1 });
       expect(await pageCounts(api, 'milk')).toEqual({ All: 1, Open: 0, Done: 1 });
       expect((await api.listPage({ status: 'done' })).body.items.map((task) => task.title)).toEqual(['Bought milk 😀']);
+
+      // Deleted and restored, through deleted_tasks: four-byte characters survive the trip.
+      expect((await api.delete(`/api/tasks/${milk.body.id}`)).status).toBe(204);
+      const restored = await api.post<Task>(`/api/tasks/${milk.body.id}/restore`);
+      expect([restored.status, restored.body.title, restored.body.notes]).toEqual([200, 'Bought milk 😀', EMOJI_NOTES]);
 
       expect(await schemaOf(db)).toEqual(EXPECTED_SCHEMA);
       expect(errorLog).toEqual([]);
