@@ -26,6 +26,8 @@ function ownedBy(store: TaskStore, owner: number): OwnedStore {
     update: (...rest) => store.update(owner, ...rest),
     remove: (...rest) => store.remove(owner, ...rest),
     restore: (...rest) => store.restore(owner, ...rest),
+    takenRequestKeys: (...rest) => store.takenRequestKeys(owner, ...rest),
+    insertMany: (...rest) => store.insertMany(owner, ...rest),
   };
 }
 
