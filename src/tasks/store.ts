@@ -118,7 +118,8 @@ export interface TaskStore {
   takenRequestKeys(owner: number, keys: readonly string[]): Promise<Set<string>>;
   /**
    * Inserts the tasks in one transaction, in the order given, leaving out those whose request key
-   * the owner's tasks carry already: every new one is stored, or none is.
+   * the owner's tasks carry already: every new one is stored, or none is. An owner's imports take
+   * turns.
    */
   insertMany(owner: number, tasks: readonly ImportedTask[], now: Date): Promise<{ added: number; present: number }>;
 }
@@ -581,13 +582,13 @@ export function createTaskStore(client: SqlClient): TaskStore {
 
     async insertMany(owner, tasks, now) {
       await ensureCounts(owner);
-      const insertNew = () =>
-        client.transaction(async (tx) => {
-          const taken = await requestKeysTaken(
-            tx,
-            owner,
-            tasks.map((task) => task.request.key),
-          );
+      // One import of an owner's at a time, on every instance: the next one's transaction starts
+      // after this one committed, so it finds these keys taken instead of racing to insert them
+      // (on InnoDB, two such inserts blocked on each other's keys and deadlocked).
+      return client.exclusive(`tasks-import-${owner}`, (locked) =>
+        locked.transaction(async (tx) => {
+          const keys = tasks.map((task) => task.request.key);
+          const taken = await requestKeysTaken(tx, owner, keys);
           const fresh = tasks.filter((task) => !taken.has(task.request.key));
           for (let at = 0; at < fresh.length; at += ROWS_PER_INSERT) {
             await insertRows(tx, owner, fresh.slice(at, at + ROWS_PER_INSERT), toSqlTimestamp(now));
@@ -599,15 +600,8 @@ export function createTaskStore(client: SqlClient): TaskStore {
             if (added > 0) await addToCount(tx, [added, owner, status, shard]);
           }
           return { added: fresh.length, present: tasks.length - fresh.length };
-        });
-      try {
-        return await insertNew();
-      } catch (error) {
-        // Another import of the same tasks committed first (the unique request keys decided it, and
-        // this transaction was undone whole): once more, and its tasks are found taken.
-        if (!isDuplicateKey(error)) throw error;
-        return insertNew();
-      }
+        }),
+      );
     },
   };
 }
