@@ -7,7 +7,7 @@ import { EXPORT_FORMAT, IMPORT_MAX_BYTES } from '../../src/tasks/transfer';
 import { EXPORT_BATCH } from '../../src/tasks/transfer-service';
 import { ENGINES, openTestDatabase, type TestDatabase } from '../support/databases';
 import { type Credentials, createApiClient, expectErrorReply, ORIGIN, signUp } from '../support/http';
-import { TODOIST_SAMPLE } from '../unit/transfer.test';
+import { TODOIST_SAMPLE } from '../support/import-files';
 
 /**
  * Export and import through the app, on both engines: the files a user downloads, the same tasks
@@ -433,6 +433,17 @@ for (const engine of ENGINES) {
         expect(shown).toContain('Line 3: title must not be empty');
         expect(shown).toContain('Line 4: priority must be one of: low, normal, high');
         expect(hiddenContent(answer.text)).toBeUndefined();
+      });
+
+      test('a hundred refused rows are listed one by one, the rest counted; the API lists every one', async () => {
+        const who = await signUp(app);
+        const file = `title\r\n${Array.from({ length: 150 }, () => '\u200b').join('\r\n')}\r\n`;
+        const page = await upload(who, file);
+        expect(page.status).toBe(422);
+        expect([...page.text.matchAll(/<li>Line \d+: title must not be empty<\/li>/g)]).toHaveLength(100);
+        expect(text(page.text)).toContain('150 rows cannot be imported as written.');
+        expect(text(page.text)).toContain('And 50 more.');
+        expect(expectErrorReplyWithLines(await importFile(who, file), 422).details).toHaveLength(150);
       });
 
       test('the confirmation is checked again from scratch: a changed file is refused, nothing stored', async () => {

@@ -8,6 +8,7 @@ import {
   planImport,
   type RowProblem,
 } from '../../src/tasks/transfer';
+import { TODOIST_SAMPLE } from '../support/import-files';
 
 /** Files read into what they would import: our CSV and JSON, Todoist's CSV, and files that are neither. */
 
@@ -25,20 +26,6 @@ const tasksOf = (planned: ImportPlan) =>
     status: task.status,
   }));
 const problems = (list: RowProblem[]) => list.map(({ line, field, message }) => `${line} ${field}: ${message}`);
-
-/** As Todoist writes a project's export: sections, comments (note), blank lines and view settings beside tasks. */
-export const TODOIST_SAMPLE = [
-  'TYPE,CONTENT,DESCRIPTION,PRIORITY,INDENT,AUTHOR,RESPONSIBLE,DATE,DATE_LANG,TIMEZONE,DURATION,DURATION_UNIT,DEADLINE,DEADLINE_LANG',
-  'section,Errands,,,,,,,,,,,,',
-  'task,Buy milk @errands,Oat if they have it,1,1,Jane (14781400),,2026-05-04,en,Europe/London,,,,',
-  'note,Remember the bags,,,,Jane (14781400),,,,,,,,',
-  'task,Water the plants,,4,2,Jane (14781400),,every monday,en,Europe/London,,,,',
-  'task,"Call Bob, about ""the plan""","Line one',
-  'line two",2,1,Jane (14781400),,2026-05-06 09:30,en,Europe/London,15,minute,,',
-  '',
-  'task,File taxes,,3,1,Jane (14781400),,,en,Europe/London,,,,',
-  'meta,view_style=list,,,,,,,,,,,,',
-].join('\r\n');
 
 test('Todoist: its tasks, p1 high, p2 and p3 normal, p4 low; dates kept, words left out and said so', () => {
   const planned = plan(TODOIST_SAMPLE);
