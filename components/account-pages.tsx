@@ -185,6 +185,7 @@ export function SettingsPage(props: SettingsPageProps) {
       <PasswordSection errors={props.passwordForm.errors} focused={focused} />
       <RegionSection region={props.region} errors={props.regionErrors} />
       <SessionsSection account={account} />
+      <TransferSection />
     </Layout>
   );
 }
@@ -388,6 +389,22 @@ function SessionsSection({ account }: { account: SignedInAccount }) {
           Sign out everywhere
         </button>
       </form>
+    </section>
+  );
+}
+
+/** Every task as a download, and tasks from a file (src/tasks/transfer-pages.tsx). */
+function TransferSection() {
+  return (
+    <section class="settings-section" aria-labelledby="transfer-heading">
+      <h2 id="transfer-heading">Export and import</h2>
+      <p>
+        Download all your tasks: <a href="/export.csv">Export as CSV</a> (for spreadsheets) or{' '}
+        <a href="/export.json">Export as JSON</a> (for scripts).
+      </p>
+      <p>
+        <a href="/import">Import tasks</a> from one of these files or from a Todoist CSV export.
+      </p>
     </section>
   );
 }

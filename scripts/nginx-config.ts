@@ -73,7 +73,7 @@ const NGINX_ERRORS: NginxError[] = [
     status: 413,
     error: 'payload_too_large',
     title: 'Too much at once',
-    message: 'The request body is larger than 64 KB; nothing was changed.',
+    message: 'The request body is too large (64 KB, or 5 MB for a file to import); nothing was changed.',
   },
   { status: 414, error: 'uri_too_long', title: 'Address too long', message: 'The address is too long to read.' },
   {

@@ -36,9 +36,15 @@ import { createTaskPages } from './tasks/pages';
 import { TASK_MIGRATIONS } from './tasks/schema';
 import { createTaskService } from './tasks/service';
 import { claimUnownedTasks, createTaskStore, listVersionAlongside } from './tasks/store';
+import { API_IMPORT_BODY_LIMITS, createTransferApi } from './tasks/transfer-api';
+import { createTransferPages, PAGE_IMPORT_BODY_LIMITS } from './tasks/transfer-pages';
+import { createTransferService } from './tasks/transfer-service';
 
 /** Every feature's schema changes, in the order they apply (one ledger: tasks 1–99, accounts 101–). */
 export const APP_MIGRATIONS = [...TASK_MIGRATIONS, ...ACCOUNT_MIGRATIONS];
+
+/** The routes that take bodies over the usual 64 KB (an imported file), and how large. */
+export const LARGER_BODIES = { ...API_IMPORT_BODY_LIMITS, ...PAGE_IMPORT_BODY_LIMITS };
 
 export interface AppDeps {
   db: SqlClient;
@@ -66,7 +72,9 @@ export function createApp({
 }: AppDeps) {
   const metrics = createMetrics(rawDb);
   const db = timedClient(rawDb, metrics);
-  const tasks = createTaskService(createTaskStore(db));
+  const taskStore = createTaskStore(db);
+  const tasks = createTaskService(taskStore);
+  const transfer = createTransferService(taskStore);
   // The gate's lookup brings the task list's version with it: one query per request, not two.
   const accounts = createAccountService(createAccountStore(db, listVersionAlongside), {
     signup,
@@ -96,7 +104,7 @@ export function createApp({
     })
     .use(requestLogging({ logger, metrics, trustedProxies: proxies }))
     .use(requestGuard({ allowedHosts, anyHostPaths: [...HEALTH_PATHS, ...SCRAPED_PATHS] }))
-    .use(errorHandling(logger, renderError))
+    .use(errorHandling(logger, renderError, LARGER_BODIES))
     .use(requestTargetLimit())
     .use(healthRoutes({ db, lifecycle, version: packageJson.version }))
     .use(metricsRoute(metrics))
@@ -106,6 +114,7 @@ export function createApp({
     .use(apiDocs(packageJson.version, assets.urls))
     .use(createTokenApi(accounts, apiAuthentication(accounts, clients)))
     .use(createTaskApi(tasks, apiAuthentication(accounts, clients)))
+    .use(createTransferApi(transfer, apiAuthentication(accounts, clients)))
     .use(
       createAccountPages({
         accounts,
@@ -115,7 +124,8 @@ export function createApp({
         sessionMaxMs: sessions.maxMs,
       }),
     )
-    .use(createTaskPages(tasks, assets.urls, pageAuthentication(accounts, clients)));
+    .use(createTaskPages(tasks, assets.urls, pageAuthentication(accounts, clients)))
+    .use(createTransferPages(transfer, assets.urls, pageAuthentication(accounts, clients)));
 }
 
 export type App = ReturnType<typeof createApp>;

@@ -1,4 +1,4 @@
-import { APP_MIGRATIONS, createApp } from './app';
+import { APP_MIGRATIONS, createApp, LARGER_BODIES } from './app';
 import { configOrFail } from './config';
 import { openDatabase } from './db/open-database';
 import { BODY_LIMIT_BYTES } from './http/request-body';
@@ -46,9 +46,9 @@ try {
     development: false,
     // A backstop behind our own readers (src/http/request-body.ts), which answer 413 in our format
     // from the first byte over the limit. Bun refuses a body declared over this before any handler
-    // runs, with an empty 413 of its own, so it sits far above our limit: only what no client of
-    // ours sends meets it (behind nginx, nothing over 64 KB arrives at all).
-    maxRequestBodySize: 16 * BODY_LIMIT_BYTES,
+    // runs, with an empty 413 of its own, so it sits far above our limits: only what no client of
+    // ours sends meets it (behind nginx, nothing over those limits arrives at all).
+    maxRequestBodySize: 2 * Math.max(8 * BODY_LIMIT_BYTES, ...Object.values(LARGER_BODIES).map((limit) => limit.bytes)),
   });
 } catch (error) {
   // A taken port is a setting to fix, like a wrong variable: one line, not Bun's stack trace.

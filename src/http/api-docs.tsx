@@ -44,13 +44,14 @@ export function apiDocs(version: string, assets: Pick<AssetUrls, 'swaggerInit' |
   );
   return new Elysia({ name: 'api-docs' })
     .onAfterHandle({ as: 'global' }, ({ path, response }) => {
-      if (path === `${SWAGGER_PATH}/json`) return withBodilessResponses(response as OpenApiDocument);
+      if (path === `${SWAGGER_PATH}/json`) return withMediaTypes(withBodilessResponses(response as OpenApiDocument));
     })
     .use(
       openapi({
         path: SWAGGER_PATH,
         provider: null,
-        exclude: { paths: [/^\/(?!api\/)/] },
+        // Paths with a dot are documented too (the plugin takes them for static files by default): /api/export.csv.
+        exclude: { paths: [/^\/(?!api\/)/], staticFile: false },
         documentation: {
           info: {
             title: TITLE,
@@ -61,6 +62,7 @@ export function apiDocs(version: string, assets: Pick<AssetUrls, 'swaggerInit' |
           tags: [
             { name: 'Tasks', description: 'Your task list' },
             { name: 'API tokens', description: 'Tokens for scripts; each acts as the account that made it' },
+            { name: 'Export and import', description: 'All your tasks as CSV or JSON, and tasks from such files' },
           ],
           components: {
             securitySchemes: {
@@ -91,7 +93,24 @@ export function apiDocs(version: string, assets: Pick<AssetUrls, 'swaggerInit' |
 }
 
 type OpenApiDocument = { paths: Record<string, Record<string, { responses?: Record<string, ResponseObject> }>> };
-type ResponseObject = { description: string; content?: Record<string, unknown> };
+type ResponseObject = { description: string; content?: Record<string, { schema?: { contentMediaType?: string } }> };
+
+/**
+ * The plugin documents every string answer as text/plain. A string schema that names its
+ * `contentMediaType` (JSON Schema's keyword for it) is documented under that type: text/csv.
+ */
+function withMediaTypes(document: OpenApiDocument): OpenApiDocument {
+  for (const operations of Object.values(document.paths)) {
+    for (const operation of Object.values(operations)) {
+      for (const response of Object.values(operation.responses ?? {})) {
+        const plain = response.content?.['text/plain'];
+        const mediaType = plain?.schema?.contentMediaType;
+        if (plain && mediaType) response.content = { [mediaType]: plain };
+      }
+    }
+  }
+  return document;
+}
 
 /**
  * @elysiajs/openapi 1.4.16 writes a t.Void() response (our 204) as `content: { type, description }`,

@@ -5,7 +5,7 @@ import type { Logger } from '../lib/logger';
 import { fieldErrorsOf } from '../lib/schema-errors';
 import { isFragmentRequest } from './html';
 import { HttpError } from './http-error';
-import { declaresOversizedBody, PayloadTooLargeError } from './request-body';
+import { type BodyLimit, DEFAULT_BODY_LIMIT, declaresOversizedBody, PayloadTooLargeError } from './request-body';
 
 /**
  * Turns every failure into a clear answer: the client's mistakes into 4xx with field details,
@@ -90,7 +90,15 @@ function wantsHtml(request: Request, path: string): boolean {
   return request.headers.get('hx-request') === 'true' || (request.headers.get('accept') ?? '').includes('text/html');
 }
 
-export function errorHandling(logger: Logger, renderHtml: HtmlErrorRenderer) {
+/**
+ * `largerBodies`: paths whose routes take bodies over the usual limit (a file upload), and theirs;
+ * every other body over DEFAULT_BODY_LIMIT is refused from its Content-Length before it is read.
+ */
+export function errorHandling(
+  logger: Logger,
+  renderHtml: HtmlErrorRenderer,
+  largerBodies: Readonly<Record<string, BodyLimit>> = {},
+) {
   const answer = (
     { request, path }: { request: Request; path: string },
     status: number,
@@ -106,7 +114,12 @@ export function errorHandling(logger: Logger, renderHtml: HtmlErrorRenderer) {
   };
   return new Elysia({ name: 'error-handling' })
     .onRequest(({ request }) => {
-      if (declaresOversizedBody(request)) return json(413, bodyOf(new PayloadTooLargeError()), { connection: 'close' });
+      // The request guard has checked the Host by now, so the URL parses.
+      const path = URL.parse(request.url)?.pathname ?? '';
+      const limit = Object.hasOwn(largerBodies, path) ? (largerBodies[path] as BodyLimit) : DEFAULT_BODY_LIMIT;
+      if (declaresOversizedBody(request, limit.bytes)) {
+        return answer({ request, path }, 413, bodyOf(new PayloadTooLargeError(limit.message)), { connection: 'close' });
+      }
     })
     .onError({ as: 'global' }, ({ error, code, request, path, set }) => {
       const known = describeError(error, code);

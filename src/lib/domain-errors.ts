@@ -20,8 +20,8 @@ export class DomainError extends Error {
 
 /** Input that breaks a rule; every bad field is named at once. */
 export class InvalidInputError extends DomainError {
-  constructor(details: ErrorDetail[]) {
-    super('validation_failed', 'The request has invalid fields', details);
+  constructor(details: ErrorDetail[], message = 'The request has invalid fields') {
+    super('validation_failed', message, details);
   }
 }
 

@@ -236,7 +236,7 @@ function checkedBulkTargets({ action, tasks, deleted_at: deletedAt }: BulkReques
  * omitted priority) is the same request. The record names every field of NewTask (the type makes
  * a new field fail to compile until it is added here) in a fixed order, so its JSON is canonical.
  */
-function fingerprintOf(task: NewTask): string {
+export function fingerprintOf(task: NewTask): string {
   const fields: Record<keyof NewTask, NewTask[keyof NewTask]> = {
     title: task.title,
     notes: task.notes,

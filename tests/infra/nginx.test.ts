@@ -136,6 +136,28 @@ describe('nginx in front of the app', () => {
     expect(response.status).toBe(413);
   });
 
+  test('an import may carry megabytes, its export streams back whole; over 7 MB stops at the proxy', async () => {
+    const importer = await signUpLive(app.origin);
+    const bearer = { authorization: `Bearer ${importer.token}` };
+    const rows = Array.from({ length: 5_000 }, (_, index) => `Task ${index},${'x'.repeat(200)}`);
+    const imported = await fetch(`${nginx.origin}/api/import`, {
+      method: 'POST',
+      headers: { ...bearer, 'content-type': 'text/csv' },
+      body: `title,notes\r\n${rows.join('\r\n')}\r\n`,
+    });
+    expect(imported.status).toBe(200);
+    expect(await imported.json()).toMatchObject({ added: 5_000, already_imported: 0 });
+    const exported = await fetch(`${nginx.origin}/api/export.csv`, { headers: bearer });
+    expect(exported.headers.get('content-disposition')).toStartWith('attachment; filename="tasks-');
+    expect((await exported.text()).trimEnd().split('\r\n')).toHaveLength(5_001);
+    const tooLarge = await fetch(`${nginx.origin}/api/import`, {
+      method: 'POST',
+      headers: { ...bearer, 'content-type': 'text/csv' },
+      body: 'x'.repeat(8 * 1024 * 1024),
+    });
+    expect(tooLarge.status).toBe(413);
+  });
+
   test('/health is proxied but not logged', async () => {
     expect((await fetch(`${nginx.origin}/health`, { headers: { 'x-request-id': 'health-probe' } })).status).toBe(200);
     // One worker writes its log in order: once the request after the probe shows, the probe would have.

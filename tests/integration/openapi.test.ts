@@ -58,6 +58,9 @@ const REQUIRED_STATUSES: Record<string, string[]> = {
   'get /api/tokens': ['200', '401', '503'],
   'post /api/tokens': ['201', '400', '401', '413', '415', '422', '503'],
   'delete /api/tokens/{id}': ['204', '401', '404', '422', '503'],
+  'get /api/export.csv': ['200', '401', '503'],
+  'get /api/export.json': ['200', '401', '503'],
+  'post /api/import': ['200', '401', '413', '415', '422', '503'],
 };
 
 const openApiPath = (elysiaPath: string) => elysiaPath.replace(/:(\w+)/g, '{$1}');
@@ -119,7 +122,7 @@ describe('OpenAPI document and Swagger UI', () => {
         const operation = operationOf(route.method, openApiPath(route.path));
         const key = `${route.method} ${route.path}`;
         expect({ key, hasSummary: Boolean(operation?.summary?.trim()) }).toEqual({ key, hasSummary: true });
-        expect(['Tasks', 'API tokens']).toContain(operation?.tags?.[0] ?? 'none');
+        expect(['Tasks', 'API tokens', 'Export and import']).toContain(operation?.tags?.[0] ?? 'none');
       }
     });
 
@@ -253,18 +256,39 @@ describe('OpenAPI document and Swagger UI', () => {
       expect(noContent?.content).toBeUndefined();
     });
 
-    test('every success response with a body describes it as JSON with at least one example', () => {
+    test('every success response with a body describes it as JSON (the CSV export as text/csv) with an example', () => {
       for (const route of apiRoutes()) {
         const operation = operationOf(route.method, openApiPath(route.path));
         const successes = Object.entries(operation?.responses ?? {}).filter(([status]) => status.startsWith('2'));
         expect(successes.length).toBeGreaterThan(0);
         for (const [status, response] of successes) {
           if (status === '204') continue;
-          const schema = response.content?.['application/json']?.schema;
+          const mediaType = route.path.endsWith('.csv') ? 'text/csv' : 'application/json';
           const where = `${route.method} ${route.path} ${status}`;
+          expect({ where, mediaTypes: Object.keys(response.content ?? {}) }).toEqual({
+            where,
+            mediaTypes: [mediaType],
+          });
+          const schema = response.content?.[mediaType]?.schema;
           expect({ where, hasExample: hasExample(schema) }).toEqual({ where, hasExample: true });
         }
       }
+    });
+
+    test('the exports document their download header; the import takes our CSV or JSON and says what 422 lists', () => {
+      for (const path of ['/api/export.csv', '/api/export.json']) {
+        const headers = Object.keys(operationOf('GET', path)?.responses?.['200']?.headers ?? {});
+        expect({ path, headers }).toEqual({ path, headers: ['Content-Disposition'] });
+      }
+      const importing = operationOf('POST', '/api/import');
+      expect(importing?.requestBody?.required).toBe(true);
+      expect(Object.keys(importing?.requestBody?.content ?? {}).toSorted()).toEqual(['application/json', 'text/csv']);
+      const refused = importing?.responses?.['422']?.content?.['application/json']?.schema;
+      expect(Object.keys(refused?.properties?.details?.items?.properties ?? {}).toSorted()).toEqual([
+        'field',
+        'line',
+        'message',
+      ]);
     });
 
     test('each top-level example carries every property its schema requires', () => {

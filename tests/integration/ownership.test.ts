@@ -59,6 +59,14 @@ const CASES: Record<string, RouteCase> = {
   'POST /tasks/:id/complete': { owns: 'task', form: { version: '1' } },
   'POST /tasks/:id/reopen': { owns: 'task', form: { version: '1' } },
   'POST /tasks/:id/delete': { owns: 'task', form: { version: '1' } },
+  'GET /api/export.csv': {},
+  'GET /api/export.json': {},
+  'POST /api/import': { json: { format: 'task-manager/1', tasks: [{ title: 'Planted' }] } },
+  'GET /export.csv': {},
+  'GET /export.json': {},
+  'GET /import': {},
+  'POST /import': { form: {} },
+  'POST /import/confirm': { form: { content: Buffer.from('title\r\nPlanted\r\n').toString('base64url') } },
 };
 
 /** An id no task or token has (15 digits at most, as the routes accept). */

@@ -3,6 +3,7 @@ import type { Task, TaskSort } from '../../src/tasks/model';
 import {
   claimUnownedTasks,
   createTaskStore,
+  type ImportedTask,
   type ListFilter,
   type ListPosition,
   type NewTask,
@@ -30,6 +31,8 @@ function ownedBy(store: TaskStore, owner: number): OwnedStore {
     setStatusOf: (...rest) => store.setStatusOf(owner, ...rest),
     removeMany: (...rest) => store.removeMany(owner, ...rest),
     restoreMany: (...rest) => store.restoreMany(owner, ...rest),
+    takenRequestKeys: (...rest) => store.takenRequestKeys(owner, ...rest),
+    insertMany: (...rest) => store.insertMany(owner, ...rest),
   };
 }
 
@@ -425,6 +428,107 @@ for (const engine of ENGINES) {
         expect((await store.restoreMany(LATER, LATER, NOW)).kind).toBe('done');
         expect(await store.countByStatus({})).toEqual({ open: 1, done: 1_203 });
       }, 60_000);
+    });
+
+    describe('insertMany (imports)', () => {
+      const imported = (title: string, key: string, overrides: Partial<ImportedTask> = {}): ImportedTask => ({
+        ...newTask({ title }),
+        status: 'open',
+        completed_at: null,
+        request: requestFor(key, 'a'),
+        ...overrides,
+      });
+
+      test('stores every task in the order given, as open or done, and counts them', async () => {
+        const outcome = await store.insertMany(
+          [
+            imported('Oldest', 'k1'),
+            imported('Done', 'k2', { status: 'done', completed_at: LATER, priority: 'high', due_date: '2026-12-01' }),
+            imported('Newest', 'k3', { notes: 'n' }),
+          ],
+          NOW,
+        );
+        expect(outcome).toEqual({ added: 3, present: 0 });
+        const tasks = await store.list(ALL, 'created', null, 10);
+        expect(
+          tasks.map(({ title, status, priority, due_date, completed_at, created_at, version }) => ({
+            title,
+            status,
+            priority,
+            due_date,
+            completed_at,
+            created_at,
+            version,
+          })),
+        ).toEqual([
+          {
+            title: 'Newest',
+            status: 'open',
+            priority: 'normal',
+            due_date: null,
+            completed_at: null,
+            created_at: NOW.toISOString(),
+            version: 1,
+          },
+          {
+            title: 'Done',
+            status: 'done',
+            priority: 'high',
+            due_date: '2026-12-01',
+            completed_at: LATER.toISOString(),
+            created_at: NOW.toISOString(),
+            version: 1,
+          },
+          {
+            title: 'Oldest',
+            status: 'open',
+            priority: 'normal',
+            due_date: null,
+            completed_at: null,
+            created_at: NOW.toISOString(),
+            version: 1,
+          },
+        ]);
+        expect((await store.readStats()).counts).toEqual({ open: 2, done: 1 });
+        expect(
+          (await store.list({ status: 'all', search: 'newest' }, 'created', null, 10)).map((task) => task.title),
+        ).toEqual(['Newest']);
+      });
+
+      test('leaves out the tasks whose request key is taken, by an import or by a create', async () => {
+        await store.insert(newTask({ title: 'Made by hand' }), NOW, requestFor('k1', 'a'));
+        await store.insertMany([imported('Imported before', 'k2')], NOW);
+        expect(await store.takenRequestKeys(['k1', 'k2', 'k3'])).toEqual(new Set(['k1', 'k2']));
+        const outcome = await store.insertMany(
+          [imported('A', 'k1'), imported('B', 'k2'), imported('New', 'k3')],
+          LATER,
+        );
+        expect(outcome).toEqual({ added: 1, present: 2 });
+        expect((await store.list(ALL, 'created', null, 10)).map((task) => task.title)).toEqual([
+          'New',
+          'Imported before',
+          'Made by hand',
+        ]);
+      });
+
+      test('all or nothing: when one row cannot be stored, none is, and the counts stay', async () => {
+        await store.insert(newTask({ title: 'Already here' }), NOW);
+        const version = (await store.readStats()).version;
+        // The same key twice in one call: the unique index refuses the second row, in a later
+        // statement than the first 500 rows, which are undone with it.
+        const fine = Array.from({ length: 600 }, (_, index) => imported(`Fine ${index}`, `fine-${index}`));
+        const clash = [imported('First', 'same'), ...fine, imported('Second', 'same')];
+        await expect(store.insertMany(clash, NOW)).rejects.toThrow();
+        expect((await store.list(ALL, 'created', null, 10)).map((task) => task.title)).toEqual(['Already here']);
+        expect(await store.readStats()).toEqual({ counts: { open: 1, done: 0 }, version });
+      });
+
+      test(`more rows than one statement holds (1,234) are all stored`, async () => {
+        const many = Array.from({ length: 1_234 }, (_, index) => imported(`Task ${index}`, `many-${index}`));
+        expect(await store.insertMany(many, NOW)).toEqual({ added: 1_234, present: 0 });
+        expect((await store.readStats()).counts.open).toBe(1_234);
+        expect(await store.takenRequestKeys(many.map((task) => task.request.key))).toHaveProperty('size', 1_234);
+      });
     });
 
     describe('listing', () => {

@@ -292,7 +292,7 @@ describe('the settings page', () => {
     const page = await parse(SettingsPage({ ...base, tokens, flash: `Revoked ${HOSTILE}` }));
     expect(page.nodes.find((node) => node.tag === 'h1')?.text).toBe('Settings');
     const headings = page.nodes.filter((node) => node.tag === 'h2').map((node) => node.text);
-    expect(headings).toEqual(['API tokens', 'Password', 'Time zone and date format', 'Sessions']);
+    expect(headings).toEqual(['API tokens', 'Password', 'Time zone and date format', 'Sessions', 'Export and import']);
     expect(page.byId('flash')?.text).toBe(`Revoked ${HOSTILE}`);
 
     const items = page.nodes.filter((node) => node.tag === 'li' && node.parent?.tag === 'ul');
