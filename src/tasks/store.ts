@@ -206,6 +206,20 @@ export function searchCondition(engine: Engine, owner: number, words: string[]):
   return ['id IN (SELECT rowid FROM tasks_fts WHERE tasks_fts MATCH ?)', terms.map((term) => `"${term}"*`).join(' ')];
 }
 
+/**
+ * The owner index (migration 9) that delivers a list in its order: the one the list must walk.
+ * None for a search (the full-text index finds the rows) or a due window in another order than
+ * due dates (the window's range of the due index, then a sort of its few rows, beats a walk).
+ */
+function listIndex(filter: ListFilter, sort: TaskSort): string | null {
+  if (searchWords(filter.search).length || (filter.due && sort !== 'due')) return null;
+  const byStatus = filter.status !== 'all';
+  if (sort === 'due') return byStatus ? 'tasks_owner_status_due_id' : 'tasks_owner_due_id';
+  if (sort === 'priority' || filter.priority)
+    return byStatus ? 'tasks_owner_status_priority_id' : 'tasks_owner_priority_id';
+  return byStatus ? 'tasks_owner_status_id' : 'tasks_owner_id';
+}
+
 class SqlWhere {
   readonly clauses: string[] = [];
   readonly params: SqlValue[] = [];
@@ -221,11 +235,9 @@ class SqlWhere {
   }
 }
 
-function filterWhere(engine: Engine, owner: number, filter: ListFilter, { statusAsRange = false } = {}): SqlWhere {
+function filterWhere(engine: Engine, owner: number, filter: ListFilter): SqlWhere {
   const where = new SqlWhere().add('owner_id = ?', owner);
-  // statusAsRange: see listByDue.
-  if (filter.status !== 'all' && statusAsRange) where.add('status >= ? AND status <= ?', filter.status, filter.status);
-  else if (filter.status !== 'all') where.add('status = ?', filter.status);
+  if (filter.status !== 'all') where.add('status = ?', filter.status);
   if (filter.priority) where.add('priority = ?', rankOf(filter.priority));
   if (filter.due?.from) where.add('due_date >= ?', filter.due.from);
   if (filter.due?.to) where.add('due_date <= ?', filter.due.to);
@@ -398,9 +410,13 @@ export function createTaskStore(client: SqlClient): TaskStore {
 
   const readMaintainedCounts = async (owner: number) => (await readStats(owner)).counts;
 
-  async function select(where: SqlWhere, orderBy: string, limit: number): Promise<Task[]> {
+  async function select(where: SqlWhere, orderBy: string, limit: number, index: string | null): Promise<Task[]> {
+    // MariaDB, given "owner_id = ? AND id < ?" as a prepared statement, reads the owner's rows by
+    // `ref` on owner_id alone and skips every newer row one by one: a page deep in a list of 200,000
+    // took 190–320 ms. Named, the index is read as a range on all its columns (under 1 ms).
+    const hint = index && client.engine === 'mysql' ? ` FORCE INDEX (${index})` : '';
     // LIMIT travels as a string: MySQL 8's prepared statements reject a JS number sent as DOUBLE.
-    const sql = `SELECT ${COLUMNS} FROM tasks ${where.toSql()} ORDER BY ${orderBy} LIMIT ?`;
+    const sql = `SELECT ${COLUMNS} FROM tasks${hint} ${where.toSql()} ORDER BY ${orderBy} LIMIT ?`;
     const rows = await client.query<TaskRow>(sql, [...where.params, String(limit)]);
     return rows.map(toTask);
   }
@@ -430,21 +446,18 @@ export function createTaskStore(client: SqlClient): TaskStore {
     const position = after?.sort === 'due' ? after : null;
     const page: Task[] = [];
     if (position?.due_date !== null) {
-      // With "status = ?" MariaDB walks (status, due_date, id) from the first undated row (NULLs sort
-      // first) and skips them all. As a range, the status lets it take the due-date index instead,
-      // which starts at the first dated task. (SQLite plans the equality well and the range badly.)
-      // A due window starts after the undated rows already, and there the range would cost a sort.
-      const statusAsRange = client.engine === 'mysql' && !filter.due;
-      const dated = filterWhere(client.engine, owner, filter, { statusAsRange }).add('due_date IS NOT NULL');
+      // On the index select() names, "due_date IS NOT NULL" is where the range starts: after the
+      // undated rows (NULLs sort first), not at them.
+      const dated = filterWhere(client.engine, owner, filter).add('due_date IS NOT NULL');
       if (position)
         dated.add('(due_date > ? OR (due_date = ? AND id > ?))', position.due_date, position.due_date, position.id);
-      page.push(...(await select(dated, 'due_date ASC, id ASC', limit)));
+      page.push(...(await select(dated, 'due_date ASC, id ASC', limit, listIndex(filter, 'due'))));
     }
     // A due window holds dated tasks only.
     if (page.length < limit && !filter.due) {
       const undated = filterWhere(client.engine, owner, filter).add('due_date IS NULL');
       if (position?.due_date === null) undated.add('id > ?', position.id);
-      page.push(...(await select(undated, 'id ASC', limit - page.length)));
+      page.push(...(await select(undated, 'id ASC', limit - page.length, listIndex(filter, 'due'))));
     }
     return page;
   }
@@ -547,10 +560,10 @@ export function createTaskStore(client: SqlClient): TaskStore {
           const rank = rankOf(after.priority);
           where.add('(priority < ? OR (priority = ? AND id < ?))', rank, rank, after.id);
         }
-        return select(where, 'priority DESC, id DESC', limit);
+        return select(where, 'priority DESC, id DESC', limit, listIndex(filter, 'priority'));
       }
       if (after) where.add('id < ?', after.id);
-      return select(where, 'id DESC', limit);
+      return select(where, 'id DESC', limit, listIndex(filter, 'created'));
     },
 
     async update(owner, id, changes, expectedVersion, now) {

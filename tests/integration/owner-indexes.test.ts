@@ -214,6 +214,8 @@ interface Access {
   sorts: boolean;
   /** The optimiser's estimate of rows read (MySQL only). */
   rows: number | null;
+  /** How MySQL reads the index: `ref` (equal to a key prefix) or `range` (between bounds); null on SQLite. */
+  how: string | null;
   plan: string;
 }
 
@@ -223,10 +225,13 @@ const OWNER_COLUMNS = new Set(['owner_id', 'user_id']);
 const SECRET_INDEXES = new Set(['api_tokens_hash']);
 
 async function mysqlAccesses(client: SqlClient, { sql, params }: Statement): Promise<Access[]> {
-  const plan = await client.query<{ table: string; key: string | null; Extra: string | null; rows: number | null }>(
-    `EXPLAIN ${sql}`,
-    params,
-  );
+  const plan = await client.query<{
+    table: string;
+    type: string | null;
+    key: string | null;
+    Extra: string | null;
+    rows: number | null;
+  }>(`EXPLAIN ${sql}`, params);
   const leading = new Map(
     (
       await client.query<{ table_name: string; index_name: string; column_name: string }>(
@@ -241,6 +246,7 @@ async function mysqlAccesses(client: SqlClient, { sql, params }: Statement): Pro
     leading: step.key ? (leading.get(`${step.table}.${step.key}`) ?? null) : null,
     sorts: /filesort/i.test(step.Extra ?? ''),
     rows: step.rows === null ? null : Number(step.rows),
+    how: step.type,
     plan: JSON.stringify(step),
   }));
 }
@@ -263,6 +269,7 @@ async function sqliteAccesses(client: SqlClient, { sql, params }: Statement): Pr
         leading: null,
         sorts,
         rows: null,
+        how: null,
         plan: details.join(' | '),
       });
       continue;
@@ -274,6 +281,7 @@ async function sqliteAccesses(client: SqlClient, { sql, params }: Statement): Pr
       leading: walked === null ? null : await sqliteLeadingColumn(client, table, walked),
       sorts,
       rows: null,
+      how: null,
       plan: details.join(' | '),
     });
   }
@@ -316,6 +324,10 @@ function problemsOf(statement: Statement, accesses: Access[], { search = false }
     if (access.rows !== null && access.rows > 3 * TASKS_PER_ACCOUNT)
       problems.push(`${access.table}: ${access.rows} rows estimated`);
   }
+  // A next page ("id < ?" after the owner) read by `ref` on the owner alone starts at the owner's
+  // newest row and skips every row before the cursor: the deeper the page, the slower.
+  if (isList && /\bid [<>] \?/.test(statement.sql) && accesses.some((access) => access.how === 'ref'))
+    problems.push('reads a next page by ref, skipping the rows before its cursor');
   if (isList && !search && accesses.some((access) => access.sorts))
     problems.push('sorts the list instead of walking an index');
   return problems;
