@@ -19,12 +19,14 @@
 
   const mainSwapOf = (event) => event.detail?.tasks?.find((task) => task.type === 'main');
 
-  // A link that its own answer replaces (a status filter, Load more) says where the focus goes in
-  // that answer (data-focus-in-answer): otherwise it falls to the page's start with the link.
+  // A control that its own answer replaces (a status filter, Load more, an Undo) says where the focus
+  // goes in that answer (data-focus-in-answer): otherwise it falls to the page's start with it. An
+  // answer that marks its own place (the task an Undo brought back) has the last word.
   document.addEventListener('htmx:before:swap', (event) => {
     const selector = event.detail.ctx.sourceElement?.getAttribute?.('data-focus-in-answer');
-    const wanted = selector && mainSwapOf(event)?.fragment.querySelector(selector);
-    if (wanted) wanted.setAttribute('data-autofocus', '');
+    const answer = mainSwapOf(event)?.fragment;
+    if (!selector || !answer || answer.querySelector('[data-autofocus]')) return;
+    answer.querySelector(selector)?.setAttribute('data-autofocus', '');
   });
 
   // An item that leaves the list (deleted, or completed where only open tasks show) takes the
@@ -147,6 +149,39 @@
   document.addEventListener('htmx:error', () => {
     alert('The server could not be reached. Check your connection and try again.');
   });
+
+  // The bulk actions say how many tasks are ticked (their buttons are described by it), and "Select
+  // all", shown only here since it needs a script, ticks or unticks every task in the list.
+  const selectAll = document.getElementById('select-all');
+  const selection = document.getElementById('bulk-selection');
+  const taskBoxes = () => Array.from(document.querySelectorAll('#task-items input.task-select'));
+
+  function showSelection() {
+    if (!selectAll || !selection) return;
+    const boxes = taskBoxes();
+    const ticked = boxes.filter((box) => box.checked).length;
+    selectAll.checked = ticked > 0 && ticked === boxes.length;
+    selectAll.indeterminate = ticked > 0 && ticked < boxes.length;
+    // The first words stay until something is ticked: a live region that changes as the page loads is read out.
+    if (!ticked && !selection.dataset.counted) return;
+    selection.dataset.counted = 'true';
+    const text = ticked ? `${ticked} task${ticked === 1 ? '' : 's'} selected` : 'No tasks selected';
+    if (selection.textContent !== text) selection.textContent = text;
+  }
+
+  if (selectAll && selection) {
+    selectAll.closest('label').hidden = false;
+    selectAll.addEventListener('change', () => {
+      for (const box of taskBoxes()) box.checked = selectAll.checked;
+      showSelection();
+    });
+    document.addEventListener('change', (event) => {
+      if (event.target instanceof Element && event.target.matches('input.task-select')) showSelection();
+    });
+    // A swapped-in list (a filter, Load more, a bulk change) has ticks of its own.
+    document.addEventListener('htmx:after:process', showSelection);
+    showSelection();
+  }
 })();
 
 // Where the browser is (time zone, language): sent with the sign-in and sign-up forms, and reported

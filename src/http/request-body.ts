@@ -62,8 +62,13 @@ export async function readJsonBody(request: Request): Promise<unknown> {
  * JSON reaches the form routes), at most the limit (413). A repeated field keeps its last value.
  */
 export async function readFormBody(request: Request): Promise<Record<string, string>> {
+  return Object.fromEntries(await readFormParams(request));
+}
+
+/** The same form post with every value of a repeated field (a checkbox per task). */
+export async function readFormParams(request: Request): Promise<URLSearchParams> {
   requireContentType(request, isFormType, 'application/x-www-form-urlencoded');
-  return Object.fromEntries(new URLSearchParams(await readLimitedText(request)));
+  return new URLSearchParams(await readLimitedText(request));
 }
 
 /** Whether arrays and objects nest deeper than `max`, brackets inside strings not counting. Linear, no recursion. */
