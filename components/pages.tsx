@@ -3,6 +3,7 @@ import type { ListView, StatusCounts, Task } from '../src/tasks/model';
 import { BulkActions } from './bulk-actions';
 import { Layout, MessageRegions, type PageAssets, type SignedInAccount } from './layout';
 import { listViewUrl } from './list-view-url';
+import { ShortcutsDialog, ShortcutsLink } from './shortcuts';
 import { EditTaskForm, type FieldErrors, NewTaskForm, type TaskFormValues } from './task-forms';
 import { SearchForm, type TaskItemProps, TaskRegion } from './task-list';
 
@@ -34,6 +35,8 @@ export function TaskPage({ assets, view, form, flash, flashAction, alert, accoun
       <SearchForm view={view} />
       <TaskRegion view={view} {...list} />
       <BulkActions returnTo={listViewUrl(view)} />
+      <ShortcutsLink />
+      <ShortcutsDialog />
     </Layout>
   );
 }

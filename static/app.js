@@ -182,6 +182,71 @@
     document.addEventListener('htmx:after:process', showSelection);
     showSelection();
   }
+
+  // The shortcuts' dialog (the same list as /shortcuts, whose link opens it here). Closing it, by
+  // Escape or its button, gives the focus back to where it was.
+  let dialogOpener = null;
+  function openDialog(dialog) {
+    if (!(dialog instanceof HTMLDialogElement) || dialog.open) return;
+    dialogOpener = document.activeElement;
+    dialog.showModal();
+  }
+  for (const dialog of document.querySelectorAll('dialog')) {
+    dialog.addEventListener('close', () => {
+      if (dialogOpener?.isConnected) dialogOpener.focus();
+      dialogOpener = null;
+    });
+  }
+  document.addEventListener('click', (event) => {
+    const link = event.target instanceof Element ? event.target.closest('a[data-opens-dialog]') : null;
+    if (!link || event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) return;
+    const dialog = document.getElementById(link.dataset.opensDialog);
+    if (!dialog) return;
+    event.preventDefault();
+    openDialog(dialog);
+  });
+
+  // Keyboard shortcuts (components/shortcuts.tsx lists them). One key each, never while typing in a
+  // field and never with Ctrl, Alt or Meta held, so neither what is typed nor the browser's own keys
+  // are taken. "The task" is the item the focus is in; j and k move the focus from item to item.
+  const TYPING_FIELD =
+    'input:not([type="checkbox"], [type="radio"], [type="button"], [type="submit"], [type="reset"]), textarea, select';
+  const isTypingIn = (element) =>
+    element instanceof HTMLElement && (element.matches(TYPING_FIELD) || element.isContentEditable);
+  const taskItems = () => Array.from(document.querySelectorAll('#task-items > li'));
+  const focusedTask = () => document.activeElement?.closest?.('#task-items > li') ?? null;
+  const pressIn = (scope, selector) => scope?.querySelector(selector)?.click();
+
+  function moveThroughTasks(step) {
+    const items = taskItems();
+    if (!items.length) return;
+    const at = items.indexOf(focusedTask());
+    const next = at === -1 ? (step > 0 ? 0 : items.length - 1) : Math.min(Math.max(at + step, 0), items.length - 1);
+    focusOn(items[next]);
+  }
+
+  const SHORTCUTS = {
+    n: () => document.getElementById('new-title')?.focus(),
+    '/': () => document.getElementById('search-q')?.focus(),
+    j: () => moveThroughTasks(1),
+    k: () => moveThroughTasks(-1),
+    x: () => pressIn(focusedTask(), 'input.task-select'),
+    c: () => pressIn(focusedTask(), 'form[action$="/complete"] button, form[action$="/reopen"] button'),
+    e: () => pressIn(focusedTask(), 'a[href*="/edit"]'),
+    '#': () => pressIn(focusedTask(), 'form[action$="/delete"] button'),
+    u: () => pressIn(document.getElementById('flash'), 'form.undo button'),
+    '?': () => openDialog(document.getElementById('shortcuts-dialog')),
+  };
+
+  document.addEventListener('keydown', (event) => {
+    if (event.ctrlKey || event.altKey || event.metaKey || event.isComposing || event.defaultPrevented) return;
+    if (!Object.hasOwn(SHORTCUTS, event.key) || isTypingIn(event.target)) return;
+    // A modal dialog keeps the keys to itself (Escape closes it).
+    if (document.querySelector('dialog[open]')) return;
+    // Taken from the browser: "/" would open its quick find, and a field given the focus would get the letter.
+    event.preventDefault();
+    SHORTCUTS[event.key]();
+  });
 })();
 
 // Where the browser is (time zone, language): sent with the sign-in and sign-up forms, and reported

@@ -3,6 +3,7 @@ import { Elysia, t } from 'elysia';
 import { MESSAGE_IDS, Message, type PageAssets } from '../../components/layout';
 import { listViewUrl } from '../../components/list-view-url';
 import { EditPage, TaskPage } from '../../components/pages';
+import { ShortcutsPage } from '../../components/shortcuts';
 import {
   EditingTaskItem,
   EMPTY_FORM,
@@ -587,5 +588,6 @@ export function createTaskPages(service: TaskService, assets: PageAssets, authen
         return bulkChange(request, form.change, form.ticked);
       },
       { parse: ({ request }) => readBulkFormBody(request), body: BulkFormBody, ...hidden },
-    );
+    )
+    .get('/shortcuts', ({ account }) => page(<ShortcutsPage assets={assets} account={account} />), hidden);
 }

@@ -61,6 +61,7 @@ const CASES: Record<string, RouteCase> = {
   'POST /tasks/:id/delete': { owns: 'task', form: { version: '1' } },
   'POST /tasks/:id/restore': { owns: 'task', form: {} },
   'POST /tasks/bulk': { form: { action: 'clear_completed' } },
+  'GET /shortcuts': {},
 };
 
 /** An id no task or token has (15 digits at most, as the routes accept). */
