@@ -166,12 +166,20 @@ describe('without JavaScript', () => {
   test('delete, then Undo: a form button, back at the task’s anchor with "Restored …"', async () => {
     const titles = Array.from({ length: 20 }, (_, n) => `Task ${String(n + 1).padStart(2, '0')}`);
     const tasks = await createListed(titles);
-    const fifteenth = tasks[14];
-    if (!fifteenth) throw new Error('seed failed');
+    const [fifteenth, sixteenth] = [tasks[14], tasks[15]];
+    if (!fifteenth || !sixteenth) throw new Error('seed failed');
     const { page, recorder, view } = await openScriptless('/', { viewport: { width: 800, height: 600 } });
 
-    await submitForm(page, () => view.actionsOf('Task 15').delete.click());
+    const deleted = await submitForm(page, () => view.actionsOf('Task 15').delete.click());
+    expect(deleted.location).toBe(`/#task-${sixteenth.id}`);
     expect(await readText(view.flash)).toBe('Deleted “Task 15” Undo');
+    // The message, held at the top while it offers Undo, leaves the item landed at in sight.
+    const inSight = await view.item(sixteenth.id).evaluate((item) => {
+      const message = document.getElementById('flash')?.getBoundingClientRect();
+      const { top } = item.getBoundingClientRect();
+      return { belowTheMessage: top >= (message?.bottom ?? 0), onScreen: top < window.innerHeight };
+    });
+    expect(inSight).toEqual({ belowTheMessage: true, onScreen: true });
     const undone = await submitForm(page, () => view.undo.click());
     expect(undone).toEqual({ status: 303, location: `/#task-${fifteenth.id}`, landedOn: '/' });
     expect(await readText(view.flash)).toBe('Restored “Task 15”');
