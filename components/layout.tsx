@@ -115,17 +115,35 @@ export function Layout({ title, assets, account, children }: PropsWithChildren<L
 /** The DOM ids of the message regions, which routes target with htmx partials. */
 export const MESSAGE_IDS = { flash: 'flash', alerts: 'alerts' } as const;
 
-/** One message as both regions show it; nothing when there is none. */
-export function Message({ text }: { text?: string }) {
-  return text ? <p safe>{text}</p> : '';
+/**
+ * One message as both regions show it; nothing when there is none. An action it offers (a form
+ * with an Undo button) sits beside the text: a form cannot go inside a paragraph.
+ */
+export function Message({ text, action }: { text?: string; action?: JSX.Element }) {
+  if (!text) return '';
+  if (!action) return <p safe>{text}</p>;
+  return (
+    <div class="message">
+      <p safe>{text}</p>
+      {action}
+    </div>
+  );
 }
 
-/** Status messages ("Added …") and errors, announced by assistive technology. */
-export function MessageRegions({ flash, alert }: { flash?: string; alert?: string }) {
+/** Status messages ("Added …", with an action they offer) and errors, announced by assistive technology. */
+export function MessageRegions({
+  flash,
+  flashAction,
+  alert,
+}: {
+  flash?: string;
+  flashAction?: JSX.Element;
+  alert?: string;
+}) {
   return (
     <>
       <div id={MESSAGE_IDS.flash} class="flash" role="status">
-        <Message text={flash} />
+        <Message text={flash} action={flashAction} />
       </div>
       <div id={MESSAGE_IDS.alerts} class="alerts" role="alert">
         <Message text={alert} />

@@ -1,9 +1,11 @@
 /** @jsxImportSource @kitajs/html */
 import type { ListView, StatusCounts, Task } from '../src/tasks/model';
+import { BulkActions } from './bulk-actions';
 import { Layout, MessageRegions, type PageAssets, type SignedInAccount } from './layout';
 import { listViewUrl } from './list-view-url';
+import { ShortcutsDialog, ShortcutsLink } from './shortcuts';
 import { EditTaskForm, type FieldErrors, NewTaskForm, type TaskFormValues } from './task-forms';
-import { SearchForm, TaskRegion } from './task-list';
+import { SearchForm, type TaskItemProps, TaskRegion } from './task-list';
 
 interface TaskPageProps {
   assets: PageAssets;
@@ -12,22 +14,29 @@ interface TaskPageProps {
   nextCursor: string | null;
   counts: StatusCounts;
   today: string;
+  /** How one item is rendered; the pages pass a cached renderer. */
+  renderItem?: (props: TaskItemProps) => JSX.Element;
   /** The add form: what it shows, and whether it takes the focus (after an add without JavaScript). */
   form: { values: TaskFormValues; errors: FieldErrors; focus?: boolean };
   flash?: string;
+  /** What the status message offers (an Undo form). */
+  flashAction?: JSX.Element;
   alert?: string;
   account?: SignedInAccount;
 }
 
-export function TaskPage({ assets, view, form, flash, alert, account, ...list }: TaskPageProps) {
+export function TaskPage({ assets, view, form, flash, flashAction, alert, account, ...list }: TaskPageProps) {
   const title = view.q ? `“${view.q}” · Tasks` : 'Tasks';
   return (
     <Layout title={title} assets={assets} account={account}>
       <h1>Tasks</h1>
-      <MessageRegions flash={flash} alert={alert} />
+      <MessageRegions flash={flash} flashAction={flashAction} alert={alert} />
       <NewTaskForm {...form} returnTo={listViewUrl(view)} />
       <SearchForm view={view} />
       <TaskRegion view={view} {...list} />
+      <BulkActions returnTo={listViewUrl(view)} />
+      <ShortcutsLink />
+      <ShortcutsDialog />
     </Layout>
   );
 }

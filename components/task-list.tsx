@@ -11,6 +11,8 @@ export const TASK_LIST_IDS = {
   emptyState: 'empty-state',
   pager: 'pager',
   heading: 'task-list-heading',
+  /** The bulk actions' form, outside the list: each item's checkbox belongs to it by its form attribute. */
+  bulkForm: 'bulk',
 } as const;
 
 /**
@@ -72,11 +74,13 @@ export interface TaskItemProps {
   returnTo: string;
   /** Today as YYYY-MM-DD: open tasks due before it are overdue. */
   today: string;
-  /** After an htmx change, where the keyboard focus goes back to. */
-  focus?: 'toggle' | 'edit';
+  /** After an htmx change, where the keyboard focus goes back to: a control, or the item itself (restored). */
+  focus?: 'toggle' | 'edit' | 'item';
+  /** Ticked for the bulk actions (a bulk change refused: the selection is kept). */
+  selected?: boolean;
 }
 
-export function TaskItem({ task, returnTo, today, focus }: TaskItemProps) {
+export function TaskItem({ task, returnTo, today, focus, selected = false }: TaskItemProps) {
   const overdue = task.status === 'open' && task.due_date !== null && task.due_date < today;
   const toggle = task.status === 'open' ? 'complete' : 'reopen';
   const toggleLabel = task.status === 'open' ? 'Complete' : 'Reopen';
@@ -85,10 +89,14 @@ export function TaskItem({ task, returnTo, today, focus }: TaskItemProps) {
     <li
       id={taskItemId(task.id)}
       class={['task', `priority-${task.priority}`, task.status === 'done' && 'done', overdue && 'overdue']}
+      data-autofocus={focus === 'item' ? '' : undefined}
     >
-      <p class="task-title" dir="auto" safe>
-        {task.title}
-      </p>
+      <div class="task-heading">
+        <SelectTask task={task} selected={selected} />
+        <p class="task-title" dir="auto" safe>
+          {task.title}
+        </p>
+      </div>
       <TaskNotes notes={task.notes} />
       <div class="task-footer">
         <TaskMeta task={task} overdue={overdue} />
@@ -132,6 +140,25 @@ export function TaskItem({ task, returnTo, today, focus }: TaskItemProps) {
         </div>
       </div>
     </li>
+  );
+}
+
+/**
+ * The item's checkbox for the bulk actions. It belongs to their form (outside the list: forms cannot
+ * nest, and each item has forms of its own) and names the version seen, so a task changed
+ * elsewhere meanwhile refuses the bulk change.
+ */
+function SelectTask({ task, selected }: { task: Task; selected: boolean }) {
+  return (
+    <input
+      type="checkbox"
+      class="tick task-select"
+      form={TASK_LIST_IDS.bulkForm}
+      name="task"
+      value={`${task.id}:${task.version}`}
+      aria-label={`Select “${task.title}”`}
+      checked={selected}
+    />
   );
 }
 

@@ -19,12 +19,14 @@
 
   const mainSwapOf = (event) => event.detail?.tasks?.find((task) => task.type === 'main');
 
-  // A link that its own answer replaces (a status filter, Load more) says where the focus goes in
-  // that answer (data-focus-in-answer): otherwise it falls to the page's start with the link.
+  // A control that its own answer replaces (a status filter, Load more, an Undo) says where the focus
+  // goes in that answer (data-focus-in-answer): otherwise it falls to the page's start with it. An
+  // answer that marks its own place (the task an Undo brought back) has the last word.
   document.addEventListener('htmx:before:swap', (event) => {
     const selector = event.detail.ctx.sourceElement?.getAttribute?.('data-focus-in-answer');
-    const wanted = selector && mainSwapOf(event)?.fragment.querySelector(selector);
-    if (wanted) wanted.setAttribute('data-autofocus', '');
+    const answer = mainSwapOf(event)?.fragment;
+    if (!selector || !answer || answer.querySelector('[data-autofocus]')) return;
+    answer.querySelector(selector)?.setAttribute('data-autofocus', '');
   });
 
   // An item that leaves the list (deleted, or completed where only open tasks show) takes the
@@ -146,6 +148,104 @@
 
   document.addEventListener('htmx:error', () => {
     alert('The server could not be reached. Check your connection and try again.');
+  });
+
+  // The bulk actions say how many tasks are ticked (their buttons are described by it), and "Select
+  // all", shown only here since it needs a script, ticks or unticks every task in the list.
+  const selectAll = document.getElementById('select-all');
+  const selection = document.getElementById('bulk-selection');
+  const taskBoxes = () => Array.from(document.querySelectorAll('#task-items input.task-select'));
+
+  function showSelection() {
+    if (!selectAll || !selection) return;
+    const boxes = taskBoxes();
+    const ticked = boxes.filter((box) => box.checked).length;
+    selectAll.checked = ticked > 0 && ticked === boxes.length;
+    selectAll.indeterminate = ticked > 0 && ticked < boxes.length;
+    // The first words stay until something is ticked: a live region that changes as the page loads is read out.
+    if (!ticked && !selection.dataset.counted) return;
+    selection.dataset.counted = 'true';
+    const text = ticked ? `${ticked} task${ticked === 1 ? '' : 's'} selected` : 'No tasks selected';
+    if (selection.textContent !== text) selection.textContent = text;
+  }
+
+  if (selectAll && selection) {
+    selectAll.closest('label').hidden = false;
+    selectAll.addEventListener('change', () => {
+      for (const box of taskBoxes()) box.checked = selectAll.checked;
+      showSelection();
+    });
+    document.addEventListener('change', (event) => {
+      if (event.target instanceof Element && event.target.matches('input.task-select')) showSelection();
+    });
+    // A swapped-in list (a filter, Load more, a bulk change) has ticks of its own.
+    document.addEventListener('htmx:after:process', showSelection);
+    showSelection();
+  }
+
+  // The shortcuts' dialog (the same list as /shortcuts, whose link opens it here). Closing it, by
+  // Escape or its button, gives the focus back to where it was.
+  let dialogOpener = null;
+  function openDialog(dialog) {
+    if (!(dialog instanceof HTMLDialogElement) || dialog.open) return;
+    dialogOpener = document.activeElement;
+    dialog.showModal();
+  }
+  for (const dialog of document.querySelectorAll('dialog')) {
+    dialog.addEventListener('close', () => {
+      if (dialogOpener?.isConnected) dialogOpener.focus();
+      dialogOpener = null;
+    });
+  }
+  document.addEventListener('click', (event) => {
+    const link = event.target instanceof Element ? event.target.closest('a[data-opens-dialog]') : null;
+    if (!link || event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) return;
+    const dialog = document.getElementById(link.dataset.opensDialog);
+    if (!dialog) return;
+    event.preventDefault();
+    openDialog(dialog);
+  });
+
+  // Keyboard shortcuts (components/shortcuts.tsx lists them). One key each, never while typing in a
+  // field and never with Ctrl, Alt or Meta held, so neither what is typed nor the browser's own keys
+  // are taken. "The task" is the item the focus is in; j and k move the focus from item to item.
+  const TYPING_FIELD =
+    'input:not([type="checkbox"], [type="radio"], [type="button"], [type="submit"], [type="reset"]), textarea, select';
+  const isTypingIn = (element) =>
+    element instanceof HTMLElement && (element.matches(TYPING_FIELD) || element.isContentEditable);
+  const taskItems = () => Array.from(document.querySelectorAll('#task-items > li'));
+  const focusedTask = () => document.activeElement?.closest?.('#task-items > li') ?? null;
+  const pressIn = (scope, selector) => scope?.querySelector(selector)?.click();
+
+  function moveThroughTasks(step) {
+    const items = taskItems();
+    if (!items.length) return;
+    const at = items.indexOf(focusedTask());
+    const next = at === -1 ? (step > 0 ? 0 : items.length - 1) : Math.min(Math.max(at + step, 0), items.length - 1);
+    focusOn(items[next]);
+  }
+
+  const SHORTCUTS = {
+    n: () => document.getElementById('new-title')?.focus(),
+    '/': () => document.getElementById('search-q')?.focus(),
+    j: () => moveThroughTasks(1),
+    k: () => moveThroughTasks(-1),
+    x: () => pressIn(focusedTask(), 'input.task-select'),
+    c: () => pressIn(focusedTask(), 'form[action$="/complete"] button, form[action$="/reopen"] button'),
+    e: () => pressIn(focusedTask(), 'a[href*="/edit"]'),
+    '#': () => pressIn(focusedTask(), 'form[action$="/delete"] button'),
+    u: () => pressIn(document.getElementById('flash'), 'form.undo button'),
+    '?': () => openDialog(document.getElementById('shortcuts-dialog')),
+  };
+
+  document.addEventListener('keydown', (event) => {
+    if (event.ctrlKey || event.altKey || event.metaKey || event.isComposing || event.defaultPrevented) return;
+    if (!Object.hasOwn(SHORTCUTS, event.key) || isTypingIn(event.target)) return;
+    // A modal dialog keeps the keys to itself (Escape closes it).
+    if (document.querySelector('dialog[open]')) return;
+    // Taken from the browser: "/" would open its quick find, and a field given the focus would get the letter.
+    event.preventDefault();
+    SHORTCUTS[event.key]();
   });
 })();
 

@@ -12,6 +12,23 @@ export interface Flash {
   text: string;
   /** The id of the control the next page puts the keyboard focus in (the add form's title after an add). */
   focus?: string;
+  /** A change the message offers to take back ("Deleted “Buy milk”" · Undo), as the form that does it. */
+  undo?: FlashUndo;
+}
+
+/** A form of ours, as a message offers it: the route it posts to and the fields it sends. */
+export interface FlashUndo {
+  path: string;
+  fields: Record<string, string>;
+}
+
+/**
+ * A route a message may offer as its undo, by pattern: the cookie is the browser's to change, so an
+ * undo read back from it is kept only when it names one of these with exactly its fields.
+ */
+export interface UndoRoute {
+  path: RegExp;
+  fields: Record<string, RegExp>;
 }
 
 const MAX_TEXT = 500;
@@ -31,12 +48,12 @@ export function flashCookie(message: Flash, secure: boolean): string {
   return `flash=${value}; ${ATTRIBUTES}; Max-Age=60${secure ? '; Secure' : ''}`;
 }
 
-function encodeFlash({ kind, focus }: Omit<Flash, 'text'>, text: string): string {
-  const value = Buffer.from(JSON.stringify({ kind, text, focus })).toString('base64url');
+function encodeFlash({ kind, focus, undo }: Omit<Flash, 'text'>, text: string): string {
+  const value = Buffer.from(JSON.stringify({ kind, text, focus, undo })).toString('base64url');
   if (value.length <= MAX_VALUE) return value;
   // Shorter by the share that does not fit; each round cuts at least one character.
   const characters = [...text].length;
-  return encodeFlash({ kind, focus }, firstCharacters(text, Math.floor((characters * MAX_VALUE) / value.length)));
+  return encodeFlash({ kind, focus, undo }, firstCharacters(text, Math.floor((characters * MAX_VALUE) / value.length)));
 }
 
 /** Cut by characters (code points), never inside an emoji's surrogate pair. */
@@ -44,23 +61,52 @@ const firstCharacters = (text: string, count: number) => [...text].slice(0, coun
 
 /**
  * The message left for this page, if any, and the Set-Cookie lines that clear it so it shows once
- * (a cookie we cannot read is cleared too, and treated as no message).
+ * (a cookie we cannot read is cleared too, and treated as no message). Its undo is kept only when
+ * it is one of `undoRoutes`.
  */
-export function takeFlash(cookieHeader: string | undefined): { flash: Flash | null; clear: string[] } {
+export function takeFlash(
+  cookieHeader: string | undefined,
+  undoRoutes: readonly UndoRoute[] = [],
+): { flash: Flash | null; clear: string[] } {
   const raw = cookieHeader ? FLASH.exec(cookieHeader)?.[1] : undefined;
   if (raw === undefined) return { flash: null, clear: [] };
-  return { flash: decodeFlash(raw), clear: [`flash=; ${ATTRIBUTES}; Max-Age=0`] };
+  return { flash: decodeFlash(raw, undoRoutes), clear: [`flash=; ${ATTRIBUTES}; Max-Age=0`] };
 }
 
-function decodeFlash(raw: string): Flash | null {
+function decodeFlash(raw: string, undoRoutes: readonly UndoRoute[]): Flash | null {
   try {
-    const parsed = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as Partial<Flash>;
+    const parsed = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as Partial<Record<keyof Flash, unknown>>;
     if ((parsed.kind === 'status' || parsed.kind === 'alert') && typeof parsed.text === 'string') {
       const focus = typeof parsed.focus === 'string' && ELEMENT_ID.test(parsed.focus) ? parsed.focus : undefined;
-      return { kind: parsed.kind, text: firstCharacters(parsed.text, MAX_TEXT), ...(focus ? { focus } : {}) };
+      const undo = undoRoutes.length ? undoOf(parsed.undo, undoRoutes) : undefined;
+      return {
+        kind: parsed.kind,
+        text: firstCharacters(parsed.text, MAX_TEXT),
+        ...(focus ? { focus } : {}),
+        ...(undo ? { undo } : {}),
+      };
     }
   } catch {
     // A cookie we cannot read is treated as no message.
   }
   return null;
+}
+
+/** The undo a cookie names, when it is one of the routes given with exactly that route's fields; else none. */
+function undoOf(value: unknown, undoRoutes: readonly UndoRoute[]): FlashUndo | undefined {
+  const { path, fields } = (value ?? {}) as Partial<Record<keyof FlashUndo, unknown>>;
+  if (typeof path !== 'string' || typeof fields !== 'object' || fields === null) return undefined;
+  const given = Object.entries(fields);
+  const fits = (route: UndoRoute) => {
+    const expected = Object.entries(route.fields);
+    return (
+      route.path.test(path) &&
+      given.length === expected.length &&
+      expected.every(([name, pattern]) => {
+        const field = (fields as Record<string, unknown>)[name];
+        return Object.hasOwn(fields, name) && typeof field === 'string' && pattern.test(field);
+      })
+    );
+  };
+  return undoRoutes.some(fits) ? { path, fields: Object.fromEntries(given) as Record<string, string> } : undefined;
 }

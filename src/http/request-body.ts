@@ -72,8 +72,13 @@ export async function readJsonBody(request: Request): Promise<unknown> {
  * JSON reaches the form routes), at most the limit (413). A repeated field keeps its last value.
  */
 export async function readFormBody(request: Request, limit = DEFAULT_BODY_LIMIT): Promise<Record<string, string>> {
+  return Object.fromEntries(await readFormParams(request, limit));
+}
+
+/** The same form post with every value of a repeated field (a checkbox per task). */
+export async function readFormParams(request: Request, limit = DEFAULT_BODY_LIMIT): Promise<URLSearchParams> {
   requireContentType(request, isFormType, 'application/x-www-form-urlencoded');
-  return Object.fromEntries(new URLSearchParams(await readLimitedText(request, limit)));
+  return new URLSearchParams(await readLimitedText(request, limit));
 }
 
 /**

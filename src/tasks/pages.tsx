@@ -3,6 +3,7 @@ import { Elysia, t } from 'elysia';
 import { MESSAGE_IDS, Message, type PageAssets } from '../../components/layout';
 import { listViewUrl } from '../../components/list-view-url';
 import { EditPage, TaskPage } from '../../components/pages';
+import { ShortcutsPage } from '../../components/shortcuts';
 import {
   EditingTaskItem,
   EMPTY_FORM,
@@ -17,9 +18,11 @@ import {
   SearchStatus,
   StatusFilters,
   TASK_LIST_IDS,
+  type TaskItemProps,
   TaskRegion,
   taskItemId,
 } from '../../components/task-list';
+import { UndoForm } from '../../components/undo-form';
 import type { PageAuthentication } from '../accounts/gate';
 import type { Account } from '../accounts/model';
 import { sameOriginForms } from '../http/csrf';
@@ -35,12 +38,15 @@ import {
   InvalidInputError,
   NotFoundError,
   VersionConflictError,
+  VersionConflictsError,
 } from '../lib/domain-errors';
+import { BulkFormBody, readBulkForm, readBulkFormBody, type Ticked } from './bulk-form';
 import { formVersion, readTaskForm, type TaskForm, TaskFormBody } from './forms';
 import { createItemCache } from './item-cache';
 import { isCursorShaped, parseListView, safeReturnTo, viewOfReturnTo, viewShows } from './list-view';
-import { type ListView, PAGE_DEFAULT, type Task, type TaskStatus } from './model';
+import { type BulkRequest, type BulkResult, type ListView, PAGE_DEFAULT, type Task, type TaskStatus } from './model';
 import type { TaskService } from './service';
+import { UNDO_ROUTES, undoBulkDelete, undoComplete, undoDelete } from './undo';
 
 /**
  * The task page for browsers. Every action is a plain form that works without JavaScript
@@ -50,12 +56,12 @@ import type { TaskService } from './service';
 
 type Headers = Record<string, string | undefined>;
 /** What a change's answer needs from its request. */
-interface ChangeRequest {
+interface ChangeRequest<Body extends { return_to?: string } = TaskFormBody> {
   account: Account;
   /** The browser came over HTTPS (as the gate read it from a trusted proxy): cookies set are Secure. */
   overHttps: boolean;
   headers: Headers;
-  body: TaskFormBody;
+  body: Body;
 }
 /** A change to one task, by its id. */
 type IdRequest = ChangeRequest & { params: { id: string } };
@@ -137,13 +143,62 @@ function anchorAfter(view: ListView, task: Task | null, place: PlaceInList | und
   return `#${neighbour ? taskItemId(neighbour) : TASK_LIST_IDS.heading}`;
 }
 
+/** The Undo form a status message offers, returning to the page it is shown on. */
+const undoFormOf = (message: Flash | null, returnTo: string) =>
+  message?.kind === 'status' && message.undo ? <UndoForm undo={message.undo} returnTo={returnTo} /> : undefined;
+
 /** Both message regions, saying this message or nothing: one message at a time, the latest. */
-function messageRegions(message: Flash | null): string {
+function messageRegions(message: Flash | null, returnTo: string): string {
+  const status = message?.kind === 'status' ? message.text : '';
   return [
-    partial(`#${MESSAGE_IDS.flash}`, 'innerHTML', <Message text={message?.kind === 'status' ? message.text : ''} />),
+    partial(`#${MESSAGE_IDS.flash}`, 'innerHTML', <Message text={status} action={undoFormOf(message, returnTo)} />),
     partial(`#${MESSAGE_IDS.alerts}`, 'innerHTML', <Message text={message?.kind === 'alert' ? message.text : ''} />),
   ].join('');
 }
+
+/**
+ * Does this htmx request want the list region back? An Undo and the bulk actions sit outside the
+ * list and name the region as their target (HX-Target), and their answers re-render it.
+ */
+const answersRegion = (headers: Headers) => headers['hx-target']?.endsWith(`#${TASK_LIST_IDS.region}`) ?? false;
+
+const tickedKey = ({ id, version }: Ticked) => `${id}:${version}`;
+const tasksCount = (count: number) => `${count} task${count === 1 ? '' : 's'}`;
+
+/** “A”, “B” and “C”; past three, “A”, “B”, “C” and 4 more. */
+function titlesOf(tasks: Task[]): string {
+  const named = tasks.slice(0, 3).map(quoted);
+  const more = tasks.length - named.length;
+  if (more > 0) return `${named.join(', ')} and ${more} more`;
+  return named.length > 1 ? `${named.slice(0, -1).join(', ')} and ${named.at(-1)}` : (named[0] ?? '');
+}
+
+/** The past tense of what a bulk action does, for its messages. */
+const BULK_DONE = {
+  complete: 'completed',
+  reopen: 'reopened',
+  delete: 'deleted',
+  clear_completed: 'cleared',
+  restore: 'restored',
+} as const;
+
+/**
+ * What a bulk change says it did, with the Undo of a delete (everything deleted at that instant).
+ * Clearing or restoring nothing is said too: the page may be older than the list.
+ */
+function bulkMessage({ action, count, deleted_at: deletedAt }: BulkResult): Flash {
+  if (action === 'clear_completed' && count === 0)
+    return { kind: 'status', text: 'There were no completed tasks to clear.' };
+  if (action === 'restore' && count === 0)
+    return { kind: 'alert', text: 'Nothing was restored: those tasks are back already, or were deleted too long ago.' };
+  const text =
+    action === 'clear_completed'
+      ? `Cleared ${count} completed task${count === 1 ? '' : 's'}`
+      : `${capitalised(BULK_DONE[action])} ${tasksCount(count)}`;
+  return { kind: 'status', text, ...(deletedAt ? { undo: undoBulkDelete(deletedAt) } : {}) };
+}
+
+const capitalised = (word: string) => `${word.charAt(0).toUpperCase()}${word.slice(1)}`;
 
 export function createTaskPages(service: TaskService, assets: PageAssets, authentication: PageAuthentication) {
   const renderItem = createItemCache();
@@ -169,10 +224,13 @@ export function createTaskPages(service: TaskService, assets: PageAssets, authen
   async function renderList(account: Account, view: ListView, asFragment: boolean, flash: Flash | null) {
     const state = await listState(account.id, view);
     if (asFragment) return text(<TaskRegion {...state} />, <SearchStatus view={view} outOfBand />);
-    const flashText = flash?.kind === 'status' ? flash.text : undefined;
-    const alert = flash?.kind === 'alert' ? flash.text : undefined;
+    const messages = {
+      flash: flash?.kind === 'status' ? flash.text : undefined,
+      flashAction: undoFormOf(flash, listViewUrl(view)),
+      alert: flash?.kind === 'alert' ? flash.text : undefined,
+    };
     const form = { values: EMPTY_FORM, errors: {}, focus: flash?.focus === NEW_TASK_TITLE_ID };
-    return text(<TaskPage assets={assets} account={account} form={form} flash={flashText} alert={alert} {...state} />);
+    return text(<TaskPage assets={assets} account={account} form={form} {...messages} {...state} />);
   }
 
   /**
@@ -203,7 +261,7 @@ export function createTaskPages(service: TaskService, assets: PageAssets, authen
     const retry = { values: form.values, errors: form.errors };
     if (isFragmentRequest(headers)) {
       const swap = { 'hx-retarget': `#${NEW_TASK_FORM_ID}`, 'hx-reswap': 'outerHTML' };
-      const messages = messageRegions(alert ? { kind: 'alert', text: alert } : null);
+      const messages = messageRegions(alert ? { kind: 'alert', text: alert } : null, returnTo);
       return fragment(text(<NewTaskForm {...retry} returnTo={returnTo} />, messages), { status: 422, headers: swap });
     }
     const state = await listState(account.id, viewOfReturnTo(returnTo));
@@ -218,7 +276,7 @@ export function createTaskPages(service: TaskService, assets: PageAssets, authen
       headers,
       (asFragment) =>
         asFragment ? (
-          text(<EditingTaskItem {...props} />, messageRegions(null))
+          text(<EditingTaskItem {...props} />, messageRegions(null, props.returnTo))
         ) : (
           <EditPage assets={assets} account={account} {...props} />
         ),
@@ -244,8 +302,39 @@ export function createTaskPages(service: TaskService, assets: PageAssets, authen
     return [
       partial(`#${TASK_LIST_IDS.statusFilters}`, 'outerHTML', <StatusFilters view={view} counts={counts} />),
       partial(`#${TASK_LIST_IDS.emptyState}`, 'outerHTML', <EmptyState view={view} counts={counts} />),
-      messageRegions(message),
+      messageRegions(message, listViewUrl(view)),
     ].join('');
+  }
+
+  /**
+   * With htmx, the list region again (its counts within) and the message, for a change made from
+   * outside the list (an Undo, the bulk actions). The focus goes to the first task of `focusOn` the
+   * view shows (else, for an Undo, to the list's heading: components/undo-form.tsx); the tasks
+   * `ticked` at the version shown stay ticked.
+   */
+  async function regionAnswer(
+    owner: number,
+    view: ListView,
+    message: Flash,
+    { status, focusOn = [], ticked = [] }: { status?: number; focusOn?: number[]; ticked?: Ticked[] },
+  ) {
+    const state = await listState(owner, view);
+    const focusIds = new Set(focusOn);
+    const focusId = state.items.find((task) => focusIds.has(task.id))?.id;
+    const render = withTicks(ticked, focusId);
+    const region = <TaskRegion {...state} renderItem={render} />;
+    return fragment(text(region, messageRegions(message, listViewUrl(view))), { status });
+  }
+
+  /** The item renderer with these tasks ticked (at the version ticked) and the focus on one item. */
+  function withTicks(ticked: Ticked[], focusId?: number) {
+    const keys = new Set(ticked.map(tickedKey));
+    return (props: TaskItemProps) =>
+      renderItem({
+        ...props,
+        focus: props.task.id === focusId ? 'item' : props.focus,
+        selected: keys.has(tickedKey(props.task)),
+      });
   }
 
   /**
@@ -265,6 +354,8 @@ export function createTaskPages(service: TaskService, assets: PageAssets, authen
     if (!isFragmentRequest(headers)) {
       return redirect(`${returnTo}${anchorAfter(view, task, options.place)}`, [flashCookie(message, overHttps)]);
     }
+    if (answersRegion(headers))
+      return regionAnswer(account.id, view, message, { status: options.status, focusOn: task ? [task.id] : [] });
     const shown = task !== null && viewShows(view, task);
     const item = shown ? renderItem({ task, returnTo, today: today(), focus: options.focus }) : '';
     const updates = await pageUpdates(account.id, view, message);
@@ -307,9 +398,73 @@ export function createTaskPages(service: TaskService, assets: PageAssets, authen
     refusalsShown(done, async (request, place) => {
       const { account, params, body } = request;
       const task = await service.updateTask(account.id, Number(params.id), { status }, formVersion(body));
-      const label = `${done.charAt(0).toUpperCase()}${done.slice(1)} ${quoted(task)}`;
-      return changed(request, task, { kind: 'status', text: label }, { focus: 'toggle', place });
+      const label = `${capitalised(done)} ${quoted(task)}`;
+      // A completion offers its undo: reopening the task at the version the completion left.
+      const undo = status === 'done' ? { undo: undoComplete(task) } : {};
+      return changed(request, task, { kind: 'status', text: label, ...undo }, { focus: 'toggle', place });
     });
+
+  /**
+   * A bulk change done. Without JavaScript, back to the page (at its top, where the message and its
+   * Undo are) with the message; with htmx, the list region and the message, the focus on the first
+   * task restored (after any other change it stays on the button pressed, outside the region).
+   */
+  async function bulkDone({ account, overHttps, headers, body }: ChangeRequest<BulkFormBody>, result: BulkResult) {
+    const returnTo = returnToOf(headers, body);
+    const message = bulkMessage(result);
+    if (!isFragmentRequest(headers)) return redirect(returnTo, [flashCookie(message, overHttps)]);
+    const focusOn = result.action === 'restore' ? result.ids : [];
+    return regionAnswer(account.id, viewOfReturnTo(returnTo), message, { focusOn });
+  }
+
+  /**
+   * A bulk change refused, and nothing changed: the list again with the reason, the tasks ticked
+   * still ticked (but those changed elsewhere, now shown as they are). Without JavaScript the page
+   * itself, as a refused add is; with htmx the region.
+   */
+  async function bulkRefused(
+    { account, headers, body }: ChangeRequest<BulkFormBody>,
+    status: number,
+    problem: string,
+    ticked: Ticked[],
+  ) {
+    const view = viewOfReturnTo(returnToOf(headers, body));
+    const alert = { kind: 'alert', text: problem } as const;
+    if (isFragmentRequest(headers)) return regionAnswer(account.id, view, alert, { status, ticked });
+    const state = await listState(account.id, view);
+    const form = { values: EMPTY_FORM, errors: {} };
+    return page(
+      <TaskPage
+        assets={assets}
+        account={account}
+        form={form}
+        alert={problem}
+        {...state}
+        renderItem={withTicks(ticked)}
+      />,
+      { status },
+    );
+  }
+
+  /** Carries out a bulk change; a task missing or changed elsewhere refuses all of it (bulkRefused). */
+  async function bulkChange(request: ChangeRequest<BulkFormBody>, change: BulkRequest, ticked: Ticked[]) {
+    const done = BULK_DONE[change.action];
+    try {
+      return await bulkDone(request, await service.bulkChange(request.account.id, change));
+    } catch (error) {
+      if (error instanceof VersionConflictsError) {
+        const changed = error.current as Task[];
+        const were = changed.length === 1 ? 'was' : 'were';
+        const text = `${titlesOf(changed)} ${were} changed elsewhere, so nothing was ${done}. The list shows them as they are now.`;
+        return bulkRefused(request, 409, text, ticked);
+      }
+      if (error instanceof NotFoundError)
+        return bulkRefused(request, 404, `Some selected tasks no longer exist, so nothing was ${done}.`, ticked);
+      if (error instanceof InvalidInputError)
+        return bulkRefused(request, 422, 'The selection could not be read; reload the page and try again.', ticked);
+      throw error;
+    }
+  }
 
   return new Elysia({ name: 'task-pages' })
     .use(sameOriginForms())
@@ -319,7 +474,7 @@ export function createTaskPages(service: TaskService, assets: PageAssets, authen
       async ({ query, headers, account, overHttps }) => {
         const view = parseListView(query);
         const asFragment = isFragmentRequest(headers);
-        const { flash, clear } = asFragment ? { flash: null, clear: [] } : takeFlash(headers.cookie);
+        const { flash, clear } = asFragment ? { flash: null, clear: [] } : takeFlash(headers.cookie, UNDO_ROUTES);
         const body = await listBody(account, view, asFragment, flash).catch((error) => {
           if (isBadCursor(error)) return null;
           throw error;
@@ -411,8 +566,28 @@ export function createTaskPages(service: TaskService, assets: PageAssets, authen
         const { account, params, body } = request;
         const task = await service.getTask(account.id, Number(params.id));
         await service.deleteTask(account.id, task.id, formVersion(body));
-        return changed(request, null, { kind: 'status', text: `Deleted ${quoted(task)}` }, { place });
+        const deleted = { kind: 'status', text: `Deleted ${quoted(task)}`, undo: undoDelete(task) } as const;
+        return changed(request, null, deleted, { place });
       }),
       withForm,
-    );
+    )
+    .post(
+      '/tasks/:id/restore',
+      refusalsShown('restored', async (request, place) => {
+        const task = await service.restoreTask(request.account.id, Number(request.params.id));
+        return changed(request, task, { kind: 'status', text: `Restored ${quoted(task)}` }, { place });
+      }),
+      withForm,
+    )
+    .post(
+      '/tasks/bulk',
+      async ({ body, headers, account, overHttps }) => {
+        const request = { account, overHttps, headers, body };
+        const form = readBulkForm(body);
+        if (!form.change) return bulkRefused(request, 422, form.problem, form.ticked);
+        return bulkChange(request, form.change, form.ticked);
+      },
+      { parse: ({ request }) => readBulkFormBody(request), body: BulkFormBody, ...hidden },
+    )
+    .get('/shortcuts', ({ account }) => page(<ShortcutsPage assets={assets} account={account} />), hidden);
 }

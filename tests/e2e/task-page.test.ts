@@ -257,9 +257,7 @@ describe('the task page (JavaScript on)', () => {
     await noFullNavigation(page, async () => {
       await notes.complete.click();
       await eventually(async () => expect(await notes.reopen.isVisible()).toBe(true));
-      await eventually(async () =>
-        expect((await view.flash.textContent())?.trim()).toBe('Completed “Write release notes”'),
-      );
+      await eventually(async () => expect(await view.statusMessage()).toBe('Completed “Write release notes” Undo'));
       expect((await suite.api.list()).find((task) => task.title === 'Write release notes')?.status).toBe('done');
       await expectCountsMatchStore(view, suite.api);
       expect(await view.titles()).toEqual(order);
@@ -437,9 +435,7 @@ describe('the task page (JavaScript on)', () => {
       recorder.confirmAnswer = 'accept';
       await offsite.delete.click();
       await eventually(async () => expect(await view.titles()).not.toContain('Book the team offsite'));
-      await eventually(async () =>
-        expect((await view.flash.textContent())?.trim()).toBe('Deleted “Book the team offsite”'),
-      );
+      await eventually(async () => expect(await view.statusMessage()).toBe('Deleted “Book the team offsite” Undo'));
     });
     expect(await storedTitles(suite.api)).not.toContain('Book the team offsite');
     await expectListMatchesStore(view, suite.api);

@@ -67,6 +67,9 @@ const CASES: Record<string, RouteCase> = {
   'GET /import': {},
   'POST /import': { form: {} },
   'POST /import/confirm': { form: { content: Buffer.from('title\r\nPlanted\r\n').toString('base64url') } },
+  'POST /tasks/:id/restore': { owns: 'task', form: {} },
+  'POST /tasks/bulk': { form: { action: 'clear_completed' } },
+  'GET /shortcuts': {},
 };
 
 /** An id no task or token has (15 digits at most, as the routes accept). */
@@ -362,6 +365,26 @@ for (const engine of ENGINES) {
         expect(await readTask(owner, task.id)).toEqual({ status: 200, task });
         expect((await readTask(owner, gone.id)).status).toBe(404);
         expect((await send('POST', `/api/tasks/${gone.id}/restore`, bearer(owner))).status).toBe(200);
+      });
+
+      test("the page's bulk form naming another account's task answers exactly as for a missing one, and changes nothing", async () => {
+        const task = await createTask(owner, 'Not theirs to tick');
+        for (const action of ['complete', 'delete']) {
+          for (const way of ways.filter((candidate) => !candidate.api)) {
+            const bulkOf = (id: number) =>
+              send(
+                'POST',
+                '/tasks/bulk',
+                { ...FORM, ...way.headers(other), 'hx-target': 'section#task-region' },
+                new URLSearchParams({ action, task: `${id}:1` }).toString(),
+              );
+            const theirs = comparable(await bulkOf(task.id), task.id);
+            const missing = comparable(await bulkOf(MISSING_ID), MISSING_ID);
+            expect({ action, way: way.name, ...theirs }).toEqual({ action, way: way.name, ...missing });
+            expect(theirs.status).toBe(404);
+          }
+        }
+        expect(await readTask(owner, task.id)).toEqual({ status: 200, task });
       });
 
       test('lists, counts and searches show only their own tasks, even from a cache the owner warmed', async () => {

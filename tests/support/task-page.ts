@@ -16,6 +16,8 @@ export function taskPageOf(page: Page) {
   const list = page.getByRole('list', { name: 'Tasks', exact: true });
   const filters = page.getByRole('navigation', { name: 'Status filter' });
   const search = page.getByRole('search');
+  const bulkForm = page.getByRole('form', { name: 'Selected tasks' });
+  const flash = page.locator('#flash[role="status"]');
 
   return {
     page,
@@ -33,10 +35,23 @@ export function taskPageOf(page: Page) {
     filter: (name: StatusName) => filters.getByRole('link', { name: new RegExp(`^${name}\\b`) }),
     searchBox: search.getByLabel('Search', { exact: true }),
     searchButton: search.getByRole('button', { name: 'Search', exact: true }),
-    flash: page.locator('#flash[role="status"]'),
+    flash,
+    /** The Undo the status message offers, if any. */
+    undo: flash.getByRole('button', { name: 'Undo', exact: true }),
+    /** A task's checkbox for the bulk actions, by the task's title. */
+    select: (title: string) => page.getByRole('checkbox', { name: `Select “${title}”`, exact: true }),
+    selectAll: bulkForm.getByRole('checkbox', { name: 'Select all', exact: true }),
+    bulkForm,
+    bulkButton: (name: 'Complete selected' | 'Delete selected' | 'Clear completed') =>
+      bulkForm.getByRole('button', { name, exact: true }),
     alerts: page.locator('#alerts[role="alert"]'),
     pager: page.locator('nav#pager'),
     loadMore: page.locator('nav#pager').getByRole('link', { name: 'Load more' }),
+
+    /** The status message as a user reads it: its text, then "Undo" when it offers one ('' for none). */
+    async statusMessage(): Promise<string> {
+      return readText(flash);
+    },
 
     /** Titles in the order the list shows them. */
     async titles(): Promise<string[]> {
@@ -84,6 +99,12 @@ export function taskPageOf(page: Page) {
 }
 
 export type TaskPage = ReturnType<typeof taskPageOf>;
+
+/** The text of a region as rendered, whitespace as one space: a message and its button read apart. */
+export async function readText(region: Locator): Promise<string> {
+  // biome-ignore lint/performance/useDomNodeTextContent: as rendered; textContent runs "…”" and "Undo" together.
+  return (await region.innerText()).replace(/\s+/g, ' ').trim();
+}
 
 /** The fields of an edit form (inline or on the edit page), by label. */
 export function editFormOf(scope: Locator | Page) {
