@@ -12,6 +12,11 @@ export interface Flash {
   text: string;
   /** The id of the control the next page puts the keyboard focus in (the add form's title after an add). */
   focus?: string;
+  /**
+   * Form fields the next page shows as they were (the add form's priority and due date, kept from
+   * one add to the next). Only their shape is checked here; the page checks their meaning.
+   */
+  keep?: Record<string, string>;
 }
 
 const MAX_TEXT = 500;
@@ -24,6 +29,9 @@ const MAX_VALUE = 1024;
 const ATTRIBUTES = 'Path=/; HttpOnly; SameSite=Lax';
 const FLASH = /(?:^|;\s*)flash=([^;]*)/;
 const ELEMENT_ID = /^[a-z][a-z0-9-]{0,40}$/;
+const FIELD_NAME = /^[a-z][a-z_]{0,40}$/;
+const KEPT_FIELDS_MAX = 4;
+const KEPT_VALUE_MAX = 40;
 
 /** The Set-Cookie line that leaves a message for the next page; Secure when the browser reached us over HTTPS. */
 export function flashCookie(message: Flash, secure: boolean): string {
@@ -31,12 +39,22 @@ export function flashCookie(message: Flash, secure: boolean): string {
   return `flash=${value}; ${ATTRIBUTES}; Max-Age=60${secure ? '; Secure' : ''}`;
 }
 
-function encodeFlash({ kind, focus }: Omit<Flash, 'text'>, text: string): string {
-  const value = Buffer.from(JSON.stringify({ kind, text, focus })).toString('base64url');
+function encodeFlash({ kind, focus, keep }: Omit<Flash, 'text'>, text: string): string {
+  const value = Buffer.from(JSON.stringify({ kind, text, focus, keep: keptFields(keep) })).toString('base64url');
   if (value.length <= MAX_VALUE) return value;
   // Shorter by the share that does not fit; each round cuts at least one character.
   const characters = [...text].length;
-  return encodeFlash({ kind, focus }, firstCharacters(text, Math.floor((characters * MAX_VALUE) / value.length)));
+  const shorter = firstCharacters(text, Math.floor((characters * MAX_VALUE) / value.length));
+  return encodeFlash({ kind, focus, keep }, shorter);
+}
+
+/** The kept fields that have a sensible shape (a few short strings by name), or none. */
+function keptFields(keep: unknown): Record<string, string> | undefined {
+  if (typeof keep !== 'object' || keep === null || Array.isArray(keep)) return undefined;
+  const fields = Object.entries(keep)
+    .filter(([name, value]) => FIELD_NAME.test(name) && typeof value === 'string' && value.length <= KEPT_VALUE_MAX)
+    .slice(0, KEPT_FIELDS_MAX);
+  return fields.length ? Object.fromEntries(fields) : undefined;
 }
 
 /** Cut by characters (code points), never inside an emoji's surrogate pair. */
@@ -57,7 +75,9 @@ function decodeFlash(raw: string): Flash | null {
     const parsed = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as Partial<Flash>;
     if ((parsed.kind === 'status' || parsed.kind === 'alert') && typeof parsed.text === 'string') {
       const focus = typeof parsed.focus === 'string' && ELEMENT_ID.test(parsed.focus) ? parsed.focus : undefined;
-      return { kind: parsed.kind, text: firstCharacters(parsed.text, MAX_TEXT), ...(focus ? { focus } : {}) };
+      const keep = keptFields(parsed.keep);
+      const text = firstCharacters(parsed.text, MAX_TEXT);
+      return { kind: parsed.kind, text, ...(focus ? { focus } : {}), ...(keep ? { keep } : {}) };
     }
   } catch {
     // A cookie we cannot read is treated as no message.
