@@ -1,19 +1,23 @@
 /** @jsxImportSource @kitajs/html */
-import type { ListView, StatusCounts, Task } from '../src/tasks/model';
+import type { ListView, Task } from '../src/tasks/model';
+import type { Calendar } from './calendar-dates';
 import { Layout, MessageRegions, type PageAssets, type SignedInAccount } from './layout';
+import { ListControls } from './list-controls';
 import { listViewUrl } from './list-view-url';
+import type { QuickAddSettings } from './quick-add-preview';
 import { EditTaskForm, type FieldErrors, NewTaskForm, type TaskFormValues } from './task-forms';
-import { SearchForm, TaskRegion } from './task-list';
+import { type ListCounts, TaskRegion } from './task-list';
 
-interface TaskPageProps {
+interface TaskPageProps extends ListCounts, Calendar {
   assets: PageAssets;
   view: ListView;
   items: Task[];
   nextCursor: string | null;
-  counts: StatusCounts;
-  today: string;
-  /** The add form: what it shows, and whether it takes the focus (after an add without JavaScript). */
-  form: { values: TaskFormValues; errors: FieldErrors; focus?: boolean };
+  /**
+   * The add form: what it shows, what the words of its title will set, and whether it takes the
+   * focus (after an add without JavaScript).
+   */
+  form: { values: TaskFormValues; errors: FieldErrors; preview: QuickAddSettings; focus?: boolean };
   flash?: string;
   alert?: string;
   account?: SignedInAccount;
@@ -21,12 +25,13 @@ interface TaskPageProps {
 
 export function TaskPage({ assets, view, form, flash, alert, account, ...list }: TaskPageProps) {
   const title = view.q ? `“${view.q}” · Tasks` : 'Tasks';
+  const calendar = { today: list.today, locale: list.locale };
   return (
     <Layout title={title} assets={assets} account={account}>
       <h1>Tasks</h1>
       <MessageRegions flash={flash} alert={alert} />
-      <NewTaskForm {...form} returnTo={listViewUrl(view)} />
-      <SearchForm view={view} />
+      <NewTaskForm {...form} calendar={calendar} returnTo={listViewUrl(view)} />
+      <ListControls view={view} />
       <TaskRegion view={view} {...list} />
     </Layout>
   );
@@ -40,6 +45,7 @@ interface EditPageProps {
   conflict?: Task;
   returnTo: string;
   account?: SignedInAccount;
+  calendar: Calendar;
 }
 
 export function EditPage({ assets, task, returnTo, account, ...form }: EditPageProps) {
