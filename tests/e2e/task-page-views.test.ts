@@ -65,6 +65,13 @@ const writtenNear = (date: string, locale: string) =>
     new Date(`${date}T00:00:00Z`),
   );
 
+/** The titles marked overdue in the list. */
+const overdueTitles = async (page: Page) =>
+  (await page.locator('#task-items > li.overdue .task-title').allTextContents()).map((title) => title.trim());
+
+/** What is overdue in a zone other than UTC: UTC's today when the zone is ahead of it, nothing when behind. */
+const overdueIn = (zone: string) => (todayIn(zone) > todayIn('UTC') ? ['Due in UTC today'] : []);
+
 /** A time zone whose date is not UTC's right now (of these two, 25 hours apart, one always differs). */
 function zoneOtherThanUtc(): string {
   const zone = ['Pacific/Kiritimati', 'Pacific/Pago_Pago'].find((candidate) => todayIn(candidate) !== todayIn('UTC'));
@@ -184,6 +191,7 @@ describe('with JavaScript', () => {
     const reported = () => page.locator('nav.account-nav').getAttribute('data-region-time-zone');
     await eventually(async () => expect(await reported()).toBe(zone), 10_000);
     expect(await view.dueCounts()).toMatchObject({ Today: 1 });
+    expect(await overdueTitles(page)).toEqual(overdueIn(zone));
     await view.dueLink('Today').click();
     await page.waitForURL(/\/\?due=today$/);
     await eventually(async () => expect(await view.titles()).toEqual(['Due in my today']));
@@ -331,6 +339,8 @@ describe('without JavaScript', () => {
     await page.goto(suite.url('/?due=today'));
     expect(await view.titles()).toEqual(['Due in my today']);
     expect(await view.dueCounts()).toMatchObject({ Today: 1 });
+    await page.goto(suite.url('/'));
+    expect(await overdueTitles(page)).toEqual(overdueIn(zone));
     expectCleanPage(recorder);
   });
 
