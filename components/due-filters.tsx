@@ -14,8 +14,14 @@ export const DUE_FILTERS = [
   { due: 'week', label: 'This week', heading: 'Due this week', empty: 'Nothing due this week.' },
 ] as const satisfies readonly { due: DueView; label: string; heading: string; empty: string }[];
 
-/** The view of the list with this due window, keeping its search, priority and order. */
-const dueViewOf = (view: ListView, due: DueView): ListView => ({ ...view, status: 'all', due, cursor: undefined });
+/** The view of the list with this due window, keeping its search and priority (its order is its own). */
+const dueViewOf = (view: ListView, due: DueView): ListView => ({
+  ...view,
+  status: 'all',
+  due,
+  sort: undefined,
+  cursor: undefined,
+});
 
 /** Links to what is overdue, due today and due this week, each with its count; the current one is marked. */
 export function DueFilters({ view, counts }: { view: ListView; counts: DueCounts }) {

@@ -55,7 +55,8 @@ export function ListControls({ view }: { view: ListView }) {
 /**
  * The view's own settings in the form: order, priority, and the status or due view it shows. A
  * view link's answer replaces them (outOfBand), so that the next search keeps that view, and the
- * order shown is the one the new view has.
+ * order shows the new view's: a due view's is always its due dates (the order is not for choosing
+ * there, and a disabled select sends nothing).
  */
 export function ListOptions({ view, outOfBand = false }: { view: ListView; outOfBand?: boolean }) {
   const sort = sortOf(view);
@@ -65,7 +66,7 @@ export function ListOptions({ view, outOfBand = false }: { view: ListView; outOf
       {view.due ? <input type="hidden" name="due" value={view.due} /> : ''}
       <div class="list-option">
         <label for="list-sort">Sort by</label>
-        <select id="list-sort" name="sort">
+        <select id="list-sort" name="sort" disabled={Boolean(view.due)}>
           {(Object.keys(SORT_LABELS) as TaskSort[]).map((value) => (
             <option value={value} selected={value === sort} safe>
               {SORT_LABELS[value]}

@@ -1,4 +1,4 @@
-import { defaultSortOf, listViewUrl } from '../../components/list-view-url';
+import { listViewUrl } from '../../components/list-view-url';
 import { dueWindow } from './due-views';
 import {
   CURSOR_MAX,
@@ -36,8 +36,8 @@ const oneOf = <T extends string>(allowed: readonly T[], value: string | undefine
 
 /**
  * Reads a view from query parameters, quietly falling back to defaults for values a link cannot
- * mean; a cursor that cannot be ours is left out. A due view lists open tasks, so it stands in for
- * the status; an order that is the view's own is left out, so each view has one URL.
+ * mean; a cursor that cannot be ours is left out. A due view lists open tasks in due-date order, so
+ * it stands in for the status and the order; newest first is left out, so each view has one URL.
  */
 export function parseListView(params: URLSearchParams | Record<string, string | undefined>): ListView {
   const get = (name: string) =>
@@ -52,7 +52,7 @@ export function parseListView(params: URLSearchParams | Record<string, string | 
     q: boundedSearch(get('q') ?? ''),
     ...(due ? { due } : {}),
     ...(priority ? { priority } : {}),
-    ...(sort && sort !== defaultSortOf({ due }) ? { sort } : {}),
+    ...(sort && sort !== 'created' && !due ? { sort } : {}),
     ...(cursor && isCursorShaped(cursor) ? { cursor } : {}),
   };
 }

@@ -47,7 +47,7 @@ export interface ListView {
   cursor?: string;
   /** Open tasks by where their due date falls (due-views.ts); status is then 'all'. */
   due?: DueView;
-  /** Left out for the view's own order: due date in a due view, newest first elsewhere. */
+  /** Left out for newest first; a due view is always in due-date order (its index serves only that). */
   sort?: TaskSort;
   /** Only tasks of this priority. */
   priority?: TaskPriority;

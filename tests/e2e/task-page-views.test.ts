@@ -164,15 +164,24 @@ describe('with JavaScript', () => {
       await page.waitForURL(/\/\?q=flights&priority=high&sort=priority$/);
       await eventually(async () => expect(await view.titles()).toEqual(['Book the flights']));
 
-      // A view link keeps the search, the priority and the order chosen.
+      // A view link keeps the search and the priority; a due view has its own order.
+      await view.dueLink('This week').click();
+      await page.waitForURL(/\/\?due=week&q=flights&priority=high$/);
+      await eventually(async () => expect(await view.titles()).toEqual(['Book the flights']));
+      expect([await view.sort.inputValue(), await view.sort.isDisabled()]).toEqual(['due', true]);
       await view.dueLink('Overdue').click();
-      await page.waitForURL(/\/\?due=overdue&q=flights&priority=high&sort=priority$/);
+      await page.waitForURL(/\/\?due=overdue&q=flights&priority=high$/);
       await eventually(async () => expect(await page.getByText('No tasks match.').isVisible()).toBe(true));
     });
 
     await page.goBack();
+    await page.waitForURL(/\/\?due=week&q=flights&priority=high$/);
+    await eventually(async () => expect(await view.titles()).toEqual(['Book the flights']));
+    await page.goBack();
     await page.waitForURL(/\/\?q=flights&priority=high&sort=priority$/);
     await eventually(async () => expect(await view.titles()).toEqual(['Book the flights']));
+    await eventually(async () => expect(await view.sort.isDisabled()).toBe(false));
+    expect(await view.sort.inputValue()).toBe('priority');
     await page.goBack();
     await page.waitForURL(/\/\?priority=high&sort=priority$/);
     await eventually(async () => expect(await view.titles()).toEqual(['Book the flights', 'Pay the rent']));
@@ -300,26 +309,27 @@ describe('without JavaScript', () => {
     expect(await view.sort.inputValue()).toBe('due');
     const weekPage = await page.content();
 
-    await view.sort.selectOption('priority');
+    // A due view's order is its own: the form offers the priority and the search.
+    expect(await view.sort.isDisabled()).toBe(true);
     await view.priority.selectOption('high');
-    await view.searchBox.fill('flights');
+    await view.searchBox.fill('the');
     await Promise.all([page.waitForEvent('load'), view.searchButton.click()]);
-    const url = new URL(page.url());
-    expect(Object.fromEntries(url.searchParams)).toMatchObject({
-      due: 'week',
-      q: 'flights',
-      sort: 'priority',
-      priority: 'high',
-    });
+    expect(Object.fromEntries(new URL(page.url()).searchParams)).toMatchObject({ due: 'week', priority: 'high' });
     expect(await view.titles()).toEqual(['Book the flights']);
     expect(await view.current()).toEqual(['This week']);
-    expect([await view.sort.inputValue(), await view.priority.inputValue()]).toEqual(['priority', 'high']);
-    // The links keep what the form chose.
-    await Promise.all([
-      page.waitForURL(/\/\?status=open&q=flights&priority=high&sort=priority$/),
-      view.filter('Open').click(),
-    ]);
-    expect(await view.titles()).toEqual(['Book the flights']);
+
+    // The links keep what the form chose; on Open the order is for choosing.
+    await Promise.all([page.waitForURL(/\/\?status=open&q=the&priority=high$/), view.filter('Open').click()]);
+    await view.sort.selectOption('due');
+    await Promise.all([page.waitForEvent('load'), view.searchButton.click()]);
+    expect(Object.fromEntries(new URL(page.url()).searchParams)).toMatchObject({
+      status: 'open',
+      q: 'the',
+      sort: 'due',
+      priority: 'high',
+    });
+    expect(await view.titles()).toEqual(['Pay the rent', 'Book the flights']);
+    expect([await view.sort.inputValue(), await view.priority.inputValue()]).toEqual(['due', 'high']);
     expectCleanPage(recorder);
 
     for (const html of [weekPage, await page.content()]) expect(await axeOfMarkup(html)).toEqual([]);

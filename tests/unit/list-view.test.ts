@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test';
-import { listViewUrl } from '../../components/list-view-url';
+import { listViewUrl, sortOf } from '../../components/list-view-url';
 import { parseListView, safeReturnTo, viewShows } from '../../src/tasks/list-view';
 
 describe('list views in URLs', () => {
@@ -16,14 +16,18 @@ describe('list views in URLs', () => {
   });
 
   test('due views, priority and order round-trip; each view has one URL, without its own order', () => {
-    const view = parseListView(new URLSearchParams('due=today&q=rent&priority=high&sort=priority'));
-    expect(view).toEqual({ status: 'all', due: 'today', q: 'rent', priority: 'high', sort: 'priority' });
-    expect(listViewUrl(view)).toBe('/?due=today&q=rent&priority=high&sort=priority');
-    // A due view lists by due date, every other view newest first: saying so is left out.
-    expect(parseListView({ due: 'week', sort: 'due' })).toEqual({ status: 'all', q: '', due: 'week' });
+    const view = parseListView(new URLSearchParams('status=open&q=rent&priority=high&sort=priority'));
+    expect(view).toEqual({ status: 'open', q: 'rent', priority: 'high', sort: 'priority' });
+    expect(listViewUrl(view)).toBe('/?status=open&q=rent&priority=high&sort=priority');
+    const due = parseListView(new URLSearchParams('due=today&q=rent&priority=high'));
+    expect(due).toEqual({ status: 'all', due: 'today', q: 'rent', priority: 'high' });
+    expect(listViewUrl(due)).toBe('/?due=today&q=rent&priority=high');
+    // Newest first is the default, and a due view is always in due-date order: neither is written.
     expect(parseListView({ sort: 'created' })).toEqual({ status: 'all', q: '' });
-    expect(parseListView({ due: 'overdue', sort: 'created' }).sort).toBe('created');
-    expect(listViewUrl({ status: 'all', q: '', due: 'week', sort: 'due' })).toBe('/?due=week');
+    for (const sort of ['due', 'priority', 'created'])
+      expect(parseListView({ due: 'week', sort })).toEqual({ status: 'all', q: '', due: 'week' });
+    expect(listViewUrl({ status: 'all', q: '', due: 'week', sort: 'priority' })).toBe('/?due=week');
+    expect(sortOf({ status: 'all', q: '', due: 'week', sort: 'priority' })).toBe('due');
     // What a GET form without JavaScript sends: every field, defaults and all.
     const submitted = new URLSearchParams('q=&status=open&sort=created&priority=');
     expect(listViewUrl(parseListView(submitted))).toBe('/?status=open');
