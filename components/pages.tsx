@@ -1,23 +1,27 @@
 /** @jsxImportSource @kitajs/html */
-import type { ListView, StatusCounts, Task } from '../src/tasks/model';
+import type { ListView, Task } from '../src/tasks/model';
 import { BulkActions } from './bulk-actions';
+import type { Calendar } from './calendar-dates';
 import { Layout, MessageRegions, type PageAssets, type SignedInAccount } from './layout';
+import { ListControls } from './list-controls';
 import { listViewUrl } from './list-view-url';
+import type { QuickAddSettings } from './quick-add-preview';
 import { ShortcutsDialog, ShortcutsLink } from './shortcuts';
 import { EditTaskForm, type FieldErrors, NewTaskForm, type TaskFormValues } from './task-forms';
-import { SearchForm, type TaskItemProps, TaskRegion } from './task-list';
+import { type ListCounts, type TaskItemProps, TaskRegion } from './task-list';
 
-interface TaskPageProps {
+interface TaskPageProps extends ListCounts, Calendar {
   assets: PageAssets;
   view: ListView;
   items: Task[];
   nextCursor: string | null;
-  counts: StatusCounts;
-  today: string;
   /** How one item is rendered; the pages pass a cached renderer. */
   renderItem?: (props: TaskItemProps) => JSX.Element;
-  /** The add form: what it shows, and whether it takes the focus (after an add without JavaScript). */
-  form: { values: TaskFormValues; errors: FieldErrors; focus?: boolean };
+  /**
+   * The add form: what it shows, what the words of its title will set, and whether it takes the
+   * focus (after an add without JavaScript).
+   */
+  form: { values: TaskFormValues; errors: FieldErrors; preview: QuickAddSettings; focus?: boolean };
   flash?: string;
   /** What the status message offers (an Undo form). */
   flashAction?: JSX.Element;
@@ -27,12 +31,13 @@ interface TaskPageProps {
 
 export function TaskPage({ assets, view, form, flash, flashAction, alert, account, ...list }: TaskPageProps) {
   const title = view.q ? `“${view.q}” · Tasks` : 'Tasks';
+  const calendar = { today: list.today, locale: list.locale };
   return (
     <Layout title={title} assets={assets} account={account}>
       <h1>Tasks</h1>
       <MessageRegions flash={flash} flashAction={flashAction} alert={alert} />
-      <NewTaskForm {...form} returnTo={listViewUrl(view)} />
-      <SearchForm view={view} />
+      <NewTaskForm {...form} calendar={calendar} returnTo={listViewUrl(view)} />
+      <ListControls view={view} />
       <TaskRegion view={view} {...list} />
       <BulkActions returnTo={listViewUrl(view)} />
       <ShortcutsLink />
@@ -49,6 +54,7 @@ interface EditPageProps {
   conflict?: Task;
   returnTo: string;
   account?: SignedInAccount;
+  calendar: Calendar;
 }
 
 export function EditPage({ assets, task, returnTo, account, ...form }: EditPageProps) {

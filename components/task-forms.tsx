@@ -1,6 +1,8 @@
 /** @jsxImportSource @kitajs/html */
 import type { Task, TaskPriority } from '../src/tasks/model';
+import { type Calendar, CalendarDate } from './calendar-dates';
 import { describedBy, Field, focusIf } from './form-field';
+import { QUICK_ADD_PREVIEW_ID, QuickAddPreview, type QuickAddSettings } from './quick-add-preview';
 import { TASK_LIST_IDS, taskItemId } from './task-list';
 
 /** What the user typed, kept as strings so a rejected form comes back exactly as it was sent. */
@@ -17,6 +19,8 @@ export type FieldErrors = Partial<Record<keyof TaskFormValues | 'form', string>>
 export const NEW_TASK_FORM_ID = 'new-task-form';
 /** The add form's title field, which has the focus again after an add. */
 export const NEW_TASK_TITLE_ID = 'new-title';
+/** Where the add form's title asks what its words will set (GET, with htmx only). */
+export const QUICK_ADD_PREVIEW_PATH = '/tasks/preview';
 
 export const EMPTY_FORM: TaskFormValues = { title: '', notes: '', priority: 'normal', due_date: '' };
 
@@ -41,13 +45,16 @@ interface PrioritySelectProps {
   value: string;
   error?: string;
   focus: boolean;
-  /** What the field goes back to once its task is added (the add form, static/app.js). */
-  blank?: string;
+  /** The choice stays once its task is added, for the next one (the add form, static/app.js). */
+  keep?: boolean;
 }
 
-function PrioritySelect({ id, value, error, focus, blank }: PrioritySelectProps) {
+/** data-keep: static/app.js leaves the field as it is after an add. */
+const keptIf = (keep: boolean | undefined) => (keep ? { 'data-keep': '' } : {});
+
+function PrioritySelect({ id, value, error, focus, keep }: PrioritySelectProps) {
   return (
-    <select id={id} name="priority" data-blank={blank} {...describedBy(id, error)} {...focusIf(focus)}>
+    <select id={id} name="priority" {...keptIf(keep)} {...describedBy(id, error)} {...focusIf(focus)}>
       {PRIORITIES.map((priority) => (
         <option value={priority} selected={priority === value} safe>
           {PRIORITY_LABELS[priority]}
@@ -66,6 +73,15 @@ interface TaskFieldProps {
   class?: string;
 }
 
+interface TitleFieldProps extends TaskFieldProps {
+  label: string;
+  placeholder?: string;
+  /** The quick-add preview's id: it describes the field (QUICK_ADD_PREVIEW_ID). */
+  hint?: string;
+  /** htmx asks for the preview as the title is typed. */
+  live?: Record<string, string>;
+}
+
 function TitleField({
   id,
   label,
@@ -74,7 +90,9 @@ function TitleField({
   focused,
   class: className,
   placeholder,
-}: TaskFieldProps & { label: string; placeholder?: string }) {
+  hint,
+  live,
+}: TitleFieldProps) {
   return (
     <Field id={id} label={label} error={errors.title} class={className}>
       <input
@@ -85,7 +103,8 @@ function TitleField({
         dir="auto"
         autocomplete="off"
         placeholder={placeholder}
-        {...describedBy(id, errors.title)}
+        {...live}
+        {...describedBy(id, errors.title, hint)}
         {...focusIf(focused === 'title')}
       />
     </Field>
@@ -113,7 +132,7 @@ function NotesField({ id, values, errors, focused, class: className, rows }: Tas
   );
 }
 
-function PriorityField({ id, values, errors, focused, blank }: TaskFieldProps & { blank?: string }) {
+function PriorityField({ id, values, errors, focused, keep }: TaskFieldProps & { keep?: boolean }) {
   return (
     <Field id={id} label="Priority" error={errors.priority}>
       <PrioritySelect
@@ -121,13 +140,13 @@ function PriorityField({ id, values, errors, focused, blank }: TaskFieldProps & 
         value={values.priority}
         error={errors.priority}
         focus={focused === 'priority'}
-        blank={blank}
+        keep={keep}
       />
     </Field>
   );
 }
 
-function DueDateField({ id, values, errors, focused }: TaskFieldProps) {
+function DueDateField({ id, values, errors, focused, keep }: TaskFieldProps & { keep?: boolean }) {
   return (
     <Field id={id} label="Due date" error={errors.due_date}>
       <input
@@ -135,6 +154,7 @@ function DueDateField({ id, values, errors, focused }: TaskFieldProps) {
         name="due_date"
         type="date"
         value={values.due_date}
+        {...keptIf(keep)}
         {...describedBy(id, errors.due_date)}
         {...focusIf(focused === 'due_date')}
       />
@@ -148,15 +168,35 @@ interface NewTaskFormProps {
   returnTo: string;
   /** Put the cursor in the form (after an add without JavaScript, so the next task can be typed at once). */
   focus?: boolean;
+  /** What the words of the title shown will set (src/tasks/quick-add.ts), and how to write its date. */
+  preview: QuickAddSettings;
+  calendar: Calendar;
 }
+
+/**
+ * The title asks for its preview as it is typed: the newest question replaces one on its way. Not
+ * past 300 characters (static/app.js): a longer title cannot be added anyway (TITLE_MAX is 200),
+ * and 300 characters of any script fit the longest address the server reads (4,096).
+ */
+const ASKS_FOR_PREVIEW = {
+  'hx-get': QUICK_ADD_PREVIEW_PATH,
+  'hx-trigger': 'input changed delay:300ms',
+  'hx-target': `#${QUICK_ADD_PREVIEW_ID}`,
+  'hx-swap': 'innerHTML',
+  'hx-sync': 'this:replace',
+  'data-preview-up-to': '300',
+};
 
 /**
  * The add form. With htmx the new item is prepended to the list and the form stays as it is, since
  * the user may be typing the next task already (data-type-ahead, static/app.js); without, a plain
- * POST and redirect.
+ * POST and redirect. Priority and due date stay as chosen from one add to the next (data-keep; the
+ * routes carry them across the redirect). Words in the title can set them too (quick add), which
+ * the preview under the title announces.
  */
-export function NewTaskForm({ values, errors, returnTo, focus = false }: NewTaskFormProps) {
+export function NewTaskForm({ values, errors, returnTo, focus = false, preview, calendar }: NewTaskFormProps) {
   const state = { values, errors, focused: focusedField(errors, focus) };
+  const chosen = values.notes || values.due_date || values.priority !== EMPTY_FORM.priority;
   return (
     <form
       id={NEW_TASK_FORM_ID}
@@ -176,18 +216,21 @@ export function NewTaskForm({ values, errors, returnTo, focus = false }: NewTask
           label="New task"
           placeholder="What needs doing?"
           class="field-title"
+          hint={QUICK_ADD_PREVIEW_ID}
+          live={ASKS_FOR_PREVIEW}
           {...state}
         />
         <button type="submit" class="primary">
           Add
         </button>
       </div>
-      <details class="more-fields" open={Boolean(values.notes || values.due_date || errors.notes || errors.due_date)}>
+      <QuickAddPreview settings={preview} calendar={calendar} />
+      <details class="more-fields" open={Boolean(chosen || errors.notes || errors.priority || errors.due_date)}>
         <summary>Notes, priority and due date</summary>
         <div class="field-row">
           <NotesField id="new-notes" rows={2} class="field-notes" {...state} />
-          <PriorityField id="new-priority" blank={EMPTY_FORM.priority} {...state} />
-          <DueDateField id="new-due" {...state} />
+          <PriorityField id="new-priority" keep {...state} />
+          <DueDateField id="new-due" keep {...state} />
         </div>
       </details>
     </form>
@@ -203,15 +246,17 @@ interface EditTaskFormProps {
   conflict?: Task;
   /** Inline in the list (htmx) rather than on its own page. */
   inline: boolean;
+  /** How the account writes dates (the conflict notice's due date). */
+  calendar: Calendar;
 }
 
-export function EditTaskForm({ task, values, errors, returnTo, conflict, inline }: EditTaskFormProps) {
+export function EditTaskForm({ task, values, errors, returnTo, conflict, inline, calendar }: EditTaskFormProps) {
   const id = (field: string) => `edit-${task.id}-${field}`;
   const state = { values, errors, focused: focusedField(errors, inline || conflict !== undefined) };
   const swap = inline ? { 'hx-post': `/tasks/${task.id}`, 'hx-target': 'closest li', 'hx-swap': 'outerHTML' } : {};
   return (
     <form class="task-edit" method="post" action={`/tasks/${task.id}`} {...swap} aria-label={`Edit ${task.title}`}>
-      {conflict ? <ConflictNotice current={conflict} /> : ''}
+      {conflict ? <ConflictNotice current={conflict} calendar={calendar} /> : ''}
       <input type="hidden" name="version" value={String(conflict?.version ?? task.version)} />
       <input type="hidden" name="return_to" value={returnTo} />
       <TitleField id={id('title')} label="Title" {...state} />
@@ -253,7 +298,7 @@ export function EditingTaskItem(props: Omit<EditTaskFormProps, 'inline'>) {
   );
 }
 
-function ConflictNotice({ current }: { current: Task }) {
+function ConflictNotice({ current, calendar }: { current: Task; calendar: Calendar }) {
   return (
     <div class="conflict" role="alert">
       <p>
@@ -271,7 +316,7 @@ function ConflictNotice({ current }: { current: Task }) {
         <dt>Priority</dt>
         <dd safe>{PRIORITY_LABELS[current.priority]}</dd>
         <dt>Due date</dt>
-        <dd safe>{current.due_date ?? '(none)'}</dd>
+        <dd>{current.due_date ? <CalendarDate date={current.due_date} calendar={calendar} /> : '(none)'}</dd>
         <dt>Status</dt>
         <dd>{current.status === 'done' ? 'Done' : 'Open'}</dd>
       </dl>

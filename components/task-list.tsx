@@ -1,19 +1,13 @@
 /** @jsxImportSource @kitajs/html */
 import type { ListView, StatusCounts, Task } from '../src/tasks/model';
+import { type Calendar, CalendarDate } from './calendar-dates';
+import { DUE_FILTERS, type DueCounts, DueFilters } from './due-filters';
 import { focusIf } from './form-field';
 import { listViewUrl } from './list-view-url';
+import { focusInAnswer, regionLink } from './region-links';
+import { TASK_LIST_IDS } from './task-list-ids';
 
-/** The DOM ids of the list's parts, which routes target with htmx partials. */
-export const TASK_LIST_IDS = {
-  region: 'task-region',
-  items: 'task-items',
-  statusFilters: 'status-filters',
-  emptyState: 'empty-state',
-  pager: 'pager',
-  heading: 'task-list-heading',
-  /** The bulk actions' form, outside the list: each item's checkbox belongs to it by its form attribute. */
-  bulkForm: 'bulk',
-} as const;
+export { TASK_LIST_IDS };
 
 /**
  * Notes longer than a phone's line, or of more than one line, show their start on one line (cut
@@ -58,29 +52,23 @@ function TaskNotes({ notes }: { notes: string }) {
   );
 }
 
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-
-/** "2026-12-01" → "1 Dec 2026". By hand: toLocaleDateString would be most of a list's render. */
-function readableDate(isoDate: string): string {
-  const [year, month, day] = isoDate.split('-');
-  return `${Number(day)} ${MONTHS[Number(month) - 1]} ${year}`;
-}
-
 /** The DOM id of a task's item in the list. */
 export const taskItemId = (id: number) => `task-${id}`;
 
 export interface TaskItemProps {
   task: Task;
   returnTo: string;
-  /** Today as YYYY-MM-DD: open tasks due before it are overdue. */
+  /** Today as YYYY-MM-DD, in the account's time zone: open tasks due before it are overdue. */
   today: string;
+  /** How the account writes dates (components/calendar-dates.ts). */
+  locale: string;
   /** After an htmx change, where the keyboard focus goes back to: a control, or the item itself (restored). */
   focus?: 'toggle' | 'edit' | 'item';
   /** Ticked for the bulk actions (a bulk change refused: the selection is kept). */
   selected?: boolean;
 }
 
-export function TaskItem({ task, returnTo, today, focus, selected = false }: TaskItemProps) {
+export function TaskItem({ task, returnTo, today, locale, focus, selected = false }: TaskItemProps) {
   const overdue = task.status === 'open' && task.due_date !== null && task.due_date < today;
   const toggle = task.status === 'open' ? 'complete' : 'reopen';
   const toggleLabel = task.status === 'open' ? 'Complete' : 'Reopen';
@@ -99,7 +87,7 @@ export function TaskItem({ task, returnTo, today, focus, selected = false }: Tas
       </div>
       <TaskNotes notes={task.notes} />
       <div class="task-footer">
-        <TaskMeta task={task} overdue={overdue} />
+        <TaskMeta task={task} overdue={overdue} calendar={{ today, locale }} />
         <div class="task-actions">
           <form
             method="post"
@@ -163,7 +151,7 @@ function SelectTask({ task, selected }: { task: Task; selected: boolean }) {
 }
 
 /** Due date, overdue, done and a priority that is not normal; nothing at all for a plain open task. */
-function TaskMeta({ task, overdue }: { task: Task; overdue: boolean }) {
+function TaskMeta({ task, overdue, calendar }: { task: Task; overdue: boolean; calendar: Calendar }) {
   const badge = PRIORITY_BADGE[task.priority];
   if (!badge && !task.due_date && task.status !== 'done') return '';
   return (
@@ -171,10 +159,7 @@ function TaskMeta({ task, overdue }: { task: Task; overdue: boolean }) {
       {badge ? <span class={['badge', `badge-${task.priority}`]}>{badge}</span> : ''}
       {task.due_date ? (
         <span class="due">
-          Due{' '}
-          <time datetime={task.due_date} safe>
-            {readableDate(task.due_date)}
-          </time>
+          Due <CalendarDate date={task.due_date} calendar={calendar} />
         </span>
       ) : (
         ''
@@ -191,18 +176,12 @@ const FILTERS = [
   { status: 'done', label: 'Done', heading: 'Done tasks' },
 ] as const;
 
-/** Swaps the task region in place; hx-push-url keeps the address bar (and Back) in step. */
-const swapsRegion = { 'hx-target': `#${TASK_LIST_IDS.region}`, 'hx-swap': 'outerHTML', 'hx-push-url': 'true' };
-/**
- * A link that its own answer replaces names where the keyboard focus goes in that answer
- * (static/app.js), so that it does not fall back to the page's start.
- */
-const focusInAnswer = (selector: string) => ({ 'data-focus-in-answer': selector });
-const regionLink = (url: string) => ({
-  href: url,
-  'hx-get': url,
-  ...swapsRegion,
-  ...focusInAnswer(`#${TASK_LIST_IDS.items}`),
+/** The view of the list with this status, keeping its search, priority and order. */
+const statusViewOf = (view: ListView, status: ListView['status']): ListView => ({
+  ...view,
+  status,
+  due: undefined,
+  cursor: undefined,
 });
 
 export function StatusFilters({ view, counts }: { view: ListView; counts: StatusCounts }) {
@@ -213,8 +192,8 @@ export function StatusFilters({ view, counts }: { view: ListView; counts: Status
         {FILTERS.map(({ status, label }) => (
           <li>
             <a
-              {...regionLink(listViewUrl({ status, q: view.q }))}
-              aria-current={status === view.status ? 'page' : undefined}
+              {...regionLink(listViewUrl(statusViewOf(view, status)))}
+              aria-current={status === view.status && !view.due ? 'page' : undefined}
             >
               {label} <span class="count">{total[status]}</span>
             </a>
@@ -225,53 +204,26 @@ export function StatusFilters({ view, counts }: { view: ListView; counts: Status
   );
 }
 
-export function SearchForm({ view }: { view: ListView }) {
-  return (
-    // biome-ignore lint/a11y/useSemanticElements: the form itself is the search landmark, in every browser.
-    <form
-      role="search"
-      class="search"
-      method="get"
-      action="/"
-      hx-get="/"
-      {...swapsRegion}
-      hx-trigger="submit, input delay:300ms"
-    >
-      <label for="search-q">Search</label>
-      <input
-        id="search-q"
-        type="search"
-        name="q"
-        value={view.q}
-        dir="auto"
-        autocomplete="off"
-        placeholder="Title or notes"
-      />
-      <SearchStatus view={view} />
-      <button type="submit">Search</button>
-    </form>
-  );
+/** What the list holds, by status and by due date, for the view's search and priority. */
+export interface ListCounts {
+  counts: StatusCounts;
+  dueCounts: DueCounts;
 }
 
-/** The search keeps the status filter; swapped out of band when the filter changes. */
-export function SearchStatus({ view, outOfBand = false }: { view: ListView; outOfBand?: boolean }) {
-  return (
-    <input
-      type="hidden"
-      id="search-status"
-      name="status"
-      value={view.status}
-      hx-swap-oob={outOfBand ? 'true' : undefined}
-    />
-  );
-}
-
-export function EmptyState({ view, counts }: { view: ListView; counts: StatusCounts }) {
+/** Why the list is empty, when it is: no tasks at all, nothing due in a due view, or none that match. */
+function emptyMessage(view: ListView, { counts, dueCounts }: ListCounts): string {
   const everything = counts.open + counts.done;
+  if (view.due) {
+    if (dueCounts[view.due] > 0) return '';
+    return view.q || view.priority ? 'No tasks match.' : (DUE_FILTERS.find(({ due }) => due === view.due)?.empty ?? '');
+  }
   const visible = view.status === 'all' ? everything : counts[view.status];
-  let message = '';
-  if (visible === 0)
-    message = everything === 0 && !view.q ? 'No tasks yet. Add the first one above.' : 'No tasks match.';
+  if (visible > 0) return '';
+  return everything === 0 && !view.q && !view.priority ? 'No tasks yet. Add the first one above.' : 'No tasks match.';
+}
+
+export function EmptyState({ view, ...listCounts }: { view: ListView } & ListCounts) {
+  const message = emptyMessage(view, listCounts);
   return (
     <p id={TASK_LIST_IDS.emptyState} class="empty-state" safe>
       {message}
@@ -301,30 +253,36 @@ export function Pager({ view, nextCursor }: { view: ListView; nextCursor: string
   );
 }
 
-interface TaskRegionProps {
+interface TaskRegionProps extends ListCounts, Calendar {
   view: ListView;
   items: Task[];
   nextCursor: string | null;
-  counts: StatusCounts;
-  today: string;
   /** How one item is rendered; the pages pass a cached renderer. */
   renderItem?: (props: TaskItemProps) => JSX.Element;
 }
 
+/** The list's heading: the view it shows. */
+const headingOf = (view: ListView) =>
+  (view.due
+    ? DUE_FILTERS.find(({ due }) => due === view.due)?.heading
+    : FILTERS.find(({ status }) => status === view.status)?.heading) ?? 'Tasks';
+
 /** Everything a filter or search change replaces: counts, list, empty state and pager. */
-export function TaskRegion({ view, items, nextCursor, counts, today, renderItem = TaskItem }: TaskRegionProps) {
+export function TaskRegion(props: TaskRegionProps) {
+  const { view, items, nextCursor, counts, dueCounts, today, locale, renderItem = TaskItem } = props;
   const returnTo = listViewUrl(view);
   return (
     <section id={TASK_LIST_IDS.region} class="task-region" aria-labelledby={TASK_LIST_IDS.heading}>
       <div class="list-bar">
         <h2 id={TASK_LIST_IDS.heading} tabindex="-1">
-          {FILTERS.find(({ status }) => status === view.status)?.heading ?? 'Tasks'}
+          {headingOf(view)}
         </h2>
         <StatusFilters view={view} counts={counts} />
+        <DueFilters view={view} counts={dueCounts} />
       </div>
-      <EmptyState view={view} counts={counts} />
+      <EmptyState view={view} counts={counts} dueCounts={dueCounts} />
       <ul id={TASK_LIST_IDS.items} class="tasks" aria-label="Tasks" tabindex="-1">
-        {items.map((task) => renderItem({ task, returnTo, today }))}
+        {items.map((task) => renderItem({ task, returnTo, today, locale }))}
       </ul>
       <Pager view={view} nextCursor={nextCursor} />
     </section>

@@ -59,22 +59,22 @@
 
   /**
    * Added: each field loses the text the request carried and keeps what was typed after it (the
-   * next title, typed ahead); a field changed in another way is the user's and stays as it is.
+   * next title, typed ahead); a field changed in another way is the user's and stays as it is, and
+   * so does a choice made for every task (data-keep: priority and due date). A field whose text
+   * changed says so (an input event), so what listens to it (the quick-add preview) follows.
    * The errors of an earlier attempt go, and the cursor stays in (or comes back to) the form.
    */
   function takeOutWhatWasSent(form, sent) {
     for (const field of typedFields(form)) {
       const carried = sent.get(field.name) ?? '';
-      if (field instanceof HTMLSelectElement) {
-        if (field.value === carried && field.dataset.blank) field.value = field.dataset.blank;
-      } else if (carried && field.value.startsWith(carried)) {
-        const caret = field.selectionEnd; // null where there is no caret (a date field)
-        field.value = field.value.slice(carried.length);
-        if (caret !== null && field === document.activeElement) {
-          const at = Math.max(0, caret - carried.length);
-          field.setSelectionRange(at, at);
-        }
+      if (field.hasAttribute('data-keep') || !carried || !field.value.startsWith(carried)) continue;
+      const caret = field.selectionEnd; // null where there is no caret
+      field.value = field.value.slice(carried.length);
+      if (caret !== null && field === document.activeElement) {
+        const at = Math.max(0, caret - carried.length);
+        field.setSelectionRange(at, at);
       }
+      field.dispatchEvent(new Event('input', { bubbles: true }));
     }
     clearFieldErrors(form);
     const active = document.activeElement;
@@ -118,6 +118,16 @@
       wanted.removeAttribute('data-autofocus');
     }
   }
+
+  // The quick-add preview is not asked for a title longer than data-preview-up-to: such a title
+  // cannot be added, and its address could pass the server's limit (an error, not a preview).
+  document.addEventListener('htmx:config:request', (event) => {
+    const { ctx } = event.detail;
+    const limit = Number(ctx.sourceElement?.dataset?.previewUpTo);
+    if (!limit || ctx.sourceElement.value.length <= limit) return;
+    event.preventDefault();
+    ctx.target?.replaceChildren();
+  });
 
   // Escape leaves an inline editor without saving, like its Cancel link.
   document.addEventListener('keydown', (event) => {

@@ -14,6 +14,11 @@ export interface Flash {
   focus?: string;
   /** A change the message offers to take back ("Deleted “Buy milk”" · Undo), as the form that does it. */
   undo?: FlashUndo;
+  /**
+   * Form fields the next page shows as they were (the add form's priority and due date, kept from
+   * one add to the next). Only their shape is checked here; the page checks their meaning.
+   */
+  keep?: Record<string, string>;
 }
 
 /** A form of ours, as a message offers it: the route it posts to and the fields it sends. */
@@ -41,6 +46,9 @@ const MAX_VALUE = 1024;
 const ATTRIBUTES = 'Path=/; HttpOnly; SameSite=Lax';
 const FLASH = /(?:^|;\s*)flash=([^;]*)/;
 const ELEMENT_ID = /^[a-z][a-z0-9-]{0,40}$/;
+const FIELD_NAME = /^[a-z][a-z_]{0,40}$/;
+const KEPT_FIELDS_MAX = 4;
+const KEPT_VALUE_MAX = 40;
 
 /** The Set-Cookie line that leaves a message for the next page; Secure when the browser reached us over HTTPS. */
 export function flashCookie(message: Flash, secure: boolean): string {
@@ -48,12 +56,22 @@ export function flashCookie(message: Flash, secure: boolean): string {
   return `flash=${value}; ${ATTRIBUTES}; Max-Age=60${secure ? '; Secure' : ''}`;
 }
 
-function encodeFlash({ kind, focus, undo }: Omit<Flash, 'text'>, text: string): string {
-  const value = Buffer.from(JSON.stringify({ kind, text, focus, undo })).toString('base64url');
+function encodeFlash({ kind, focus, undo, keep }: Omit<Flash, 'text'>, text: string): string {
+  const value = Buffer.from(JSON.stringify({ kind, text, focus, undo, keep: keptFields(keep) })).toString('base64url');
   if (value.length <= MAX_VALUE) return value;
   // Shorter by the share that does not fit; each round cuts at least one character.
   const characters = [...text].length;
-  return encodeFlash({ kind, focus, undo }, firstCharacters(text, Math.floor((characters * MAX_VALUE) / value.length)));
+  const shorter = firstCharacters(text, Math.floor((characters * MAX_VALUE) / value.length));
+  return encodeFlash({ kind, focus, undo, keep }, shorter);
+}
+
+/** The kept fields that have a sensible shape (a few short strings by name), or none. */
+function keptFields(keep: unknown): Record<string, string> | undefined {
+  if (typeof keep !== 'object' || keep === null || Array.isArray(keep)) return undefined;
+  const fields = Object.entries(keep)
+    .filter(([name, value]) => FIELD_NAME.test(name) && typeof value === 'string' && value.length <= KEPT_VALUE_MAX)
+    .slice(0, KEPT_FIELDS_MAX);
+  return fields.length ? Object.fromEntries(fields) : undefined;
 }
 
 /** Cut by characters (code points), never inside an emoji's surrogate pair. */
@@ -79,11 +97,13 @@ function decodeFlash(raw: string, undoRoutes: readonly UndoRoute[]): Flash | nul
     if ((parsed.kind === 'status' || parsed.kind === 'alert') && typeof parsed.text === 'string') {
       const focus = typeof parsed.focus === 'string' && ELEMENT_ID.test(parsed.focus) ? parsed.focus : undefined;
       const undo = undoRoutes.length ? undoOf(parsed.undo, undoRoutes) : undefined;
+      const keep = keptFields(parsed.keep);
       return {
         kind: parsed.kind,
         text: firstCharacters(parsed.text, MAX_TEXT),
         ...(focus ? { focus } : {}),
         ...(undo ? { undo } : {}),
+        ...(keep ? { keep } : {}),
       };
     }
   } catch {

@@ -4,6 +4,7 @@ import type { FieldErrors, TaskFormValues } from '../../components/task-forms';
 import type { ErrorDetail } from '../lib/domain-errors';
 import { fieldErrorsOf } from '../lib/schema-errors';
 import { type TaskCreate, TaskCreateSchema } from './model';
+import { parseQuickAdd, type QuickAdd } from './quick-add';
 import { checkTaskFields } from './service';
 
 /**
@@ -33,8 +34,15 @@ export interface TaskForm {
   errors: FieldErrors;
 }
 
-export function readTaskForm(body: TaskFormBody): TaskForm {
-  const values: TaskFormValues = {
+/** The add form, whose title may also set a priority and a due date (quick add). */
+export interface NewTaskForm extends TaskForm {
+  /** What the words of the title set, which wins over the fields. */
+  quickAdd: Omit<QuickAdd, 'title'>;
+}
+
+/** What a task form's fields say, as typed. */
+function valuesOf(body: TaskFormBody): TaskFormValues {
+  return {
     title: body.title ?? '',
     // A form sends a textarea's line breaks as CRLF whatever it holds (HTML's form encoding); we
     // store LF, as the API and htmx (which posts the textarea's own value) send them.
@@ -42,8 +50,31 @@ export function readTaskForm(body: TaskFormBody): TaskForm {
     priority: body.priority ?? 'normal',
     due_date: body.due_date ?? '',
   };
+}
+
+export function readTaskForm(body: TaskFormBody): TaskForm {
+  return checkedForm(valuesOf(body));
+}
+
+/**
+ * The add form: words in the title ("Call the bank tomorrow !high") set the priority and the due
+ * date, over what the fields say; `today` is the account's, for "today", "tomorrow" and weekdays.
+ * The form comes back (after a refusal) with the title as typed.
+ */
+export function readNewTaskForm(body: TaskFormBody, today: string): NewTaskForm {
+  const values = valuesOf(body);
+  const { title, ...quickAdd } = parseQuickAdd(values.title, today);
+  return { ...checkedForm(values, { title, ...quickAdd }), quickAdd };
+}
+
+/**
+ * The task the fields describe, or what is wrong with them; `meant` replaces what the fields say
+ * (the title with its quick-add words taken out, and what they set).
+ */
+function checkedForm(values: TaskFormValues, meant: Partial<TaskFormValues> = {}): TaskForm {
   // An empty date field means "no due date", which JSON says with null.
-  const candidate = { ...values, due_date: values.due_date || null };
+  const fields = { ...values, ...meant };
+  const candidate = { ...fields, due_date: fields.due_date || null };
   // Every problem at once: the shape's, and the meaning of the fields whose shape is right.
   const shapeProblems = fieldErrorsOf(Value.Errors(TaskCreateSchema, candidate));
   const wellShaped = Object.entries(candidate).filter(([field]) => !shapeProblems.some((p) => p.field === field));

@@ -14,7 +14,8 @@ export function createItemCache(maxBytes = 16 * 1024 * 1024) {
   const items = createLruCache<string>({ maxBytes, sizeOf: (html) => html.length * 2 });
   return function renderItem(props: TaskItemProps): string {
     const { task } = props;
-    const key = `${task.id}:${task.version}:${task.updated_at}:${task.created_at}:${props.today}:${props.focus ?? ''}:${props.selected ? 1 : 0}:${props.returnTo}`;
+    // Today marks overdue tasks and decides whether a date shows its year; the locale writes it.
+    const key = `${task.id}:${task.version}:${task.updated_at}:${task.created_at}:${props.today}:${props.locale}:${props.focus ?? ''}:${props.selected ? 1 : 0}:${props.returnTo}`;
     let html = items.get(key);
     if (html === undefined) {
       html = text(<TaskItem {...props} />);

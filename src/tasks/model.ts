@@ -37,13 +37,20 @@ export type DueView = (typeof DUE_VIEWS)[number];
 export type StatusCounts = Record<TaskStatus, number>;
 
 /**
- * What the task page shows: a status filter, a search and a page cursor, all in the URL so that
- * links, reloads, Back/Forward and forms without JavaScript agree on one state.
+ * What the task page shows: a status filter or a due view, a search, a priority, an order and a
+ * page cursor, all in the URL so that links, reloads, Back/Forward and forms without JavaScript
+ * agree on one state.
  */
 export interface ListView {
   status: TaskStatus | 'all';
   q: string;
   cursor?: string;
+  /** Open tasks by where their due date falls (due-views.ts); status is then 'all'. */
+  due?: DueView;
+  /** Left out for newest first; a due view is always in due-date order (its index serves only that). */
+  sort?: TaskSort;
+  /** Only tasks of this priority. */
+  priority?: TaskPriority;
 }
 
 const example = {

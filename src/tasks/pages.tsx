@@ -1,8 +1,12 @@
 /** @jsxImportSource @kitajs/html */
 import { Elysia, t } from 'elysia';
+import type { Calendar } from '../../components/calendar-dates';
+import { DueFilters } from '../../components/due-filters';
 import { MESSAGE_IDS, Message, type PageAssets } from '../../components/layout';
-import { listViewUrl } from '../../components/list-view-url';
+import { LIST_CONTROLS_IDS, ListOptions } from '../../components/list-controls';
+import { listViewUrl, sortOf } from '../../components/list-view-url';
 import { EditPage, TaskPage } from '../../components/pages';
+import { QuickAddPreviewText, quickAddSummary } from '../../components/quick-add-preview';
 import { ShortcutsPage } from '../../components/shortcuts';
 import {
   EditingTaskItem,
@@ -11,11 +15,13 @@ import {
   NEW_TASK_FORM_ID,
   NEW_TASK_TITLE_ID,
   NewTaskForm,
+  QUICK_ADD_PREVIEW_PATH,
+  type TaskFormValues,
 } from '../../components/task-forms';
 import {
   EmptyState,
+  type ListCounts,
   Pager,
-  SearchStatus,
   StatusFilters,
   TASK_LIST_IDS,
   type TaskItemProps,
@@ -32,6 +38,7 @@ import { HttpError } from '../http/http-error';
 import { requestKeyOf } from '../http/idempotency-key';
 import { readFormBody } from '../http/request-body';
 import { createResponseCache } from '../http/response-cache';
+import { isCalendarDate, todayIn } from '../lib/calendar-date';
 import { readyBody } from '../lib/compression';
 import {
   IdempotencyKeyReusedError,
@@ -41,10 +48,27 @@ import {
   VersionConflictsError,
 } from '../lib/domain-errors';
 import { BulkFormBody, readBulkForm, readBulkFormBody, type Ticked } from './bulk-form';
-import { formVersion, readTaskForm, type TaskForm, TaskFormBody } from './forms';
+import {
+  formVersion,
+  type NewTaskForm as NewTaskFormInput,
+  readNewTaskForm,
+  readTaskForm,
+  type TaskForm,
+  TaskFormBody,
+} from './forms';
 import { createItemCache } from './item-cache';
 import { isCursorShaped, parseListView, safeReturnTo, viewOfReturnTo, viewShows } from './list-view';
-import { type BulkRequest, type BulkResult, type ListView, PAGE_DEFAULT, type Task, type TaskStatus } from './model';
+import {
+  type BulkRequest,
+  type BulkResult,
+  type ListView,
+  PAGE_DEFAULT,
+  PRIORITIES,
+  type Task,
+  type TaskStatus,
+  TITLE_MAX,
+} from './model';
+import { parseQuickAdd } from './quick-add';
 import type { TaskService } from './service';
 import { UNDO_ROUTES, undoBulkDelete, undoComplete, undoDelete } from './undo';
 
@@ -98,10 +122,19 @@ const PageCursor = t
     );
   })
   .Encode((cursor) => cursor);
+// Values a link cannot mean fall back to the defaults (parseListView); only a cursor is refused.
 const ViewQuery = t.Object(
-  { status: t.Optional(t.String()), q: t.Optional(t.String()), cursor: t.Optional(PageCursor) },
+  {
+    status: t.Optional(t.String()),
+    due: t.Optional(t.String()),
+    q: t.Optional(t.String()),
+    priority: t.Optional(t.String()),
+    sort: t.Optional(t.String()),
+    cursor: t.Optional(PageCursor),
+  },
   { additionalProperties: true },
 );
+const PreviewQuery = t.Object({ title: t.Optional(t.String()) }, { additionalProperties: true });
 const EditQuery = t.Object({ return_to: t.Optional(t.String()) }, { additionalProperties: true });
 const hidden = { detail: { hide: true } };
 // Our own reader answers every form body: Elysia's default would also take JSON, unbounded.
@@ -112,7 +145,11 @@ const withForm = { params: IdParams, ...formOnly, ...hidden };
 // without one is new each time, and its retry of a request resends the same details.
 const KEY_REUSED = 'This add was already made with different details; nothing was added.';
 
-const today = () => new Date().toISOString().slice(0, 10);
+/**
+ * Where and when the person is: today in their account's time zone (what is overdue, due today,
+ * what "tomorrow" means) and their locale (how dates are written).
+ */
+const calendarOf = (account: Account): Calendar => ({ today: todayIn(account.time_zone), locale: account.locale });
 const quoted = (task: Pick<Task, 'title'>) => `“${task.title}”`;
 const isBadCursor = (error: unknown) =>
   error instanceof InvalidInputError && error.details.some((detail) => detail.field === 'cursor');
@@ -124,19 +161,51 @@ const returnToOf = (headers: Headers, body?: { return_to?: string }) =>
 /** What the store is asked for to show a view's page. */
 const pageQuery = (view: ListView, limit = PAGE_DEFAULT) => ({
   status: view.status,
+  due: view.due,
   q: view.q || undefined,
+  priority: view.priority,
+  sort: sortOf(view),
   cursor: view.cursor,
   limit,
 });
+
+/** The add form's fields that stay as chosen from one add to the next (the flash carries them without JavaScript). */
+const keptOf = (values: TaskFormValues) => ({ priority: values.priority, due_date: values.due_date });
+
+/** The add form as the page shows it after an add without JavaScript: empty, but for the choices kept. */
+function formAfter(flash: Flash | null): TaskFormValues {
+  const { priority = '', due_date: dueDate = '' } = flash?.keep ?? {};
+  return {
+    ...EMPTY_FORM,
+    ...(PRIORITIES.some((known) => known === priority) ? { priority } : {}),
+    ...(isCalendarDate(dueDate) ? { due_date: dueDate } : {}),
+  };
+}
+
+/** "Added “Call the bank”", and what the words of its title set: ": due Fri 4 Dec · priority high". */
+function addedMessage(task: Task, form: NewTaskFormInput, calendar: Calendar): Flash {
+  const set = quickAddSummary(form.quickAdd, calendar);
+  const text = `Added ${quoted(task)}${set ? `: ${set}` : ''}`;
+  // Without JavaScript the page comes back with the cursor in the title, for the next task.
+  return { kind: 'status', text, focus: NEW_TASK_TITLE_ID, keep: keptOf(form.values) };
+}
+
+/**
+ * How a region answer is marked for the browser: the URL to push (the view's own, without the
+ * defaults a form sends), and whether the form's view settings come too. A view link's answer
+ * carries them (the status or due view, and the order that view has); the form's own answer does
+ * not, since replacing its selects would take back a choice made while the answer was on its way.
+ */
+const regionFromForm = (headers: Headers) => headers['hx-source'] === `form#${LIST_CONTROLS_IDS.form}`;
 
 /**
  * Where the list page lands after a change without JavaScript (a long page would otherwise open
  * at its top): the task's item while the view still shows it; once it has left, the item that took
  * its place, else the one before it, else the list's heading.
  */
-function anchorAfter(view: ListView, task: Task | null, place: PlaceInList | undefined): string {
+function anchorAfter(view: ListView, task: Task | null, place: PlaceInList | undefined, today: string): string {
   if (!place) return '';
-  if (task && viewShows(view, task)) return `#${taskItemId(task.id)}`;
+  if (task && viewShows(view, task, today)) return `#${taskItemId(task.id)}`;
   const at = place.pageIds?.indexOf(place.id) ?? -1;
   if (!place.pageIds || at === -1) return '';
   const neighbour = place.pageIds[at + 1] ?? place.pageIds[at - 1];
@@ -200,48 +269,63 @@ function bulkMessage({ action, count, deleted_at: deletedAt }: BulkResult): Flas
 
 const capitalised = (word: string) => `${word.charAt(0).toUpperCase()}${word.slice(1)}`;
 
+/** Which answer a list request gets: the whole page, the region, or the region with the form's view settings. */
+type ListAnswer = 'page' | 'region' | 'region+options';
+
 export function createTaskPages(service: TaskService, assets: PageAssets, authentication: PageAuthentication) {
   const renderItem = createItemCache();
   // Whole list pages (and regions) by view, kept for the list's current version.
   const listPages = createResponseCache({ maxBytes: 32 * 1024 * 1024 });
 
-  async function listState(owner: number, view: ListView) {
-    const [list, resolvedCounts] = await Promise.all([
-      service.listTasks(owner, pageQuery(view)),
-      service.countTasks(owner, view.q),
+  /** How many tasks each filter link counts, for the view's search and priority. */
+  async function listCounts(owner: number, view: ListView, calendar: Calendar): Promise<ListCounts> {
+    const [counts, dueCounts] = await Promise.all([
+      service.countTasks(owner, view.q, view.priority),
+      service.countDue(owner, calendar.today, view.q, view.priority),
     ]);
-    return {
-      view,
-      items: list.items,
-      nextCursor: list.next_cursor,
-      counts: resolvedCounts,
-      today: today(),
-      renderItem,
-    };
+    return { counts, dueCounts };
+  }
+
+  async function listState(owner: number, view: ListView, calendar: Calendar) {
+    const [list, counts] = await Promise.all([
+      service.listTasks(owner, pageQuery(view), calendar.today),
+      listCounts(owner, view, calendar),
+    ]);
+    return { view, items: list.items, nextCursor: list.next_cursor, ...counts, ...calendar, renderItem };
   }
 
   /** The list as a whole page, or as the region htmx swaps when the filter or search changes. */
-  async function renderList(account: Account, view: ListView, asFragment: boolean, flash: Flash | null) {
-    const state = await listState(account.id, view);
-    if (asFragment) return text(<TaskRegion {...state} />, <SearchStatus view={view} outOfBand />);
+  async function renderList(
+    account: Account,
+    view: ListView,
+    answer: ListAnswer,
+    flash: Flash | null,
+    calendar: Calendar,
+  ) {
+    const state = await listState(account.id, view, calendar);
+    if (answer === 'region') return text(<TaskRegion {...state} />);
+    if (answer === 'region+options') return text(<TaskRegion {...state} />, <ListOptions view={view} outOfBand />);
     const messages = {
       flash: flash?.kind === 'status' ? flash.text : undefined,
       flashAction: undoFormOf(flash, listViewUrl(view)),
       alert: flash?.kind === 'alert' ? flash.text : undefined,
     };
-    const form = { values: EMPTY_FORM, errors: {}, focus: flash?.focus === NEW_TASK_TITLE_ID };
+    const form = { values: formAfter(flash), errors: {}, preview: {}, focus: flash?.focus === NEW_TASK_TITLE_ID };
     return text(<TaskPage assets={assets} account={account} form={form} {...messages} {...state} />);
   }
 
   /**
    * The list ready to send: the kept one for the account's list version, unless it shows this
-   * visitor's message. Kept per account: no page kept for one account is ever served to another.
+   * visitor's message. Kept per account: no page kept for one account is ever served to another;
+   * and per day and locale, since what is overdue or due today, and how dates read, depend on them
+   * (and the page names the account's time zone, which app.js compares with the browser's).
    */
-  async function listBody(account: Account, view: ListView, asFragment: boolean, flash: Flash | null) {
+  async function listBody(account: Account, view: ListView, answer: ListAnswer, flash: Flash | null) {
     const version = await service.listVersion(account.id, account.alongside);
-    const render = () => renderList(account, view, asFragment, flash);
+    const calendar = calendarOf(account);
+    const render = () => renderList(account, view, answer, flash, calendar);
     if (flash) return readyBody(await render());
-    const key = `${account.id}|${asFragment ? 'region' : 'page'}|${listViewUrl(view)}|${today()}`;
+    const key = `${account.id}|${answer}|${listViewUrl(view)}|${calendar.today}|${calendar.locale}|${account.time_zone}`;
     return listPages.get(key, version, render);
   }
 
@@ -256,21 +340,30 @@ export function createTaskPages(service: TaskService, assets: PageAssets, authen
    * The add form again, with the user's input and what is wrong with it (422): beside a field, or
    * as an alert; with htmx, an earlier message goes (static/app.js keeps what was typed since).
    */
-  async function addRefused({ account, headers, body }: ChangeRequest, form: TaskForm, alert?: string) {
+  async function addRefused({ account, headers, body }: ChangeRequest, form: NewTaskFormInput, alert?: string) {
     const returnTo = returnToOf(headers, body);
-    const retry = { values: form.values, errors: form.errors };
+    const calendar = calendarOf(account);
+    const retry = { values: form.values, errors: form.errors, preview: form.quickAdd };
     if (isFragmentRequest(headers)) {
       const swap = { 'hx-retarget': `#${NEW_TASK_FORM_ID}`, 'hx-reswap': 'outerHTML' };
       const messages = messageRegions(alert ? { kind: 'alert', text: alert } : null, returnTo);
-      return fragment(text(<NewTaskForm {...retry} returnTo={returnTo} />, messages), { status: 422, headers: swap });
+      const again = <NewTaskForm {...retry} calendar={calendar} returnTo={returnTo} />;
+      return fragment(text(again, messages), { status: 422, headers: swap });
     }
-    const state = await listState(account.id, viewOfReturnTo(returnTo));
+    const state = await listState(account.id, viewOfReturnTo(returnTo), calendar);
     return page(<TaskPage assets={assets} account={account} form={retry} alert={alert} {...state} />, { status: 422 });
   }
 
   /** The edit form again: with what is wrong (422), or beside the task as it now is (409). */
   function editAgain({ account, headers, body }: ChangeRequest, task: Task, form: TaskForm, conflict?: Task) {
-    const props = { task, values: form.values, errors: form.errors, conflict, returnTo: returnToOf(headers, body) };
+    const props = {
+      task,
+      values: form.values,
+      errors: form.errors,
+      conflict,
+      returnTo: returnToOf(headers, body),
+      calendar: calendarOf(account),
+    };
     const status = conflict ? 409 : 422;
     return pageOrFragment(
       headers,
@@ -289,7 +382,8 @@ export function createTaskPages(service: TaskService, assets: PageAssets, authen
     if (isFragmentRequest(headers)) return { id, pageIds: null };
     const view = viewOfReturnTo(returnToOf(headers, body));
     // One more than the page: once the task has gone, the next page's first task moves up into it.
-    const page = await service.listTasks(account.id, pageQuery(view, PAGE_DEFAULT + 1)).catch((error) => {
+    const query = pageQuery(view, PAGE_DEFAULT + 1);
+    const page = await service.listTasks(account.id, query, todayIn(account.time_zone)).catch((error) => {
       if (isBadCursor(error)) return null;
       throw error;
     });
@@ -297,11 +391,12 @@ export function createTaskPages(service: TaskService, assets: PageAssets, authen
   }
 
   /** The pieces of the page that every change touches: counts, empty state and messages. */
-  async function pageUpdates(owner: number, view: ListView, message: Flash) {
-    const counts = await service.countTasks(owner, view.q);
+  async function pageUpdates(owner: number, view: ListView, message: Flash, calendar: Calendar) {
+    const counts = await listCounts(owner, view, calendar);
     return [
-      partial(`#${TASK_LIST_IDS.statusFilters}`, 'outerHTML', <StatusFilters view={view} counts={counts} />),
-      partial(`#${TASK_LIST_IDS.emptyState}`, 'outerHTML', <EmptyState view={view} counts={counts} />),
+      partial(`#${TASK_LIST_IDS.statusFilters}`, 'outerHTML', <StatusFilters view={view} counts={counts.counts} />),
+      partial(`#${TASK_LIST_IDS.dueFilters}`, 'outerHTML', <DueFilters view={view} counts={counts.dueCounts} />),
+      partial(`#${TASK_LIST_IDS.emptyState}`, 'outerHTML', <EmptyState view={view} {...counts} />),
       messageRegions(message, listViewUrl(view)),
     ].join('');
   }
@@ -313,12 +408,12 @@ export function createTaskPages(service: TaskService, assets: PageAssets, authen
    * `ticked` at the version shown stay ticked.
    */
   async function regionAnswer(
-    owner: number,
+    account: Account,
     view: ListView,
     message: Flash,
     { status, focusOn = [], ticked = [] }: { status?: number; focusOn?: number[]; ticked?: Ticked[] },
   ) {
-    const state = await listState(owner, view);
+    const state = await listState(account.id, view, calendarOf(account));
     const focusIds = new Set(focusOn);
     const focusId = state.items.find((task) => focusIds.has(task.id))?.id;
     const render = withTicks(ticked, focusId);
@@ -338,6 +433,17 @@ export function createTaskPages(service: TaskService, assets: PageAssets, authen
   }
 
   /**
+   * With htmx, a task added to a list in another order than newest first: the whole region again,
+   * with the task in its place (the form, where the next task may be being typed, stays as it is).
+   */
+  async function regionWithAdded(account: Account, view: ListView, message: Flash, calendar: Calendar) {
+    const state = await listState(account.id, view, calendar);
+    const swap = { 'hx-retarget': `#${TASK_LIST_IDS.region}`, 'hx-reswap': 'outerHTML' };
+    const messages = messageRegions(message, listViewUrl(view));
+    return fragment(text(<TaskRegion {...state} />, messages), { status: 201, headers: swap });
+  }
+
+  /**
    * The answer after a change to one task. Without JavaScript: back where the user was (at the
    * task, see anchorAfter), with the message. With htmx: the task's new item (or its removal), the
    * counts and the message. An add's answer never carries the form: the user may already be typing
@@ -351,14 +457,17 @@ export function createTaskPages(service: TaskService, assets: PageAssets, authen
   ) {
     const returnTo = returnToOf(headers, body);
     const view = viewOfReturnTo(returnTo);
+    const calendar = calendarOf(account);
     if (!isFragmentRequest(headers)) {
-      return redirect(`${returnTo}${anchorAfter(view, task, options.place)}`, [flashCookie(message, overHttps)]);
+      const anchor = anchorAfter(view, task, options.place, calendar.today);
+      return redirect(`${returnTo}${anchor}`, [flashCookie(message, overHttps)]);
     }
     if (answersRegion(headers))
-      return regionAnswer(account.id, view, message, { status: options.status, focusOn: task ? [task.id] : [] });
-    const shown = task !== null && viewShows(view, task);
-    const item = shown ? renderItem({ task, returnTo, today: today(), focus: options.focus }) : '';
-    const updates = await pageUpdates(account.id, view, message);
+      return regionAnswer(account, view, message, { status: options.status, focusOn: task ? [task.id] : [] });
+    const shown = task !== null && viewShows(view, task, calendar.today);
+    if (options.added && shown && sortOf(view) !== 'created') return regionWithAdded(account, view, message, calendar);
+    const item = shown ? renderItem({ task, returnTo, ...calendar, focus: options.focus }) : '';
+    const updates = await pageUpdates(account.id, view, message, calendar);
     if (options.added) return fragment(text(item, updates), { status: 201 });
     // Say the swap every time: a task that no longer belongs in this view (completed under "Open",
     // deleted) leaves the list, and one that stays replaces its item even where the form asked for
@@ -414,7 +523,7 @@ export function createTaskPages(service: TaskService, assets: PageAssets, authen
     const message = bulkMessage(result);
     if (!isFragmentRequest(headers)) return redirect(returnTo, [flashCookie(message, overHttps)]);
     const focusOn = result.action === 'restore' ? result.ids : [];
-    return regionAnswer(account.id, viewOfReturnTo(returnTo), message, { focusOn });
+    return regionAnswer(account, viewOfReturnTo(returnTo), message, { focusOn });
   }
 
   /**
@@ -430,9 +539,9 @@ export function createTaskPages(service: TaskService, assets: PageAssets, authen
   ) {
     const view = viewOfReturnTo(returnToOf(headers, body));
     const alert = { kind: 'alert', text: problem } as const;
-    if (isFragmentRequest(headers)) return regionAnswer(account.id, view, alert, { status, ticked });
-    const state = await listState(account.id, view);
-    const form = { values: EMPTY_FORM, errors: {} };
+    if (isFragmentRequest(headers)) return regionAnswer(account, view, alert, { status, ticked });
+    const state = await listState(account.id, view, calendarOf(account));
+    const form = { values: EMPTY_FORM, errors: {}, preview: {} };
     return page(
       <TaskPage
         assets={assets}
@@ -474,17 +583,19 @@ export function createTaskPages(service: TaskService, assets: PageAssets, authen
       async ({ query, headers, account, overHttps }) => {
         const view = parseListView(query);
         const asFragment = isFragmentRequest(headers);
+        const answer = !asFragment ? 'page' : regionFromForm(headers) ? 'region' : 'region+options';
         const { flash, clear } = asFragment ? { flash: null, clear: [] } : takeFlash(headers.cookie, UNDO_ROUTES);
-        const body = await listBody(account, view, asFragment, flash).catch((error) => {
+        const body = await listBody(account, view, answer, flash).catch((error) => {
           if (isBadCursor(error)) return null;
           throw error;
         });
-        return body
-          ? withCookies(
-              pageOrFragment(headers, () => body),
-              clear,
-            )
-          : firstPageInstead(headers, overHttps, view);
+        if (!body) return firstPageInstead(headers, overHttps, view);
+        // htmx pushes the view's own URL, not the form's every field (?q=&sort=created&priority=).
+        const pushed = asFragment ? { headers: { 'hx-push-url': listViewUrl(view) } } : {};
+        return withCookies(
+          pageOrFragment(headers, () => body, pushed),
+          clear,
+        );
       },
       { query: ViewQuery, ...hidden },
     )
@@ -493,29 +604,41 @@ export function createTaskPages(service: TaskService, assets: PageAssets, authen
       async ({ query, headers, account }) => {
         const view = parseListView(query);
         if (!isFragmentRequest(headers)) return redirect(listViewUrl(view));
-        const state = await listState(account.id, view);
+        const calendar = calendarOf(account);
+        const state = await listState(account.id, view, calendar);
         const returnTo = listViewUrl({ ...view, cursor: undefined });
-        const items = state.items.map((task) => renderItem({ task, returnTo, today: state.today }));
+        const items = state.items.map((task) => renderItem({ task, returnTo, ...calendar }));
         const pager = <Pager view={view} nextCursor={state.nextCursor} />;
         return fragment(text(...items, partial(`#${TASK_LIST_IDS.pager}`, 'outerHTML', pager)));
       },
       { query: ViewQuery, ...hidden },
     )
+    .get(
+      QUICK_ADD_PREVIEW_PATH,
+      ({ query, headers, account }) => {
+        if (!isFragmentRequest(headers)) return redirect('/');
+        const calendar = calendarOf(account);
+        // Longer than any title, and the preview is only a preview: cut, never refused.
+        const typed = (query.title ?? '').slice(0, TITLE_MAX * 4);
+        const { title: _, ...settings } = parseQuickAdd(typed, calendar.today);
+        return fragment(<QuickAddPreviewText settings={settings} calendar={calendar} />);
+      },
+      { query: PreviewQuery, ...hidden },
+    )
     .post(
       '/tasks',
       async ({ body, headers, account, overHttps }) => {
         const request = { account, overHttps, body, headers };
-        const form = readTaskForm(body);
+        const calendar = calendarOf(account);
+        // Words in the title set priority and due date (quick add), the JSON API takes fields as sent.
+        const form = readNewTaskForm(body, calendar.today);
         if (!form.input) return addRefused(request, form);
         const created = await service.createTask(account.id, form.input, requestKeyOf(headers)).catch((error) => {
           if (error instanceof IdempotencyKeyReusedError) return addRefused(request, form, KEY_REUSED);
           throw error;
         });
         if (created instanceof Response) return created;
-        const { task } = created;
-        // Without JavaScript the page comes back with the cursor in the title, for the next task.
-        const added = { kind: 'status', text: `Added ${quoted(task)}`, focus: NEW_TASK_TITLE_ID } as const;
-        return changed(request, task, added, { added: true });
+        return changed(request, created.task, addedMessage(created.task, form, calendar), { added: true });
       },
       { ...formOnly, ...hidden },
     )
@@ -524,7 +647,8 @@ export function createTaskPages(service: TaskService, assets: PageAssets, authen
       async ({ params, headers, account }) => {
         if (!isFragmentRequest(headers)) return redirect('/');
         const task = await service.getTask(account.id, Number(params.id));
-        return fragment(renderItem({ task, returnTo: returnToOf(headers), today: today(), focus: 'edit' }));
+        const calendar = calendarOf(account);
+        return fragment(renderItem({ task, returnTo: returnToOf(headers), ...calendar, focus: 'edit' }));
       },
       { params: IdParams, ...hidden },
     )
@@ -532,7 +656,13 @@ export function createTaskPages(service: TaskService, assets: PageAssets, authen
       '/tasks/:id/edit',
       async ({ params, headers, query, account }) => {
         const task = await service.getTask(account.id, Number(params.id));
-        const form = { task, values: formValuesOf(task), errors: {}, returnTo: returnToOf(headers, query) };
+        const form = {
+          task,
+          values: formValuesOf(task),
+          errors: {},
+          returnTo: returnToOf(headers, query),
+          calendar: calendarOf(account),
+        };
         return pageOrFragment(headers, (asFragment) =>
           asFragment ? <EditingTaskItem {...form} /> : <EditPage assets={assets} account={account} {...form} />,
         );

@@ -124,9 +124,9 @@ export function createTaskService(store: TaskStore, clock: () => Date = () => ne
       return store.countDue(owner, today, weekEndOf(today), { search: search?.trim() || undefined, priority });
     },
 
-    /** Open and done counts for a search, for the status filter's badges. */
-    countTasks(owner: number, search?: string): Promise<StatusCounts> {
-      return store.countByStatus(owner, { search: search?.trim() || undefined });
+    /** Open and done counts for a search and a priority, for the status filter's badges. */
+    countTasks(owner: number, search?: string, priority?: TaskPriority): Promise<StatusCounts> {
+      return store.countByStatus(owner, { search: search?.trim() || undefined, priority });
     },
 
     /**

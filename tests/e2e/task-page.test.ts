@@ -89,7 +89,7 @@ describe('the task page (JavaScript on)', () => {
     expectCleanPage(recorder);
   });
 
-  test('add: appears at the top without a page load; form clears and keeps focus; counts, flash and store follow', async () => {
+  test('add: appears at the top without a page load; title and notes clear, priority and due date stay; focus, counts, flash and store follow', async () => {
     await suite.api.create({ title: 'Older task' });
     const { page, recorder, view } = await openPage();
     const due = dayFromToday(5);
@@ -106,8 +106,9 @@ describe('the task page (JavaScript on)', () => {
     );
     expect(await view.newTitle.inputValue()).toBe('');
     expect(await view.newNotes.inputValue()).toBe('');
-    expect(await view.newPriority.inputValue()).toBe('normal');
-    expect(await view.newDueDate.inputValue()).toBe('');
+    // Chosen for this task, likely the next one's too: they stay until changed.
+    expect(await view.newPriority.inputValue()).toBe('high');
+    expect(await view.newDueDate.inputValue()).toBe(due);
     await eventually(async () => expect((await view.flash.textContent())?.trim()).toBe('Added “Buy milk”'));
 
     const [stored] = await suite.api.list();

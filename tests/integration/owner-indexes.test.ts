@@ -151,6 +151,10 @@ const LISTS: { filter: ListFilter; sort: TaskSort }[] = [
   { filter: { status: 'open', due: { to: '2027-03-01' } }, sort: 'due' },
   { filter: { status: 'open', due: { from: '2027-01-02', to: '2027-01-02' } }, sort: 'due' },
   { filter: { status: 'open', due: { from: '2027-01-02', to: '2027-01-08' } }, sort: 'due' },
+  // The page shows a due view of one priority too (always in due-date order: in another, the
+  // window's tasks would be sorted).
+  { filter: { status: 'open', priority: 'high', due: { to: '2027-03-01' } }, sort: 'due' },
+  { filter: { status: 'open', priority: 'high', due: { from: '2027-01-02', to: '2027-01-08' } }, sort: 'due' },
 ];
 
 /** Where the next page starts after `last`, as the API's cursor would say. */
@@ -187,6 +191,7 @@ async function issueEveryRead(client: SqlClient): Promise<Statement[]> {
   // The undated tail of the due-date order, reached from an undated cursor.
   await tasks.list(OWNER, { status: 'open' }, 'due', { sort: 'due', due_date: null, id: 0 }, PAGE);
   await tasks.countByStatus(OWNER, { priority: 'high' });
+  await tasks.countDue(OWNER, '2027-03-02', '2027-03-08', { priority: 'high' });
   expect(await tasks.countDue(OWNER, '2027-03-02', '2027-03-08', {})).toEqual(dueCountsOfLoad(60, 66));
   expect((await tasks.readStats(OWNER)).counts).toEqual({
     open: TASKS_PER_ACCOUNT - Math.floor(TASKS_PER_ACCOUNT / 4),
