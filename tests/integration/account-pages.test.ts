@@ -350,8 +350,11 @@ for (const engine of ENGINES) {
       const page = await send('GET', '/', { cookie: first.cookie }, undefined, fresh.app);
       expect(page.html).toContain('Made before accounts');
       expect([...page.html.matchAll(/<span class="count">(\d+)<\/span>/g)].map((match) => match[1])).toEqual([
+        '2', // all, open, done
         '2',
-        '2',
+        '0',
+        '0', // overdue, today, this week
+        '0',
         '0',
       ]);
     });

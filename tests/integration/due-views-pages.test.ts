@@ -199,7 +199,7 @@ for (const engine of ENGINES) {
       const overdue = zoneToday > utcToday ? 'Due in UTC today' : null;
       const marked = [
         ...zonePage.matchAll(
-          /<li id="task-\d+" class="[^"]*overdue[^"]*">\s*<p class="task-title" dir="auto">([^<]*)</g,
+          /<li id="task-\d+" class="[^"]*overdue[^"]*"[^>]*>(?:(?!<\/li>)[\s\S])*?<p class="task-title" dir="auto">([^<]*)</g,
         ),
       ];
       expect(marked.map((match) => match[1])).toEqual(overdue ? [overdue] : []);

@@ -277,7 +277,7 @@ for (const engine of ENGINES) {
         ]);
         const page = await send('/', { headers: { cookie: into.cookie } });
         const counts = [...page.text.matchAll(/<span class="count">(\d+)<\/span>/g)].map((match) => match[1]);
-        expect(counts).toEqual(['3', '1', '2']);
+        expect(counts).toEqual(['3', '1', '2', '0', '0', '0']); // all, open, done; overdue, today, week
       });
 
       test('the same file imported twice at once stores each task once', async () => {
