@@ -1,5 +1,5 @@
 import { describe, expect, setDefaultTimeout, test } from 'bun:test';
-import type { Page } from 'playwright';
+import type { Locator, Page } from 'playwright';
 import { createLiveApi, signUpLive } from '../../harness/live-server';
 import { expectCleanPage, useBrowserSuite } from '../support/browser';
 
@@ -19,9 +19,17 @@ type OpenApiDocument = {
   components?: { securitySchemes?: Record<string, { type: string; scheme?: string }> };
 };
 
+/**
+ * Waits for Swagger UI to have rendered an operation: it fetches and renders the whole document
+ * first, which on a busy machine takes longer than a click's 5 s (the document grew with export,
+ * import and bulk changes, and two tests timed out there while the page was still rendering).
+ */
+const operationShown = (operation: Locator) => operation.waitFor({ state: 'visible', timeout: 20_000 });
+
 /** Opens an operation, presses "Try it out" then "Execute", and returns the status and body Swagger UI shows. */
 async function tryItOut(page: Page, operationId: string): Promise<{ status: string; body: string }> {
   const operation = page.locator(`#${operationId}`);
+  await operationShown(operation);
   await operation.locator('.opblock-summary-control').click();
   await operation.getByRole('button', { name: 'Try it out' }).click();
   await operation.getByRole('button', { name: 'Execute' }).click();
@@ -62,6 +70,7 @@ describe('Swagger UI at /swagger', () => {
     await page.goto(suite.url('/swagger'));
 
     const operation = page.locator('#operations-Tasks-postApiTasks');
+    await operationShown(operation);
     await operation.locator('.opblock-summary-control').click();
     await operation.getByRole('button', { name: 'Try it out' }).click();
     const body = operation.locator('textarea.body-param__text');
