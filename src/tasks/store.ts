@@ -1,4 +1,5 @@
 import { batchedReads } from '../db/batched-reads';
+import { batchedWrites } from '../db/batched-writes';
 import {
   type Engine,
   fromSqlTimestamp,
@@ -258,6 +259,49 @@ interface CountRow {
 
 const emptyStats = (): ListStats => ({ counts: { open: 0, done: 0 }, version: 0 });
 
+/** A create waiting for its batch (src/db/batched-writes.ts). */
+interface PendingCreate {
+  owner: number;
+  task: NewTask;
+  now: Date;
+  request: CreateRequest | undefined;
+}
+
+const INSERT_TASK = `INSERT INTO tasks (owner_id, title, notes, title_terms, notes_terms, status, priority, due_date,
+  created_at, updated_at, completed_at, version, request_key, request_fingerprint) VALUES`;
+const INSERT_TASK_ROW = "(?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, NULL, 1, ?, ?)";
+
+const insertParams = (owner: number, task: NewTask, stamp: string, request: CreateRequest | undefined) => [
+  owner,
+  task.title,
+  task.notes,
+  searchTerms(owner, task.title),
+  searchTerms(owner, task.notes),
+  rankOf(task.priority),
+  task.due_date,
+  stamp,
+  stamp,
+  request?.key ?? null,
+  request?.fingerprint ?? null,
+];
+
+/** A task just inserted: everything its row holds is known here, so it is not read back. */
+function createdTask(id: number, task: NewTask, stamp: string): Task {
+  const iso = fromSqlTimestamp(stamp);
+  return {
+    id,
+    title: task.title,
+    notes: task.notes,
+    status: 'open',
+    priority: task.priority,
+    due_date: task.due_date,
+    created_at: iso,
+    updated_at: iso,
+    completed_at: null,
+    version: 1,
+  };
+}
+
 const randomShard = () => Math.floor(Math.random() * COUNT_SHARDS);
 
 /** The status a task has now, its row locked until the transaction ends; null when there is none. */
@@ -462,6 +506,73 @@ export function createTaskStore(client: SqlClient): TaskStore {
     return page;
   }
 
+  /** A create in a transaction of its own; a request key used before replays its task. */
+  async function insertOne({ owner, task, now, request }: PendingCreate): Promise<InsertOutcome> {
+    await ensureCounts(owner);
+    const stamp = toSqlTimestamp(now);
+    try {
+      const insertId = await client.transaction(async (tx) => {
+        const { insertId } = await tx.execute(`${INSERT_TASK} ${INSERT_TASK_ROW}`, insertParams(owner, task, stamp, request));
+        await recordChange(tx, owner, null, 'open');
+        return insertId;
+      });
+      return { task: createdTask(insertId, task, stamp), replayed: false };
+    } catch (error) {
+      // The unique index on request_key decides a race: MySQL holds a second insert of a key until
+      // the first one's transaction ends (SQLite runs one write at a time), so a duplicate is only
+      // reported once the first task is committed, and this read sees it.
+      if (!request || !isDuplicateKey(error)) throw error;
+      const rows = await client.query<TaskRow & { request_fingerprint: string | null }>(
+        `SELECT ${COLUMNS}, request_fingerprint FROM tasks WHERE owner_id = ? AND request_key = ?`,
+        [owner, request.key],
+      );
+      const [row] = rows;
+      if (!row) throw error;
+      return { task: toTask(row), replayed: true, fingerprint: row.request_fingerprint };
+    }
+  }
+
+  /**
+   * Creates made at about the same time, in one transaction: one INSERT of every row, and each
+   * owner's count once. A multi-row INSERT takes consecutive ids (InnoDB reserves them at once for
+   * a statement whose row count it knows, in every autoinc lock mode; SQLite has one writer), so
+   * each row's id follows from the first: MySQL reports the first id, SQLite the last.
+   */
+  async function insertMany(batch: PendingCreate[]): Promise<InsertOutcome[]> {
+    for (const owner of new Set(batch.map((create) => create.owner))) await ensureCounts(owner);
+    const stamps = batch.map((create) => toSqlTimestamp(create.now));
+    const firstId = await client.transaction(async (tx) => {
+      const { insertId } = await tx.execute(
+        `${INSERT_TASK} ${batch.map(() => INSERT_TASK_ROW).join(', ')}`,
+        batch.flatMap((create, at) => insertParams(create.owner, create.task, stamps[at] as string, create.request)),
+      );
+      // Counter rows in one order (owners ascending) in every batch, so two cannot hold them crosswise.
+      const owners = [...new Set(batch.map((create) => create.owner))].sort((a, b) => a - b);
+      for (const owner of owners) {
+        const added = batch.filter((create) => create.owner === owner).length;
+        await recordDeltas(tx, owner, { open: added });
+      }
+      return client.engine === 'sqlite' ? insertId - batch.length + 1 : insertId;
+    });
+    const step = await idStep();
+    return batch.map((create, at) => ({
+      task: createdTask(firstId + at * step, create.task, stamps[at] as string),
+      replayed: false,
+    }));
+  }
+
+  // How far apart a statement's ids are: 1 but on a server set up for multi-primary replication.
+  let idIncrement: Promise<number> | undefined;
+  const idStep = () =>
+    (idIncrement ??=
+      client.engine === 'mysql'
+        ? client
+            .query<{ step: number | string }>('SELECT @@auto_increment_increment AS step')
+            .then(([row]) => Number(row?.step ?? 1))
+        : Promise.resolve(1));
+
+  const creates = batchedWrites({ writeMany: insertMany, writeOne: insertOne });
+
   return {
     readStats,
 
@@ -493,61 +604,7 @@ export function createTaskStore(client: SqlClient): TaskStore {
       return { overdue: Number(row?.overdue ?? 0), today: Number(row?.today ?? 0), week: Number(row?.week ?? 0) };
     },
 
-    async insert(owner, task, now, request) {
-      await ensureCounts(owner);
-      const stamp = toSqlTimestamp(now);
-      try {
-        const insertId = await client.transaction(async (tx) => {
-          const { insertId } = await tx.execute(
-            `INSERT INTO tasks (owner_id, title, notes, title_terms, notes_terms, status, priority, due_date, created_at,
-                              updated_at, completed_at, version, request_key, request_fingerprint)
-             VALUES (?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, NULL, 1, ?, ?)`,
-            [
-              owner,
-              task.title,
-              task.notes,
-              searchTerms(owner, task.title),
-              searchTerms(owner, task.notes),
-              rankOf(task.priority),
-              task.due_date,
-              stamp,
-              stamp,
-              request?.key ?? null,
-              request?.fingerprint ?? null,
-            ],
-          );
-          await recordChange(tx, owner, null, 'open');
-          return insertId;
-        });
-        // Everything the row holds is known here; reading it back would cost a round trip.
-        const iso = fromSqlTimestamp(stamp);
-        const created: Task = {
-          id: insertId,
-          title: task.title,
-          notes: task.notes,
-          status: 'open',
-          priority: task.priority,
-          due_date: task.due_date,
-          created_at: iso,
-          updated_at: iso,
-          completed_at: null,
-          version: 1,
-        };
-        return { task: created, replayed: false };
-      } catch (error) {
-        // The unique index on request_key decides a race: MySQL holds a second insert of a key until
-        // the first one's transaction ends (SQLite runs one write at a time), so a duplicate is only
-        // reported once the first task is committed, and this read sees it.
-        if (!request || !isDuplicateKey(error)) throw error;
-        const rows = await client.query<TaskRow & { request_fingerprint: string | null }>(
-          `SELECT ${COLUMNS}, request_fingerprint FROM tasks WHERE owner_id = ? AND request_key = ?`,
-          [owner, request.key],
-        );
-        const [row] = rows;
-        if (!row) throw error;
-        return { task: toTask(row), replayed: true, fingerprint: row.request_fingerprint };
-      }
-    },
+    insert: (owner, task, now, request) => creates({ owner, task, now, request }),
 
     findById,
 

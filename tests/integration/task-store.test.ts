@@ -116,6 +116,35 @@ for (const engine of ENGINES) {
       expect((await store.list(ALL, 'created', null, 10)).map((task) => task.title)).toEqual(['Other', 'Once']);
     });
 
+    test('creates sent at once share commits, yet each gets the id of its own row, counted once', async () => {
+      const titles = Array.from({ length: 60 }, (_, at) => `Burst ${at}`);
+      const created = await Promise.all(titles.map((title) => insert(newTask({ title }), NOW)));
+      expect(created.map((task) => task.title)).toEqual(titles);
+      expect(new Set(created.map((task) => task.id)).size).toBe(titles.length);
+      for (const task of created) expect(await store.findById(task.id)).toEqual(task);
+      expect((await store.readStats()).counts).toEqual({ open: titles.length, done: 0 });
+    });
+
+    test('in a burst, a reused request key replays and a duplicate never costs its neighbours their tasks', async () => {
+      const first = await store.insert(newTask({ title: 'Keyed' }), NOW, requestFor('burst-key', 'a'));
+      const burst = await Promise.all([
+        store.insert(newTask({ title: 'Neighbour 1' }), NOW),
+        store.insert(newTask({ title: 'Keyed, retried' }), LATER, requestFor('burst-key', 'a')),
+        store.insert(newTask({ title: 'Neighbour 2' }), NOW, requestFor('burst-other', 'b')),
+        store.insert(newTask({ title: 'Keyed twice in one burst' }), NOW, requestFor('burst-twice', 'b')),
+        store.insert(newTask({ title: 'Keyed twice in one burst' }), NOW, requestFor('burst-twice', 'b')),
+      ]);
+      expect(burst[1]).toEqual({ task: first.task, replayed: true, fingerprint: FINGERPRINT.a });
+      const [twice, again] = [burst[3], burst[4]];
+      expect([twice?.task.id === again?.task.id, [twice?.replayed, again?.replayed].sort()]).toEqual([
+        true,
+        [false, true],
+      ]);
+      const titles = (await store.list(ALL, 'created', null, 10)).map((task) => task.title).sort();
+      expect(titles).toEqual(['Keyed', 'Keyed twice in one burst', 'Neighbour 1', 'Neighbour 2']);
+      expect((await store.readStats()).counts).toEqual({ open: 4, done: 0 });
+    });
+
     test('request keys are exact bytes: keys differing only in case make two tasks, the exact key replays', async () => {
       const upper = await store.insert(newTask({ title: 'Upper' }), NOW, requestFor('Key-a', 'a'));
       const lower = await store.insert(newTask({ title: 'Lower' }), NOW, requestFor('key-A', 'b'));
