@@ -45,7 +45,7 @@ export function batchedWrites<Item, Result>({
       await Promise.all(batch.map((waiter) => settle(waiter, writeOne(waiter.item))));
       return;
     }
-    batch.forEach((waiter, at) => waiter.resolve(results[at] as Result));
+    for (const [at, waiter] of batch.entries()) waiter.resolve(results[at] as Result);
   }
 
   async function runLane(): Promise<void> {

@@ -512,7 +512,10 @@ export function createTaskStore(client: SqlClient): TaskStore {
     const stamp = toSqlTimestamp(now);
     try {
       const insertId = await client.transaction(async (tx) => {
-        const { insertId } = await tx.execute(`${INSERT_TASK} ${INSERT_TASK_ROW}`, insertParams(owner, task, stamp, request));
+        const { insertId } = await tx.execute(
+          `${INSERT_TASK} ${INSERT_TASK_ROW}`,
+          insertParams(owner, task, stamp, request),
+        );
         await recordChange(tx, owner, null, 'open');
         return insertId;
       });
