@@ -17,6 +17,8 @@ export interface BenchOptions {
   bufferPoolMb: number;
   /** Where the report goes instead of bench/results.md (a quick run's figures are not the record). */
   output: string | null;
+  /** The side-by-side with the Flask anchor (bench/peer.ts): after the rest, alone, or not at all. */
+  peer: 'also' | 'only' | 'skip';
 }
 
 export const USAGE = `usage: bun run bench [options]
@@ -28,7 +30,9 @@ export const USAGE = `usage: bun run bench [options]
   --connections 1,32,64         connection counts per endpoint (default)
   --warmup <s>                  seconds of warm-up per read endpoint after each app start (default 3)
   --timeout <s>                 wrk request timeout (default 10)
-  --only <id,...>               run only these endpoints (ids in bench/endpoints.ts)
+  --only <id,...>               run only these endpoints (ids in bench/endpoints.ts); 'peer' is the
+                                side-by-side with the Flask anchor (bench/peer.ts), run after the rest
+  --no-peer                     leave the side-by-side with the anchor out
   --buffer-pool <MB>            InnoDB buffer pool of the throwaway MariaDB (default 1024)
   --output <file>               write the report there instead of bench/results.md
 
@@ -57,6 +61,7 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
         only: { type: 'string' },
         'buffer-pool': { type: 'string' },
         output: { type: 'string' },
+        'no-peer': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
       strict: true,
@@ -64,6 +69,9 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
   );
   if (values.help) return 'help';
   const quick = values.quick === true;
+  const listed = values.only ? values.only.split(',').map((id) => id.trim()) : null;
+  const only = listed?.filter((id) => id !== 'peer') ?? null;
+  const peer = peerChoice(listed, values['no-peer'] === true);
   const sizes = values.sizes ? numberList('--sizes', values.sizes) : quick ? QUICK_SIZES : DEFAULT_SIZES;
   return {
     sizes: [...new Set(sizes)].sort((a, b) => a - b),
@@ -72,10 +80,19 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
     connections: values.connections ? numberList('--connections', values.connections) : [1, 32, 64],
     warmupS: values.warmup ? positive('--warmup', values.warmup) : quick ? 1 : 3,
     timeoutS: values.timeout ? positive('--timeout', values.timeout) : 10,
-    only: values.only ? values.only.split(',').map((id) => id.trim()) : null,
+    only: peer === 'only' ? [] : only,
     bufferPoolMb: values['buffer-pool'] ? positive('--buffer-pool', values['buffer-pool']) : 1024,
     output: values.output ?? null,
+    peer,
   };
+}
+
+/** The peer section runs with everything, or when --only names it (alone if it names nothing else). */
+function peerChoice(listed: string[] | null, noPeer: boolean): BenchOptions['peer'] {
+  if (noPeer) return 'skip';
+  if (!listed) return 'also';
+  if (!listed.includes('peer')) return 'skip';
+  return listed.length === 1 ? 'only' : 'also';
 }
 
 /** parseArgs reports an unknown or malformed flag by throwing; that is a usage mistake. */

@@ -44,6 +44,11 @@ export function renderHeader(
   ].join('\n');
 }
 
+/** One line saying when and where a section owned apart from the main report was measured. */
+export function renderMachineLine(env: BenchEnvironment): string {
+  return `Measured ${env.date} on ${env.machine}; ${env.database} (${env.databaseSetup}); commit ${env.commit}; \`${env.command}\`.`;
+}
+
 export function renderSize(size: SizeResult): string {
   const rows = size.runs.map((run) => [
     run.endpoint.label,

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Connection } from 'mysql2/promise';
@@ -20,10 +20,12 @@ import {
   searchShare,
 } from './database';
 import { ENDPOINTS, type Endpoint, runOrder } from './endpoints';
-import { describeEnvironment } from './environment';
+import { type BenchEnvironment, describeEnvironment } from './environment';
 import { cpuSnapshot, othersShare, waitForQuietMachine } from './machine-noise';
 import { type BenchOptions, parseOptions, USAGE, UsageError } from './options';
-import { renderHeader, renderNotes, renderScaling, renderSize, renderTargets } from './report';
+import { measurePeer, renderPeer } from './peer';
+import { renderHeader, renderMachineLine, renderNotes, renderScaling, renderSize, renderTargets } from './report';
+import { writeMainReport, writeOwnedSection } from './results-file';
 import { growTo, SEARCH_WORD } from './seed';
 import { formatMs, formatRps, type ResponseCheck, type RunRow, type SizeResult } from './targets';
 import { errorCount, medianRun, runWrk, type WrkResult, writeLuaScript } from './wrk';
@@ -78,6 +80,8 @@ async function main(): Promise<void> {
   say('bench: preparing the databases');
   const database = await openBenchDatabase(options.bufferPoolMb);
   const environment = await describeEnvironment(await connect(database.url), database.description);
+  const output = options.output ?? RESULTS_FILE;
+  if (options.peer === 'only') return runPeer(bench, database.url, output, environment);
   let schema: SchemaReport | null = null;
   const seededSizes: Omit<Sized, 'app' | 'origins'>[] = [];
   for (const size of options.sizes) {
@@ -114,14 +118,24 @@ async function main(): Promise<void> {
   console.log(
     `${sizes.map(renderSize).join('\n\n')}\n\n${summary.join('\n\n')}\n\n${notes.map((note) => `- ${note}`).join('\n')}`,
   );
-  const output = options.output ?? RESULTS_FILE;
-  writeResults(output, [
+  writeMainReport(output, [
     renderHeader(environment, options),
     ...summary,
     ...sizes.map(renderSize),
     renderNotes(notes, schema),
   ]);
   say(`bench: wrote ${output}`);
+  if (options.peer === 'also') await runPeer(bench, database.url, output, environment);
+}
+
+/** The side-by-side with the anchor, printed and written to its own section of the results. */
+async function runPeer(bench: Bench, databaseUrl: string, output: string, environment: BenchEnvironment) {
+  const { repeat, durationS } = bench.options;
+  const result = await measurePeer(databaseUrl, { rounds: repeat, durationS, scriptDir: bench.scriptDir });
+  const text = `${renderPeer(result)}\n\n${renderMachineLine(environment)}`;
+  console.log(text);
+  writeOwnedSection(output, 'peer', text);
+  say(`bench: wrote the peer section of ${output}`);
 }
 
 function chooseEndpoints(options: BenchOptions): Endpoint[] {
@@ -306,16 +320,6 @@ function describeRun(run: RunRow): string {
   if (!run.result) return `failed: ${run.failure}`;
   const { rps, p50Ms, p99Ms } = run.result;
   return `${formatRps(rps)} req/s, p50 ${formatMs(p50Ms)}, p99 ${formatMs(p99Ms)}, ${errorCount(run.result)} errors`;
-}
-
-const HISTORY_HEADING = '## History: before and after';
-
-/** Replaces the latest run in the results file and keeps its history section as it was. */
-function writeResults(file: string, sections: string[]): void {
-  const previous = existsSync(file) ? readFileSync(file, 'utf8') : '';
-  const at = previous.indexOf(HISTORY_HEADING);
-  const history = at >= 0 ? `\n\n${previous.slice(at).trimEnd()}` : '';
-  writeFileSync(file, `${sections.join('\n\n')}${history}\n`);
 }
 
 try {

@@ -16,7 +16,8 @@ bun install --frozen-lockfile --silent
 
 # The tests start a throwaway MariaDB when no server answers on 127.0.0.1:3306 (and one of their
 # own for the fault drills), drive Debian's Chromium (never a downloaded browser), put nginx in
-# front of the app, shellcheck the shell scripts and run the instance bootstrap's jq.
+# front of the app, shellcheck the shell scripts, run the instance bootstrap's jq and check the
+# bench's wrk scripts.
 export PATH="$PATH:/usr/sbin"
 missing=()
 command -v mariadbd >/dev/null || missing+=(mariadb-server)
@@ -24,6 +25,7 @@ command -v shellcheck >/dev/null || missing+=(shellcheck)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 command -v nginx >/dev/null || missing+=(nginx)
 command -v jq >/dev/null || missing+=(jq)
+command -v wrk >/dev/null || missing+=(wrk)
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then
   echo "setup: the tests need these Debian packages: ${missing[*]} (apt-get install ${missing[*]})" >&2

@@ -1,0 +1,285 @@
+import { join } from 'node:path';
+import { type Subprocess, spawn } from 'bun';
+import type { Connection } from 'mysql2/promise';
+import { freePort } from '../harness/mariadb';
+import { PRIORITIES } from '../src/tasks/model';
+import { type BenchAccount, credentialHeaders, expectSignedIn, signUpOn } from './accounts';
+import { type AppProcess, rssSampler, startApp, waitUntilIdle } from './app-process';
+import { onCleanup } from './cleanup';
+import { connect, createSizeDatabase, idRange, inspectSchema, refreshDerivedData, scalar } from './database';
+import { growTo } from './seed';
+import { formatMb, formatMs, formatRps } from './targets';
+import { errorCount, type LoadSpec, runWrk, type WrkResult, writeLuaScript, writeMixScript } from './wrk';
+
+/**
+ * The `peer` section of `bun run bench`: ours against the anchor (../shared/anchors/flask_seed, the
+ * Flask + PyMySQL app this one replaces, under gunicorn with 2 sync workers), side by side in one
+ * run: the same MariaDB, the same 1,000 tasks each, the same wrk rows at 32 connections, taking
+ * turns (ours, anchor, then anchor, ours…), the median of the rounds compared. Ours is signed in
+ * (session cookie for pages, token for the API), as every request to it must be; the anchor has
+ * no accounts.
+ */
+
+export const PEER_TASKS = 1_000;
+const CONNECTIONS = 32;
+const ANCHOR_DIR = join(import.meta.dir, '../../shared/anchors/flask_seed');
+const BROWSER = { 'Accept-Encoding': 'gzip, deflate, br, zstd' };
+const CREATE_BODY = { title: 'Benchmark task' };
+const READS_PER_WRITE = 9;
+
+export interface PeerRowSpec {
+  id: string;
+  label: string;
+  /** Ours over the anchor, at least. */
+  target: number;
+  /** The mix's p99 on our side, at most (ms). */
+  p99LimitMs?: number;
+}
+
+export const PEER_ROWS: readonly PeerRowSpec[] = [
+  { id: 'page', label: 'GET / from a browser (gzip accepted)', target: 10 },
+  { id: 'page-identity', label: 'GET / with no Accept-Encoding', target: 10 },
+  { id: 'api-list', label: 'GET /api/tasks', target: 10 },
+  { id: 'api-post', label: 'POST /api/tasks (every 201 durable)', target: 10 },
+  { id: 'mix', label: `mix of ${READS_PER_WRITE} GET / to 1 POST /api/tasks`, target: 10, p99LimitMs: 20 },
+];
+
+type Side = 'ours' | 'anchor';
+
+interface Server {
+  side: Side;
+  origin: string;
+  /** Headers that sign the request in: ours only. */
+  sign(credential: 'session' | 'token'): Record<string, string>;
+  sql: Connection;
+  stop(): Promise<void>;
+}
+
+export interface PeerRow {
+  spec: PeerRowSpec;
+  ours: WrkResult;
+  anchor: WrkResult;
+}
+
+export interface PeerResult {
+  rows: PeerRow[];
+  rounds: number;
+  durationS: number;
+  flushAtCommit: string;
+  /** Tasks our POST row added, against the 201s wrk counted (all acknowledged creates stored). */
+  created: { answered: number; stored: number };
+  oursRssMaxKb: number;
+}
+
+const say = (text: string) => process.stderr.write(`${text}\n`);
+
+/** Runs the whole section on the MySQL server of `baseUrl` (mysql://…/<bench database>). */
+export async function measurePeer(
+  baseUrl: string,
+  { rounds, durationS, scriptDir }: { rounds: number; durationS: number; scriptDir: string },
+): Promise<PeerResult> {
+  say('peer: seeding both servers');
+  const ours = await startOurs(baseUrl);
+  const anchor = await startAnchor(baseUrl, ours.url);
+  const sampler = rssSampler(ours.app.pid);
+  try {
+    const flushAtCommit = String(await scalar(ours.sql, 'SELECT @@innodb_flush_log_at_trx_commit'));
+    for (const server of [ours.server, anchor]) await checkAnswers(server);
+    const rows: PeerRow[] = [];
+    let created = { answered: 0, stored: 0 };
+    for (const spec of PEER_ROWS) {
+      const results: Record<Side, WrkResult[]> = { ours: [], anchor: [] };
+      for (let round = 1; round <= rounds; round++) {
+        const order = round % 2 ? [ours.server, anchor] : [anchor, ours.server];
+        for (const server of order) {
+          const before = spec.id === 'api-post' && server.side === 'ours' ? await taskCount(server.sql) : 0;
+          const result = await loadRow(spec, server, { durationS, scriptDir });
+          if (spec.id === 'api-post' && server.side === 'ours') {
+            created = {
+              answered: created.answered + result.requests - errorCount(result),
+              stored: created.stored + (await taskCount(server.sql)) - before,
+            };
+          }
+          results[server.side].push(result);
+          sampler.sample();
+          say(
+            `peer: ${spec.label}, ${server.side} (${round}/${rounds}): ${formatRps(result.rps)} req/s, ${errorCount(result)} errors`,
+          );
+          if (server.side === 'ours') await waitUntilIdle(server.origin);
+        }
+      }
+      rows.push({ spec, ours: median(results.ours), anchor: median(results.anchor) });
+    }
+    return { rows, rounds, durationS, flushAtCommit, created, oursRssMaxKb: sampler.maxKb };
+  } finally {
+    sampler.stop();
+    await anchor.stop();
+    await ours.server.stop();
+  }
+}
+
+async function taskCount(sql: Connection): Promise<number> {
+  return Number(await scalar(sql, 'SELECT COUNT(*) FROM tasks'));
+}
+
+/** Our app on a database of its own, with the bench's account owning 1,000 seeded tasks. */
+async function startOurs(baseUrl: string): Promise<{ server: Server; app: AppProcess; sql: Connection; url: string }> {
+  const url = await createSizeDatabase(baseUrl.replace(/\/[^/]*$/, '/peer_ours'), PEER_TASKS);
+  const sql = await connect(url);
+  const account: BenchAccount = await signUpOn(url, sql);
+  await growTo(sql, (await idRange(sql)).rows, PEER_TASKS, account.id);
+  await refreshDerivedData(sql, url, await inspectSchema(sql));
+  const app = await startApp(url);
+  const server: Server = {
+    side: 'ours',
+    origin: app.origin,
+    sign: (credential) => credentialHeaders(credential, account),
+    sql,
+    stop: async () => {
+      await app.stop();
+      await sql.end();
+    },
+  };
+  return { server, app, sql, url };
+}
+
+/**
+ * The anchor on a database of its own, holding the same 1,000 tasks as ours (copied across, in its
+ * own columns), served by gunicorn as its header says.
+ */
+async function startAnchor(baseUrl: string, oursUrl: string): Promise<Server> {
+  if (!Bun.which('gunicorn'))
+    throw new Error('gunicorn is not installed (apt-get install gunicorn python3-flask python3-pymysql)');
+  const url = await createSizeDatabase(baseUrl.replace(/\/[^/]*$/, '/peer_anchor'), PEER_TASKS);
+  const parsed = new URL(url);
+  const port = await freePort();
+  const env = {
+    ...process.env,
+    ANCHOR_DB: databaseOf(url),
+    ANCHOR_DB_USER: decodeURIComponent(parsed.username) || 'root',
+    ANCHOR_DB_PASSWORD: decodeURIComponent(parsed.password),
+    ANCHOR_DB_PORT: parsed.port || '3306',
+  };
+  const gunicorn: Subprocess = spawn(['gunicorn', '-w', '2', '-b', `127.0.0.1:${port}`, 'app:app'], {
+    cwd: ANCHOR_DIR,
+    env,
+    stdout: 'ignore',
+    stderr: 'ignore',
+  });
+  const kill = () => gunicorn.kill('SIGKILL');
+  const forget = onCleanup(kill, kill);
+  const origin = `http://127.0.0.1:${port}`;
+  await waitForHealth(origin, gunicorn);
+  const sql = await connect(url);
+  await sql.query(
+    `INSERT INTO tasks (title, notes, done, priority, due_date, created_at)
+     SELECT title, notes, status = 'done', ELT(priority, ${PRIORITIES.map(() => '?').join(', ')}), due_date, created_at
+     FROM \`${databaseOf(oursUrl)}\`.tasks ORDER BY id`,
+    [...PRIORITIES],
+  );
+  return {
+    side: 'anchor',
+    origin,
+    sign: () => ({}),
+    sql,
+    stop: async () => {
+      gunicorn.kill('SIGTERM');
+      await gunicorn.exited;
+      await forget();
+      await sql.end();
+    },
+  };
+}
+
+const databaseOf = (url: string) => decodeURIComponent(new URL(url).pathname.slice(1));
+
+async function waitForHealth(origin: string, process: Subprocess): Promise<void> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    if (process.exitCode !== null) break;
+    const answered = await fetch(`${origin}/health`).then(
+      (response) => response.ok,
+      () => false,
+    );
+    if (answered) return;
+    await Bun.sleep(200);
+  }
+  throw new Error(`the anchor did not answer at ${origin}/health (is python3-flask and python3-pymysql installed?)`);
+}
+
+/** One request per read row, as the load sends it: each side answers 2xx before it is measured. */
+async function checkAnswers(server: Server): Promise<void> {
+  for (const [path, credential, headers] of [
+    ['/', 'session', BROWSER],
+    ['/api/tasks', 'token', BROWSER],
+  ] as const) {
+    const load = { method: 'GET' as const, path, headers: { ...headers, ...server.sign(credential) } };
+    await (await expectSignedIn(`${server.side} ${path}`, `${server.origin}${path}`, load)).arrayBuffer();
+  }
+}
+
+async function loadRow(
+  spec: PeerRowSpec,
+  server: Server,
+  { durationS, scriptDir }: { durationS: number; scriptDir: string },
+): Promise<WrkResult> {
+  const name = `peer-${spec.id}-${server.side}`;
+  const page: LoadSpec = { method: 'GET', path: '/', headers: { ...BROWSER, ...server.sign('session') } };
+  const create: LoadSpec = {
+    method: 'POST',
+    path: '/api/tasks',
+    body: CREATE_BODY,
+    expect: 201,
+    headers: { ...BROWSER, ...server.sign('token') },
+  };
+  const load: LoadSpec =
+    {
+      page,
+      'page-identity': { method: 'GET' as const, path: '/', headers: server.sign('session') },
+      'api-list': { method: 'GET' as const, path: '/api/tasks', headers: { ...BROWSER, ...server.sign('token') } },
+      'api-post': create,
+      mix: page,
+    }[spec.id] ?? page;
+  const script =
+    spec.id === 'mix'
+      ? writeMixScript(scriptDir, name, page, create, READS_PER_WRITE)
+      : writeLuaScript(scriptDir, name, load);
+  return runWrk({
+    url: `${server.origin}${load.path}`,
+    script,
+    connections: CONNECTIONS,
+    durationS,
+    timeoutS: 10,
+    ids: { minId: 0, maxId: 0 },
+    headers: load.headers,
+  });
+}
+
+function median(results: WrkResult[]): WrkResult {
+  return [...results].sort((a, b) => a.rps - b.rps)[Math.floor((results.length - 1) / 2)] as WrkResult;
+}
+
+export function renderPeer(result: PeerResult): string {
+  const lines = [
+    `## Peer: ours against the Flask + PyMySQL anchor (${CONNECTIONS} connections, ${PEER_TASKS.toLocaleString('en-US')} tasks each, median of ${result.rounds} alternating runs of ${result.durationS} s)`,
+    '',
+    '| row | ours req/s | anchor req/s | ours ÷ anchor | target | ours p99 | errors (ours / anchor) |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
+  ];
+  for (const { spec, ours, anchor } of result.rows) {
+    const ratio = ours.rps / anchor.rps;
+    const p99Ok = spec.p99LimitMs === undefined || ours.p99Ms <= spec.p99LimitMs;
+    const pass = ratio >= spec.target && p99Ok && errorCount(ours) === 0;
+    const p99 = `${formatMs(ours.p99Ms)}${spec.p99LimitMs === undefined ? '' : ` (≤ ${spec.p99LimitMs} ms ${p99Ok ? '✓' : '✗'})`}`;
+    lines.push(
+      `| ${spec.label} | ${formatRps(ours.rps)} | ${formatRps(anchor.rps)} | ${pass ? '✓' : '✗'} ${ratio.toFixed(1)}× | ≥ ${spec.target}× | ${p99} | ${errorCount(ours)} / ${errorCount(anchor)} |`,
+    );
+  }
+  const { answered, stored } = result.created;
+  lines.push(
+    '',
+    `Durability: innodb_flush_log_at_trx_commit = ${result.flushAtCommit} (1: every commit flushed to disk before it returns); ` +
+      `our POST rows answered ${formatRps(answered)} creates with 201 and stored ${formatRps(stored)} tasks ${answered === stored ? '✓' : '✗'}.`,
+    `Our app's RSS during the section: at most ${formatMb(result.oursRssMaxKb)}.`,
+  );
+  return lines.join('\n');
+}
