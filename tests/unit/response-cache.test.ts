@@ -49,3 +49,37 @@ describe('the versioned response cache', () => {
     expect(answers.bytes).toBeLessThan(200);
   });
 });
+
+describe('concurrent misses', () => {
+  test('requests that miss one version together wait for a single render of it', async () => {
+    const answers = createResponseCache({ maxBytes: 1_000_000 });
+    let renders = 0;
+    let finish: (text: string) => void = () => {};
+    const render = () => {
+      renders++;
+      return new Promise<string>((resolve) => {
+        finish = resolve;
+      });
+    };
+    const waiting = Array.from({ length: 20 }, () => answers.get('/', 3, render));
+    expect(renders).toBe(1);
+    finish('v3');
+    const bodies = await Promise.all(waiting);
+    expect(new Set(bodies).size).toBe(1);
+    expect(new TextDecoder().decode(bodies[0]?.identity)).toBe('v3');
+    // A newer version is never answered by the older render.
+    const newer = answers.get('/', 4, async () => 'v4');
+    expect(new TextDecoder().decode((await newer).identity)).toBe('v4');
+    expect(renders).toBe(1);
+  });
+
+  test('a render that fails is not kept: the next request renders again', async () => {
+    const answers = createResponseCache({ maxBytes: 1_000_000 });
+    const failing = answers.get('/', 1, async () => {
+      throw new Error('database down');
+    });
+    await expect(failing).rejects.toThrow('database down');
+    const retried = await answers.get('/', 1, async () => 'back');
+    expect(new TextDecoder().decode(retried.identity)).toBe('back');
+  });
+});
