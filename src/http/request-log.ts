@@ -36,9 +36,11 @@ export function requestLogging({
     .onRequest(({ request, set, server }) => {
       const offered = request.headers.get('x-request-id');
       const id = offered && SANE_REQUEST_ID.test(offered) ? offered : crypto.randomUUID();
-      // The peer address is only known while the request is open, so it is read here.
-      const peer = server?.requestIP(request)?.address;
-      const ip = clientAddress(peer, request.headers.get('x-forwarded-for'), trustedProxies);
+      // The peer address is only known while the request is open, so it is read here; only for
+      // the request's log line, so not when that line would not be written (LOG_LEVEL=warn).
+      const ip = logger.isLevelEnabled('info')
+        ? clientAddress(server?.requestIP(request)?.address, request.headers.get('x-forwarded-for'), trustedProxies)
+        : undefined;
       started.set(request, { id, at: performance.now(), ip });
       set.headers['x-request-id'] = id;
     })
