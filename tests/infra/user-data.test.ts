@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { afterAll, describe, expect, test } from 'bun:test';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BOOTSTRAP, embeddedBootstrap, TEMPLATE } from '../../scripts/embed-bootstrap';
@@ -9,8 +9,8 @@ import { Stacks } from '../support/cloudformation-stacks';
 
 /**
  * The instance's user data: the header app.yaml fills in, then infra/bootstrap.sh. Checked as the
- * instance will get it, and the step that picks up a rotated database password run for real
- * against fake `aws`, `systemctl` and `curl`.
+ * instance will get it, and the steps that pick up a rotated database password and report a dead
+ * instance run for real against fake `aws`, `systemctl` and `curl`.
  */
 
 const template = readFileSync(TEMPLATE, 'utf8');
@@ -38,6 +38,7 @@ function renderHeader(): string {
     VpcCidr: '10.0.0.0/16',
     AllowedHosts: 'tasks.example.com,demo-lb-1234567890.eu-west-1.elb.amazonaws.com',
     SignUp: 'closed',
+    TargetGroupArn: 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/demo/0123456789abcdef',
   };
   return `${header.replace(/\$\{([^}!]+)\}/g, (_, name: string) => {
     const value = values[name];
@@ -97,26 +98,78 @@ describe("the app's SIGNUP", () => {
   });
 });
 
-describe('bootstrap.sh credentials: a rotated database password', () => {
+/**
+ * A temporary instance for bootstrap.sh's timer steps: deploy.env from the header, fake `aws`
+ * (the secret from secret.json, refused while `secret-refused` exists; any other call logged),
+ * `systemctl` and `curl` (IMDS answers; /health/live refused while `nginx-down` exists).
+ */
+function fakeInstance() {
   const work = mkdtempSync(join(tmpdir(), 'tm-user-data-'));
   const config = join(work, 'etc');
   const calls = join(work, 'calls.log');
-  let password = 'first/pass:w@rd%+ "quoted"';
-
   const fake = (name: string, body: string) => {
     writeFileSync(join(work, 'bin', name), `#!/usr/bin/env bash\n${body}\n`);
     chmodSync(join(work, 'bin', name), 0o755);
   };
-  const run = () => {
-    writeFileSync(join(work, 'secret.json'), JSON.stringify({ username: 'taskmaster', password }));
+  mkdirSync(join(work, 'bin'), { recursive: true });
+  mkdirSync(config);
+  writeFileSync(
+    join(config, 'deploy.env'),
+    renderHeader()
+      .split('\n')
+      .filter((line) => /^[A-Z0-9_]+='/.test(line))
+      .join('\n'),
+  );
+  fake(
+    'aws',
+    [
+      'if [[ "$*" == "secretsmanager get-secret-value --secret-id arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!db-1 "* ]]; then',
+      `  [[ -e "${join(work, 'secret-refused')}" ]] && { echo "AccessDeniedException" >&2; exit 254; }`,
+      `  exec cat "${join(work, 'secret.json')}"`,
+      'fi',
+      'echo "aws $*" >>"$CALLS"',
+    ].join('\n'),
+  );
+  fake('systemctl', 'echo "systemctl $*" >>"$CALLS"');
+  fake(
+    'curl',
+    [
+      'url=${*: -1}',
+      'case "$url" in',
+      '  */latest/api/token) echo token ;;',
+      '  */latest/meta-data/instance-id) echo i-0123456789abcdef0 ;;',
+      `  */health/live) echo "curl $url" >>"$CALLS"; [[ ! -e "${join(work, 'nginx-down')}" ]] || exit 7 ;;`,
+      '  *) echo "curl $url" >>"$CALLS" ;;',
+      'esac',
+    ].join('\n'),
+  );
+  const run = (step: string) => {
     writeFileSync(calls, '');
-    const result = Bun.spawnSync(['bash', BOOTSTRAP, 'credentials'], {
-      env: { PATH: `${join(work, 'bin')}:${process.env.PATH}`, TASK_MANAGER_CONFIG_DIR: config, CALLS: calls },
+    const result = Bun.spawnSync(['bash', BOOTSTRAP, step], {
+      env: {
+        PATH: `${join(work, 'bin')}:${process.env.PATH}`,
+        TASK_MANAGER_CONFIG_DIR: config,
+        LIVENESS_STATE: join(work, 'liveness-misses'),
+        CALLS: calls,
+      },
       stdout: 'pipe',
       stderr: 'pipe',
     });
-    if (result.exitCode !== 0) throw new Error(result.stderr.toString());
-    return readFileSync(calls, 'utf8').split('\n').filter(Boolean);
+    const lines = readFileSync(calls, 'utf8').split('\n').filter(Boolean);
+    return { exitCode: result.exitCode, stderr: result.stderr.toString(), calls: lines };
+  };
+  return { work, config, run };
+}
+
+describe('bootstrap.sh credentials: a rotated database password', () => {
+  const { work, config, run: runStep } = fakeInstance();
+  let password = 'first/pass:w@rd%+ "quoted"';
+
+  const run = () => {
+    writeFileSync(join(work, 'secret.json'), JSON.stringify({ username: 'taskmaster', password }));
+    const result = runStep('credentials');
+    if (result.exitCode !== 0) throw new Error(result.stderr);
+    return result.calls;
   };
   const appEnv = () =>
     Object.fromEntries(
@@ -126,23 +179,6 @@ describe('bootstrap.sh credentials: a rotated database password', () => {
         .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
     );
 
-  beforeAll(() => {
-    mkdirSync(join(work, 'bin'), { recursive: true });
-    mkdirSync(config);
-    writeFileSync(
-      join(config, 'deploy.env'),
-      renderHeader()
-        .split('\n')
-        .filter((line) => /^[A-Z0-9_]+='/.test(line))
-        .join('\n'),
-    );
-    fake(
-      'aws',
-      `[[ "$*" == "secretsmanager get-secret-value --secret-id arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!db-1 "* ]] || exit 3\ncat "${join(work, 'secret.json')}"`,
-    );
-    fake('systemctl', 'echo "systemctl $*" >>"$CALLS"');
-    fake('curl', 'echo "curl ${*: -1}" >>"$CALLS"');
-  });
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 
   test('writes the environment the app reads, with the password percent-encoded', () => {
@@ -188,5 +224,55 @@ describe('bootstrap.sh credentials: a rotated database password', () => {
       'curl http://127.0.0.1:3002/health',
     ]);
     expect(decodeURIComponent(new URL(appEnv().DATABASE_URL ?? '').password)).toBe('second-password');
+  });
+
+  test('a secret that cannot be read fails the step: no restart, the environment kept as it was', () => {
+    const before = readFileSync(join(config, 'app.env'), 'utf8');
+    writeFileSync(join(work, 'secret-refused'), '');
+    try {
+      const result = runStep('credentials');
+      // Inside $(render_app_env) errexit holds too (inherit_errexit): the step stops at the failed
+      // call, before it could take an empty password for a rotation and write it.
+      expect(result.exitCode).not.toBe(0);
+      expect(result.stderr).toContain('AccessDeniedException');
+      expect(result.stderr).not.toContain('the database secret changed');
+      expect(result.calls).toEqual([]);
+    } finally {
+      rmSync(join(work, 'secret-refused'));
+    }
+    expect(readFileSync(join(config, 'app.env'), 'utf8')).toBe(before);
+    expect(readdirSync(config).sort()).toEqual(['app.env', 'deploy.env']);
+  });
+
+  test('a secret without a password fails the step rather than writing an empty one', () => {
+    writeFileSync(join(work, 'secret.json'), JSON.stringify({ username: 'taskmaster', password: '' }));
+    const result = runStep('credentials');
+    expect(result.exitCode).not.toBe(0);
+    expect(result.calls).toEqual([]);
+    expect(decodeURIComponent(new URL(appEnv().DATABASE_URL ?? '').password)).toBe('second-password');
+  });
+});
+
+describe('bootstrap.sh liveness: an instance that serves nothing', () => {
+  const { work, run } = fakeInstance();
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
+  const unhealthy =
+    'aws autoscaling set-instance-health --instance-id i-0123456789abcdef0 --health-status Unhealthy --should-respect-grace-period';
+
+  test('is reported unhealthy to Auto Scaling after 6 misses in a row, and not before', () => {
+    writeFileSync(join(work, 'nginx-down'), '');
+    for (let miss = 1; miss <= 5; miss++) {
+      const result = run('liveness');
+      expect(result.exitCode).toBe(0);
+      expect(result.calls).toEqual(['curl http://127.0.0.1/health/live']);
+    }
+    expect(run('liveness').calls).toEqual(['curl http://127.0.0.1/health/live', unhealthy]);
+  });
+
+  test('one answer starts the count again', () => {
+    rmSync(join(work, 'nginx-down'));
+    expect(run('liveness').calls).toEqual(['curl http://127.0.0.1/health/live']);
+    writeFileSync(join(work, 'nginx-down'), '');
+    for (let miss = 1; miss <= 5; miss++) expect(run('liveness').calls).not.toContain(unhealthy);
   });
 });
