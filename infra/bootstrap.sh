@@ -78,8 +78,8 @@ fetch_release() {
   log "release $name verified and unpacked"
 }
 
-# The app's environment, with DATABASE_URL built from the RDS-managed secret (the password is
-# percent-encoded: mysql2 decodes it). Prints it; the caller decides where it goes.
+# The app's environment, with DATABASE_URL built from the app's own database user's secret (never
+# the RDS master's; the password is percent-encoded: mysql2 decodes it). Prints it; the caller decides where it goes.
 render_app_env() {
   local secret user password
   secret=$(aws secretsmanager get-secret-value --secret-id "$DB_SECRET_ARN" --query SecretString --output text)

@@ -29,6 +29,7 @@ const CHECKS = [
   'checkInterfaceEndpoints',
   'checkRollouts',
   'checkInstanceAccess',
+  'checkDatabaseCredentials',
 ] as const;
 type Check = (typeof CHECKS)[number];
 
@@ -381,6 +382,16 @@ describe('each check fails on a fixture broken its way', () => {
         r.Properties.Content.inputs.cloudWatchLogGroupName = '';
       }),
       'no Session document logs shells to a log group of ours',
+    ],
+    [
+      "the instances reading the master's secret",
+      'checkDatabaseCredentials',
+      broken('app.yaml', 'Role', (r) => {
+        r.Properties.Policies[0].PolicyDocument.Statement[1].Resource = {
+          'Fn::ImportValue': { 'Fn::Sub': '${DatabaseStack}-MasterSecretArn' },
+        };
+      }),
+      "app.yaml Role: reads the database master's secret; the app has a user of its own",
     ],
   ];
   test.each(cases)('%s (%s)', (_, check, architecture, message) => {

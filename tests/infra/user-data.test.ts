@@ -31,7 +31,7 @@ function renderHeader(): string {
     ArtifactBucket: 'demo-artifacts',
     ReleaseKey: 'releases/task-manager-1.0.0-abc.tar.gz',
     ReleaseSha256: 'a'.repeat(64),
-    DbSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!db-1',
+    DbSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:demo-database-AppSecret-AbCdEf',
     DbHost: 'db.example.internal',
     DbPort: '3306',
     DbName: 'tasks',
@@ -123,7 +123,7 @@ function fakeInstance() {
   fake(
     'aws',
     [
-      'if [[ "$*" == "secretsmanager get-secret-value --secret-id arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!db-1 "* ]]; then',
+      'if [[ "$*" == "secretsmanager get-secret-value --secret-id arn:aws:secretsmanager:eu-west-1:123456789012:secret:demo-database-AppSecret-AbCdEf "* ]]; then',
       `  [[ -e "${join(work, 'secret-refused')}" ]] && { echo "AccessDeniedException" >&2; exit 254; }`,
       `  exec cat "${join(work, 'secret.json')}"`,
       'fi',
@@ -166,7 +166,7 @@ describe('bootstrap.sh credentials: a rotated database password', () => {
   let password = 'first/pass:w@rd%+ "quoted"';
 
   const run = () => {
-    writeFileSync(join(work, 'secret.json'), JSON.stringify({ username: 'taskmaster', password }));
+    writeFileSync(join(work, 'secret.json'), JSON.stringify({ username: 'task_app', password }));
     const result = runStep('credentials');
     if (result.exitCode !== 0) throw new Error(result.stderr);
     return result.calls;
@@ -188,7 +188,7 @@ describe('bootstrap.sh credentials: a rotated database password', () => {
     expect(url.protocol).toBe('mysql:');
     expect(url.host).toBe('db.example.internal:3306');
     expect(url.pathname).toBe('/tasks');
-    expect(decodeURIComponent(url.username)).toBe('taskmaster');
+    expect(decodeURIComponent(url.username)).toBe('task_app');
     expect(decodeURIComponent(url.password)).toBe(password);
     expect(env).toMatchObject({
       DB_TLS: 'rds',
@@ -245,7 +245,7 @@ describe('bootstrap.sh credentials: a rotated database password', () => {
   });
 
   test('a secret without a password fails the step rather than writing an empty one', () => {
-    writeFileSync(join(work, 'secret.json'), JSON.stringify({ username: 'taskmaster', password: '' }));
+    writeFileSync(join(work, 'secret.json'), JSON.stringify({ username: 'task_app', password: '' }));
     const result = runStep('credentials');
     expect(result.exitCode).not.toBe(0);
     expect(result.calls).toEqual([]);

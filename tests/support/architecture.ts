@@ -496,6 +496,41 @@ export class Architecture {
     if (logged.length === 0) problems.push('no Session document logs shells to a log group of ours');
     return problems;
   }
+
+  /** The instances read a database secret of the app's own, never the master's (RDS's MasterUserSecret). */
+  checkDatabaseCredentials(): string[] {
+    const roles = this.stacks.resources('AWS::EC2::LaunchTemplate').flatMap((lt) => {
+      const data = lt.resource.Properties?.LaunchTemplateData;
+      const profile = isObject(data) && isObject(data.IamInstanceProfile) ? data.IamInstanceProfile.Arn : undefined;
+      return this.targetsOfType(profile, lt.file, 'AWS::IAM::InstanceProfile').flatMap((p) =>
+        this.targetsOfType(p.resource.Properties?.Roles, p.file, 'AWS::IAM::Role'),
+      );
+    });
+    if (roles.length === 0) return ['no instance role of ours'];
+    return roles.flatMap((role) => {
+      const read = secretReads(role.resource.Properties?.Policies).flatMap((r) => this.stacks.targets(r, role.file));
+      const problems: string[] = [];
+      if (read.some((t) => t.resource.Type === 'AWS::RDS::DBInstance' || t.resource.Type === 'AWS::RDS::DBCluster'))
+        problems.push(`${label(role)}: reads the database master's secret; the app has a user of its own`);
+      if (!read.some((t) => t.resource.Type === 'AWS::SecretsManager::Secret'))
+        problems.push(`${label(role)}: reads no database secret of the app's own`);
+      return problems;
+    });
+  }
+}
+
+/** GetSecretValue statements of a role's inline policies, with their Resource values. */
+function secretReads(policies: unknown): unknown[] {
+  return (Array.isArray(policies) ? policies : []).flatMap((policy) => {
+    const document = isObject(policy) && isObject(policy.PolicyDocument) ? policy.PolicyDocument : {};
+    const statements = Array.isArray(document.Statement) ? document.Statement : [document.Statement];
+    return statements
+      .filter((st) => isObject(st) && st.Effect === 'Allow')
+      .filter((st) =>
+        [(st as Record<string, unknown>).Action].flat().some((a) => a === 'secretsmanager:GetSecretValue'),
+      )
+      .map((st) => (st as Record<string, unknown>).Resource);
+  });
 }
 
 const ENDPOINT_SERVICES = ['ssm', 'ssmmessages', 'ec2messages', 'secretsmanager', 'logs'];
