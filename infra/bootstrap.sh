@@ -270,17 +270,17 @@ instance_id() {
 }
 
 # Healthy in the load balancer's eyes: its own checks (two in a row, 30 s apart) passed, so a rolling
-# update retires an old instance only once this one takes requests. 8 minutes, within the 15 of the
-# CreationPolicy and the rolling update's PauseTime.
+# update retires an old instance only once this one takes requests. 5 minutes (the checks need 1 to
+# 1.5): with the packages and the local wait, within the 15 of the CreationPolicy and PauseTime.
 wait_until_target_healthy() {
   local id=$1 state=""
-  for _ in $(seq 1 48); do
+  for _ in $(seq 1 30); do
     state=$(aws elbv2 describe-target-health --target-group-arn "$TARGET_GROUP_ARN" --targets "Id=$id" \
       --query 'TargetHealthDescriptions[0].TargetHealth.State' --output text) || state="unknown"
     if [[ "$state" == healthy ]]; then return 0; fi
     sleep 10
   done
-  log "the load balancer did not find $id healthy within 8 minutes (last state: $state)"
+  log "the load balancer did not find $id healthy within 5 minutes (last state: $state)"
   return 1
 }
 

@@ -67,6 +67,22 @@ describe('user data', () => {
   });
 });
 
+describe("the instance's database connections", () => {
+  test('are 5 in all, shared by its two app processes (3 + 2), not 5 each', () => {
+    const ports = /^APP_PORTS=\(([^)]*)\)$/m.exec(bootstrap)?.[1]?.split(' ');
+    const sizes = /^declare -A POOL_SIZES=\(([^)]*)\)$/m.exec(bootstrap)?.[1] ?? '';
+    const byPort: Record<string, number> = Object.fromEntries(
+      [...sizes.matchAll(/\[(\d+)\]=(\d+)/g)].map((m) => [m[1], Number(m[2])]),
+    );
+    expect(Object.keys(byPort).sort()).toEqual([...(ports ?? [])].sort());
+    expect(Object.values(byPort).reduce((a, b) => a + b, 0)).toBe(5);
+    // Each process reads its own through a systemd drop-in, as DB_POOL_SIZE, the name the app reads.
+    expect(bootstrap).toContain('Environment=DB_POOL_SIZE=%s');
+    const mysqlUrl = 'mysql://u:p@db.example.internal:3306/tasks';
+    expect(loadConfig({ DATABASE_URL: mysqlUrl, DB_POOL_SIZE: '3' }).database).toMatchObject({ poolSize: 3 });
+  });
+});
+
 describe("the app's ALLOWED_HOSTS", () => {
   const importDnsName = { 'Fn::ImportValue': { 'Fn::Sub': '${LoadBalancerStack}-DnsName' } };
 
