@@ -20,7 +20,8 @@ set -Eeuo pipefail
 shopt -s inherit_errexit
 umask 022
 
-# Overridable only so that tests/infra/user-data.test.ts can run the credentials step in a temp folder.
+# Overridable only so that tests/infra/user-data.test.ts can run its steps in a temp folder (and
+# CFN_SIGNAL, below, with a fake cfn-signal).
 CONFIG_DIR=${TASK_MANAGER_CONFIG_DIR:-/etc/task-manager}
 DEPLOY_ENV=$CONFIG_DIR/deploy.env
 APP_ENV=$CONFIG_DIR/app.env
@@ -47,7 +48,7 @@ log() { printf 'bootstrap: %s\n' "$*" >&2; }
 
 # Tells CloudFormation whether this instance came up (CreationPolicy / rolling update signals).
 signal() {
-  /opt/aws/bin/cfn-signal --exit-code "$1" --stack "$STACK_NAME" --resource "$SIGNAL_RESOURCE" \
+  "${CFN_SIGNAL:-/opt/aws/bin/cfn-signal}" --exit-code "$1" --stack "$STACK_NAME" --resource "$SIGNAL_RESOURCE" \
     --region "$REGION" || log "cfn-signal failed"
 }
 
@@ -286,7 +287,7 @@ wait_until_target_healthy() {
 
 # One liveness check (task-manager-liveness.timer): the count of misses in a row lives in /run.
 check_liveness() {
-  local misses_file=${LIVENESS_STATE:-/run/task-manager-liveness-misses} misses
+  local misses_file=${LIVENESS_STATE:-/run/task-manager-liveness-misses} misses id
   if curl -fsS --max-time 5 -o /dev/null http://127.0.0.1/health/live; then
     echo 0 >"$misses_file"
     return 0
@@ -296,8 +297,8 @@ check_liveness() {
   log "/health/live failed ($misses in a row)"
   if ((misses >= LIVENESS_FAILURES)); then
     log "reporting this instance unhealthy: Auto Scaling replaces it"
-    aws autoscaling set-instance-health --instance-id "$(instance_id)" --health-status Unhealthy \
-      --should-respect-grace-period
+    id=$(instance_id)
+    aws autoscaling set-instance-health --instance-id "$id" --health-status Unhealthy --should-respect-grace-period
   fi
 }
 
@@ -322,15 +323,26 @@ main() {
   install_app_units
   install_nginx
   install_cloudwatch_agent
-  wait_until_healthy http://127.0.0.1/health
-  wait_until_target_healthy "$(instance_id)"
-  systemctl enable --now task-manager-liveness.timer
-  signal 0
+  report_ready
   log "serving $(basename "$RELEASE_KEY" .tar.gz)"
 }
 
-case "${1:-}" in
-  credentials) refresh_credentials ;;
-  liveness) check_liveness ;;
-  *) main ;;
-esac
+# Success is signalled once this instance serves through nginx and the load balancer agrees; from
+# then on, the liveness timer watches it.
+report_ready() {
+  local id
+  wait_until_healthy http://127.0.0.1/health
+  id=$(instance_id)
+  wait_until_target_healthy "$id"
+  systemctl enable --now task-manager-liveness.timer
+  signal 0
+}
+
+# Run, not sourced (tests/infra/user-data.test.ts sources it to run one function against fakes).
+if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
+  case "${1:-}" in
+    credentials) refresh_credentials ;;
+    liveness) check_liveness ;;
+    *) main ;;
+  esac
+fi

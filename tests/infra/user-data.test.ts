@@ -115,9 +115,10 @@ describe("the app's SIGNUP", () => {
 });
 
 /**
- * A temporary instance for bootstrap.sh's timer steps: deploy.env from the header, fake `aws`
- * (the secret from secret.json, refused while `secret-refused` exists; any other call logged),
- * `systemctl` and `curl` (IMDS answers; /health/live refused while `nginx-down` exists).
+ * A temporary instance for bootstrap.sh's steps: deploy.env from the header, fake `aws` (the
+ * secret from secret.json, refused while `secret-refused` exists; the target's states one per
+ * call from target-states; any other call logged), `systemctl`, `sleep`, `cfn-signal` and `curl`
+ * (IMDS answers; /health/live refused while `nginx-down` exists).
  */
 function fakeInstance() {
   const work = mkdtempSync(join(tmpdir(), 'tm-user-data-'));
@@ -144,9 +145,15 @@ function fakeInstance() {
       `  exec cat "${join(work, 'secret.json')}"`,
       'fi',
       'echo "aws $*" >>"$CALLS"',
+      'if [[ "$1 $2" == "elbv2 describe-target-health" ]]; then',
+      `  states="${join(work, 'target-states')}"`,
+      '  head -n 1 "$states"; sed -i 1d "$states"',
+      'fi',
     ].join('\n'),
   );
   fake('systemctl', 'echo "systemctl $*" >>"$CALLS"');
+  fake('sleep', 'echo "sleep $*" >>"$CALLS"');
+  fake('cfn-signal', 'echo "cfn-signal $*" >>"$CALLS"');
   fake(
     'curl',
     [
@@ -159,13 +166,18 @@ function fakeInstance() {
       'esac',
     ].join('\n'),
   );
+  /** A step (`credentials`, `liveness`), or `fn:<name>`: one function of the sourced script. */
   const run = (step: string) => {
     writeFileSync(calls, '');
-    const result = Bun.spawnSync(['bash', BOOTSTRAP, step], {
+    const command = step.startsWith('fn:')
+      ? ['bash', '-c', `source "${BOOTSTRAP}"; ${step.slice(3)}`]
+      : ['bash', BOOTSTRAP, step];
+    const result = Bun.spawnSync(command, {
       env: {
         PATH: `${join(work, 'bin')}:${process.env.PATH}`,
         TASK_MANAGER_CONFIG_DIR: config,
         LIVENESS_STATE: join(work, 'liveness-misses'),
+        CFN_SIGNAL: join(work, 'bin', 'cfn-signal'),
         CALLS: calls,
       },
       stdout: 'pipe',
@@ -290,5 +302,39 @@ describe('bootstrap.sh liveness: an instance that serves nothing', () => {
     expect(run('liveness').calls).toEqual(['curl http://127.0.0.1/health/live']);
     writeFileSync(join(work, 'nginx-down'), '');
     for (let miss = 1; miss <= 5; miss++) expect(run('liveness').calls).not.toContain(unhealthy);
+  });
+});
+
+describe('bootstrap.sh: success is signalled once the load balancer finds the instance healthy', () => {
+  const { work, run } = fakeInstance();
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
+  const poll =
+    'aws elbv2 describe-target-health --target-group-arn arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/demo/0123456789abcdef --targets Id=i-0123456789abcdef0 --query TargetHealthDescriptions[0].TargetHealth.State --output text';
+
+  test('not after its own /health: it waits for the target to turn healthy, then starts liveness and signals', () => {
+    writeFileSync(join(work, 'target-states'), 'initial\ninitial\nhealthy\n');
+    const result = run('fn:report_ready');
+    expect(result.exitCode).toBe(0);
+    expect(result.calls).toEqual([
+      'curl http://127.0.0.1/health',
+      poll,
+      'sleep 10',
+      poll,
+      'sleep 10',
+      poll,
+      'systemctl enable --now task-manager-liveness.timer',
+      'cfn-signal --exit-code 0 --stack demo-app --resource AutoScalingGroup --region eu-west-1',
+    ]);
+  });
+
+  test('never signals success for a target the load balancer keeps unhealthy', () => {
+    writeFileSync(join(work, 'target-states'), 'unhealthy\n'.repeat(40));
+    const result = run('fn:report_ready');
+    expect(result.exitCode).not.toBe(0);
+    expect(result.calls.filter((c) => c === poll)).toHaveLength(30);
+    expect(result.calls.some((c) => c.startsWith('cfn-signal --exit-code 0'))).toBe(false);
+    expect(result.stderr).toContain(
+      'did not find i-0123456789abcdef0 healthy within 5 minutes (last state: unhealthy)',
+    );
   });
 });
