@@ -6,16 +6,22 @@
 #   bootstrap.sh               everything below, once, as root, at first boot
 #   bootstrap.sh credentials   re-read the database secret; if it changed, rewrite the app's
 #                              environment and restart the two app processes one at a time
-#                              (a systemd timer runs this every few minutes: RDS rotates the
-#                              password, and the app reads it only when it starts)
+#                              (a systemd timer runs this every minute: the password may be
+#                              rotated, and the app reads it only when it starts)
+#   bootstrap.sh liveness      is nginx serving /health/live? After LIVENESS_FAILURES misses in a
+#                              row, tell Auto Scaling this instance is unhealthy (a timer runs it)
 #
 # Each instance runs nginx on port 80 in front of two app processes (127.0.0.1:3001 and :3002):
 # Bun uses one core and a t3 has two, and nginx passes a request on to the other process while
 # one restarts, so a restart fails no request (tests/drills/failover.test.ts).
 set -Eeuo pipefail
+# Without this, a command substitution runs without errexit: a failed GetSecretValue inside
+# $(render_app_env) would render an empty password, taken for a rotation.
+shopt -s inherit_errexit
 umask 022
 
-# Overridable only so that tests/infra/user-data.test.ts can run the credentials step in a temp folder.
+# Overridable only so that tests/infra/user-data.test.ts can run its steps in a temp folder (and
+# CFN_SIGNAL, below, with a fake cfn-signal).
 CONFIG_DIR=${TASK_MANAGER_CONFIG_DIR:-/etc/task-manager}
 DEPLOY_ENV=$CONFIG_DIR/deploy.env
 APP_ENV=$CONFIG_DIR/app.env
@@ -23,13 +29,18 @@ APP_HOME=/opt/task-manager
 PUBLIC_DIR=/srv/task-manager/public
 APP_LOG_DIR=/var/log/task-manager
 APP_PORTS=(3001 3002)
+# The instance's 5 database connections, shared by its two processes (not 5 each: with MaxSize
+# instances, plus one during a rolling update, 10 each would near a small RDS class's limit).
+declare -A POOL_SIZES=([3001]=3 [3002]=2)
+# 6 missed liveness checks 30 s apart: 3 minutes of an instance serving nothing at all.
+LIVENESS_FAILURES=6
 SELF=/usr/local/sbin/task-manager-bootstrap
 
 # shellcheck source=/dev/null
 source "$DEPLOY_ENV"
 : "${STACK_NAME:?}" "${REGION:?}" "${SIGNAL_RESOURCE:?}" "${ARTIFACT_BUCKET:?}" "${RELEASE_KEY:?}"
 : "${RELEASE_SHA256:?}" "${DB_SECRET_ARN:?}" "${DB_HOST:?}" "${DB_PORT:?}" "${DB_NAME:?}"
-: "${VPC_CIDR:?}" "${LOG_GROUP_PREFIX:?}" "${ALLOWED_HOSTS:?}" "${SIGNUP:?}"
+: "${VPC_CIDR:?}" "${LOG_GROUP_PREFIX:?}" "${ALLOWED_HOSTS:?}" "${SIGNUP:?}" "${TARGET_GROUP_ARN:?}"
 export AWS_DEFAULT_REGION="$REGION" AWS_RETRY_MODE=standard AWS_MAX_ATTEMPTS=8
 export HOME=${HOME:-/root}
 
@@ -37,7 +48,7 @@ log() { printf 'bootstrap: %s\n' "$*" >&2; }
 
 # Tells CloudFormation whether this instance came up (CreationPolicy / rolling update signals).
 signal() {
-  /opt/aws/bin/cfn-signal --exit-code "$1" --stack "$STACK_NAME" --resource "$SIGNAL_RESOURCE" \
+  "${CFN_SIGNAL:-/opt/aws/bin/cfn-signal}" --exit-code "$1" --stack "$STACK_NAME" --resource "$SIGNAL_RESOURCE" \
     --region "$REGION" || log "cfn-signal failed"
 }
 
@@ -68,13 +79,14 @@ fetch_release() {
   log "release $name verified and unpacked"
 }
 
-# The app's environment, with DATABASE_URL built from the RDS-managed secret (the password is
-# percent-encoded: mysql2 decodes it). Prints it; the caller decides where it goes.
+# The app's environment, with DATABASE_URL built from the app's own database user's secret (never
+# the RDS master's; the password is percent-encoded: mysql2 decodes it). Prints it; the caller decides where it goes.
 render_app_env() {
   local secret user password
   secret=$(aws secretsmanager get-secret-value --secret-id "$DB_SECRET_ARN" --query SecretString --output text)
-  user=$(jq -r '.username | @uri' <<<"$secret")
-  password=$(jq -r '.password | @uri' <<<"$secret")
+  # -e: a secret without a user name or password fails here rather than rendering an empty one.
+  user=$(jq -er '.username | strings | select(length > 0) | @uri' <<<"$secret")
+  password=$(jq -er '.password | strings | select(length > 0) | @uri' <<<"$secret")
   cat <<EOF
 NODE_ENV=production
 HOST=127.0.0.1
@@ -165,6 +177,32 @@ RandomizedDelaySec=30s
 [Install]
 WantedBy=timers.target
 EOF
+  # Liveness, not readiness: a database outage keeps /health/live at 200, so it never recycles the fleet.
+  cat >/etc/systemd/system/task-manager-liveness.service <<EOF
+[Unit]
+Description=Report this instance unhealthy to Auto Scaling when nginx serves nothing
+
+[Service]
+Type=oneshot
+ExecStart=$SELF liveness
+EOF
+  cat >/etc/systemd/system/task-manager-liveness.timer <<'EOF'
+[Unit]
+Description=Check that this instance serves /health/live
+
+[Timer]
+OnActiveSec=30s
+OnUnitActiveSec=30s
+AccuracySec=1s
+
+[Install]
+WantedBy=timers.target
+EOF
+  for port in "${APP_PORTS[@]}"; do
+    install -d -m 0755 "/etc/systemd/system/task-manager@$port.service.d"
+    printf '[Service]\nEnvironment=DB_POOL_SIZE=%s\n' "${POOL_SIZES[$port]}" \
+      >"/etc/systemd/system/task-manager@$port.service.d/pool.conf"
+  done
   cat >/etc/logrotate.d/task-manager <<EOF
 $APP_LOG_DIR/app-*.log {
   daily
@@ -213,8 +251,8 @@ EOF
   /opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 -s -c "file:$config"
 }
 
-# Healthy means what the load balancer will see: nginx answers /health with 200, which the app
-# gives only once its database answers.
+# Ready on this instance: nginx answers /health with 200, which the app gives only once its
+# database answers. (Whether the load balancer agrees is wait_until_target_healthy's question.)
 wait_until_healthy() {
   local url=$1
   for _ in $(seq 1 60); do
@@ -223,6 +261,45 @@ wait_until_healthy() {
   done
   log "$url did not answer 200 within 5 minutes"
   return 1
+}
+
+# The instance's own id, from the metadata service (IMDSv2: a session token first).
+instance_id() {
+  local token
+  token=$(curl -fsS --max-time 3 -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 60' http://169.254.169.254/latest/api/token)
+  curl -fsS --max-time 3 -H "X-aws-ec2-metadata-token: $token" http://169.254.169.254/latest/meta-data/instance-id
+}
+
+# Healthy in the load balancer's eyes: its own checks (two in a row, 30 s apart) passed, so a rolling
+# update retires an old instance only once this one takes requests. 5 minutes (the checks need 1 to
+# 1.5): with the packages and the local wait, within the 15 of the CreationPolicy and PauseTime.
+wait_until_target_healthy() {
+  local id=$1 state=""
+  for _ in $(seq 1 30); do
+    state=$(aws elbv2 describe-target-health --target-group-arn "$TARGET_GROUP_ARN" --targets "Id=$id" \
+      --query 'TargetHealthDescriptions[0].TargetHealth.State' --output text) || state="unknown"
+    if [[ "$state" == healthy ]]; then return 0; fi
+    sleep 10
+  done
+  log "the load balancer did not find $id healthy within 5 minutes (last state: $state)"
+  return 1
+}
+
+# One liveness check (task-manager-liveness.timer): the count of misses in a row lives in /run.
+check_liveness() {
+  local misses_file=${LIVENESS_STATE:-/run/task-manager-liveness-misses} misses id
+  if curl -fsS --max-time 5 -o /dev/null http://127.0.0.1/health/live; then
+    echo 0 >"$misses_file"
+    return 0
+  fi
+  misses=$(($(cat "$misses_file" 2>/dev/null || echo 0) + 1))
+  echo "$misses" >"$misses_file"
+  log "/health/live failed ($misses in a row)"
+  if ((misses >= LIVENESS_FAILURES)); then
+    log "reporting this instance unhealthy: Auto Scaling replaces it"
+    id=$(instance_id)
+    aws autoscaling set-instance-health --instance-id "$id" --health-status Unhealthy --should-respect-grace-period
+  fi
 }
 
 refresh_credentials() {
@@ -246,12 +323,26 @@ main() {
   install_app_units
   install_nginx
   install_cloudwatch_agent
-  wait_until_healthy http://127.0.0.1/health
-  signal 0
+  report_ready
   log "serving $(basename "$RELEASE_KEY" .tar.gz)"
 }
 
-case "${1:-}" in
-  credentials) refresh_credentials ;;
-  *) main ;;
-esac
+# Success is signalled once this instance serves through nginx and the load balancer agrees; from
+# then on, the liveness timer watches it.
+report_ready() {
+  local id
+  wait_until_healthy http://127.0.0.1/health
+  id=$(instance_id)
+  wait_until_target_healthy "$id"
+  systemctl enable --now task-manager-liveness.timer
+  signal 0
+}
+
+# Run, not sourced (tests/infra/user-data.test.ts sources it to run one function against fakes).
+if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
+  case "${1:-}" in
+    credentials) refresh_credentials ;;
+    liveness) check_liveness ;;
+    *) main ;;
+  esac
+fi

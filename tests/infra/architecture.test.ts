@@ -9,7 +9,9 @@ import { checkExports } from '../support/cloudformation-stacks';
 /**
  * The issue's architecture: two AZs, only the load balancer open to the internet, no port 22,
  * tiers linked by security group ids, no public IPs, a private database kept on delete,
- * IMDSv2, the health check. First proven on a correct fixture and on copies of it broken one
+ * IMDSv2, the health check; flow logs, interface endpoints for the instances' AWS calls, rollouts
+ * that wait for the load balancer and outages that do not recycle the fleet, SSM without the broad
+ * managed policy and with logged shells. First proven on a correct fixture and on copies of it broken one
  * way each (so every check can fail), then asserted on infra/*.yaml.
  */
 
@@ -23,6 +25,11 @@ const CHECKS = [
   'checkDatabasePrivate',
   'checkLoadBalancer',
   'checkImdsV2',
+  'checkFlowLogs',
+  'checkInterfaceEndpoints',
+  'checkRollouts',
+  'checkInstanceAccess',
+  'checkDatabaseCredentials',
 ] as const;
 type Check = (typeof CHECKS)[number];
 
@@ -279,6 +286,112 @@ describe('each check fails on a fixture broken its way', () => {
         r.Properties.LaunchTemplateData.MetadataOptions.HttpPutResponseHopLimit = 2;
       }),
       'app.yaml LaunchTemplate: MetadataOptions.HttpPutResponseHopLimit must be 1',
+    ],
+    [
+      'a VPC without a flow log',
+      'checkFlowLogs',
+      broken('network.yaml', 'FlowLog', (r) => {
+        r.Properties.ResourceId = { Ref: 'PublicA' };
+      }),
+      'network.yaml Vpc: no flow log records its traffic',
+    ],
+    [
+      'an endpoint open to the VPC range',
+      'checkInterfaceEndpoints',
+      broken('security.yaml', 'EndpointGroup', (r) => {
+        r.Properties.SecurityGroupIngress[0] = { IpProtocol: 'tcp', FromPort: 443, ToPort: 443, CidrIp: '10.0.0.0/16' };
+      }),
+      "security.yaml EndpointGroup ingress[0] (security.yaml SsmEndpoint): an endpoint admits HTTPS from the instances' security group only",
+    ],
+    [
+      'an endpoint admitting every port',
+      'checkInterfaceEndpoints',
+      broken('security.yaml', 'EndpointGroup', (r) => {
+        r.Properties.SecurityGroupIngress[0].IpProtocol = '-1';
+      }),
+      "security.yaml EndpointGroup ingress[0] (security.yaml LogsEndpoint): an endpoint admits HTTPS from the instances' security group only",
+    ],
+    [
+      'no Secrets Manager endpoint',
+      'checkInterfaceEndpoints',
+      broken('security.yaml', 'SecretsEndpoint', (r) => {
+        r.Properties.ServiceName = { 'Fn::Sub': 'com.amazonaws.${AWS::Region}.sqs' };
+      }),
+      'no interface endpoint for secretsmanager',
+    ],
+    [
+      'ELB health checks on the group',
+      'checkRollouts',
+      broken('app.yaml', 'Group', (r) => {
+        r.Properties.HealthCheckType = 'ELB';
+      }),
+      'app.yaml Group: HealthCheckType ELB replaces every instance when the database is down (readiness); use EC2',
+    ],
+    [
+      'a DesiredCapacity',
+      'checkRollouts',
+      broken('app.yaml', 'Group', (r) => {
+        r.Properties.DesiredCapacity = '2';
+      }),
+      'app.yaml Group: DesiredCapacity is set, so every stack update resets a scaled-out group',
+    ],
+    [
+      'a rolling update that does not wait for signals',
+      'checkRollouts',
+      broken('app.yaml', 'Group', (r) => {
+        r.UpdatePolicy = { AutoScalingRollingUpdate: { MinInstancesInService: 2 } };
+      }),
+      "app.yaml Group: a rolling update must wait for each new instance's signal",
+    ],
+    [
+      'an AMI only an SSM lookup names',
+      'checkRollouts',
+      broken('app.yaml', 'LaunchTemplate', (r) => {
+        r.Properties.LaunchTemplateData.ImageId = { Ref: 'LatestAmi' };
+      }),
+      "app.yaml LaunchTemplate: ImageId cannot be pinned to a release's AMI (only an SSM lookup)",
+    ],
+    [
+      'AmazonSSMManagedInstanceCore',
+      'checkInstanceAccess',
+      broken('app.yaml', 'Role', (r) => {
+        r.Properties.ManagedPolicyArns = ['arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore'];
+      }),
+      'app.yaml Role: AmazonSSMManagedInstanceCore lets the instances read every SSM parameter',
+    ],
+    [
+      'reading SSM parameters',
+      'checkInstanceAccess',
+      broken('app.yaml', 'Role', (r) => {
+        r.Properties.Policies[0].PolicyDocument.Statement[0].Action.push('ssm:GetParameters');
+      }),
+      'app.yaml Role: allows ssm:GetParameters, beyond what Session Manager needs',
+    ],
+    [
+      'no Session Manager channels',
+      'checkInstanceAccess',
+      broken('app.yaml', 'Role', (r) => {
+        r.Properties.Policies[0].PolicyDocument.Statement[0].Action = ['ssm:UpdateInstanceInformation'];
+      }),
+      'app.yaml Role: lacks ssmmessages:OpenDataChannel, which Session Manager needs',
+    ],
+    [
+      'shells not logged',
+      'checkInstanceAccess',
+      broken('app.yaml', 'Sessions', (r) => {
+        r.Properties.Content.inputs.cloudWatchLogGroupName = '';
+      }),
+      'no Session document logs shells to a log group of ours',
+    ],
+    [
+      "the instances reading the master's secret",
+      'checkDatabaseCredentials',
+      broken('app.yaml', 'Role', (r) => {
+        r.Properties.Policies[0].PolicyDocument.Statement[1].Resource = {
+          'Fn::ImportValue': { 'Fn::Sub': '${DatabaseStack}-MasterSecretArn' },
+        };
+      }),
+      "app.yaml Role: reads the database master's secret; the app has a user of its own",
     ],
   ];
   test.each(cases)('%s (%s)', (_, check, architecture, message) => {

@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { afterAll, describe, expect, test } from 'bun:test';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BOOTSTRAP, embeddedBootstrap, TEMPLATE } from '../../scripts/embed-bootstrap';
@@ -9,8 +9,8 @@ import { Stacks } from '../support/cloudformation-stacks';
 
 /**
  * The instance's user data: the header app.yaml fills in, then infra/bootstrap.sh. Checked as the
- * instance will get it, and the step that picks up a rotated database password run for real
- * against fake `aws`, `systemctl` and `curl`.
+ * instance will get it, and the steps that pick up a rotated database password and report a dead
+ * instance run for real against fake `aws`, `systemctl` and `curl`.
  */
 
 const template = readFileSync(TEMPLATE, 'utf8');
@@ -31,13 +31,14 @@ function renderHeader(): string {
     ArtifactBucket: 'demo-artifacts',
     ReleaseKey: 'releases/task-manager-1.0.0-abc.tar.gz',
     ReleaseSha256: 'a'.repeat(64),
-    DbSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!db-1',
+    DbSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:demo-database-AppSecret-AbCdEf',
     DbHost: 'db.example.internal',
     DbPort: '3306',
     DbName: 'tasks',
     VpcCidr: '10.0.0.0/16',
     AllowedHosts: 'tasks.example.com,demo-lb-1234567890.eu-west-1.elb.amazonaws.com',
     SignUp: 'closed',
+    TargetGroupArn: 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/demo/0123456789abcdef',
   };
   return `${header.replace(/\$\{([^}!]+)\}/g, (_, name: string) => {
     const value = values[name];
@@ -63,6 +64,22 @@ describe('user data', () => {
     // Every value the bootstrap requires is one the header writes.
     const required = [...bootstrap.matchAll(/"\$\{([A-Z0-9_]+):\?\}"/g)].map((match) => match[1]);
     for (const name of required) expect(userData).toContain(`\n${name}='`);
+  });
+});
+
+describe("the instance's database connections", () => {
+  test('are 5 in all, shared by its two app processes (3 + 2), not 5 each', () => {
+    const ports = /^APP_PORTS=\(([^)]*)\)$/m.exec(bootstrap)?.[1]?.split(' ');
+    const sizes = /^declare -A POOL_SIZES=\(([^)]*)\)$/m.exec(bootstrap)?.[1] ?? '';
+    const byPort: Record<string, number> = Object.fromEntries(
+      [...sizes.matchAll(/\[(\d+)\]=(\d+)/g)].map((m) => [m[1], Number(m[2])]),
+    );
+    expect(Object.keys(byPort).sort()).toEqual([...(ports ?? [])].sort());
+    expect(Object.values(byPort).reduce((a, b) => a + b, 0)).toBe(5);
+    // Each process reads its own through a systemd drop-in, as DB_POOL_SIZE, the name the app reads.
+    expect(bootstrap).toContain('Environment=DB_POOL_SIZE=%s');
+    const mysqlUrl = 'mysql://u:p@db.example.internal:3306/tasks';
+    expect(loadConfig({ DATABASE_URL: mysqlUrl, DB_POOL_SIZE: '3' }).database).toMatchObject({ poolSize: 3 });
   });
 });
 
@@ -97,26 +114,90 @@ describe("the app's SIGNUP", () => {
   });
 });
 
-describe('bootstrap.sh credentials: a rotated database password', () => {
+/**
+ * A temporary instance for bootstrap.sh's steps: deploy.env from the header, fake `aws` (the
+ * secret from secret.json, refused while `secret-refused` exists; the target's states one per
+ * call from target-states; any other call logged), `systemctl`, `sleep`, `cfn-signal` and `curl`
+ * (IMDS answers; /health/live refused while `nginx-down` exists).
+ */
+function fakeInstance() {
   const work = mkdtempSync(join(tmpdir(), 'tm-user-data-'));
   const config = join(work, 'etc');
   const calls = join(work, 'calls.log');
-  let password = 'first/pass:w@rd%+ "quoted"';
-
   const fake = (name: string, body: string) => {
     writeFileSync(join(work, 'bin', name), `#!/usr/bin/env bash\n${body}\n`);
     chmodSync(join(work, 'bin', name), 0o755);
   };
-  const run = () => {
-    writeFileSync(join(work, 'secret.json'), JSON.stringify({ username: 'taskmaster', password }));
+  mkdirSync(join(work, 'bin'), { recursive: true });
+  mkdirSync(config);
+  writeFileSync(
+    join(config, 'deploy.env'),
+    renderHeader()
+      .split('\n')
+      .filter((line) => /^[A-Z0-9_]+='/.test(line))
+      .join('\n'),
+  );
+  fake(
+    'aws',
+    [
+      'if [[ "$*" == "secretsmanager get-secret-value --secret-id arn:aws:secretsmanager:eu-west-1:123456789012:secret:demo-database-AppSecret-AbCdEf "* ]]; then',
+      `  [[ -e "${join(work, 'secret-refused')}" ]] && { echo "AccessDeniedException" >&2; exit 254; }`,
+      `  exec cat "${join(work, 'secret.json')}"`,
+      'fi',
+      'echo "aws $*" >>"$CALLS"',
+      'if [[ "$1 $2" == "elbv2 describe-target-health" ]]; then',
+      `  states="${join(work, 'target-states')}"`,
+      '  head -n 1 "$states"; sed -i 1d "$states"',
+      'fi',
+    ].join('\n'),
+  );
+  fake('systemctl', 'echo "systemctl $*" >>"$CALLS"');
+  fake('sleep', 'echo "sleep $*" >>"$CALLS"');
+  fake('cfn-signal', 'echo "cfn-signal $*" >>"$CALLS"');
+  fake(
+    'curl',
+    [
+      'url=${*: -1}',
+      'case "$url" in',
+      '  */latest/api/token) echo token ;;',
+      '  */latest/meta-data/instance-id) echo i-0123456789abcdef0 ;;',
+      `  */health/live) echo "curl $url" >>"$CALLS"; [[ ! -e "${join(work, 'nginx-down')}" ]] || exit 7 ;;`,
+      '  *) echo "curl $url" >>"$CALLS" ;;',
+      'esac',
+    ].join('\n'),
+  );
+  /** A step (`credentials`, `liveness`), or `fn:<name>`: one function of the sourced script. */
+  const run = (step: string) => {
     writeFileSync(calls, '');
-    const result = Bun.spawnSync(['bash', BOOTSTRAP, 'credentials'], {
-      env: { PATH: `${join(work, 'bin')}:${process.env.PATH}`, TASK_MANAGER_CONFIG_DIR: config, CALLS: calls },
+    const command = step.startsWith('fn:')
+      ? ['bash', '-c', `source "${BOOTSTRAP}"; ${step.slice(3)}`]
+      : ['bash', BOOTSTRAP, step];
+    const result = Bun.spawnSync(command, {
+      env: {
+        PATH: `${join(work, 'bin')}:${process.env.PATH}`,
+        TASK_MANAGER_CONFIG_DIR: config,
+        LIVENESS_STATE: join(work, 'liveness-misses'),
+        CFN_SIGNAL: join(work, 'bin', 'cfn-signal'),
+        CALLS: calls,
+      },
       stdout: 'pipe',
       stderr: 'pipe',
     });
-    if (result.exitCode !== 0) throw new Error(result.stderr.toString());
-    return readFileSync(calls, 'utf8').split('\n').filter(Boolean);
+    const lines = readFileSync(calls, 'utf8').split('\n').filter(Boolean);
+    return { exitCode: result.exitCode, stderr: result.stderr.toString(), calls: lines };
+  };
+  return { work, config, run };
+}
+
+describe('bootstrap.sh credentials: a rotated database password', () => {
+  const { work, config, run: runStep } = fakeInstance();
+  let password = 'first/pass:w@rd%+ "quoted"';
+
+  const run = () => {
+    writeFileSync(join(work, 'secret.json'), JSON.stringify({ username: 'task_app', password }));
+    const result = runStep('credentials');
+    if (result.exitCode !== 0) throw new Error(result.stderr);
+    return result.calls;
   };
   const appEnv = () =>
     Object.fromEntries(
@@ -126,23 +207,6 @@ describe('bootstrap.sh credentials: a rotated database password', () => {
         .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
     );
 
-  beforeAll(() => {
-    mkdirSync(join(work, 'bin'), { recursive: true });
-    mkdirSync(config);
-    writeFileSync(
-      join(config, 'deploy.env'),
-      renderHeader()
-        .split('\n')
-        .filter((line) => /^[A-Z0-9_]+='/.test(line))
-        .join('\n'),
-    );
-    fake(
-      'aws',
-      `[[ "$*" == "secretsmanager get-secret-value --secret-id arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!db-1 "* ]] || exit 3\ncat "${join(work, 'secret.json')}"`,
-    );
-    fake('systemctl', 'echo "systemctl $*" >>"$CALLS"');
-    fake('curl', 'echo "curl ${*: -1}" >>"$CALLS"');
-  });
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 
   test('writes the environment the app reads, with the password percent-encoded', () => {
@@ -152,7 +216,7 @@ describe('bootstrap.sh credentials: a rotated database password', () => {
     expect(url.protocol).toBe('mysql:');
     expect(url.host).toBe('db.example.internal:3306');
     expect(url.pathname).toBe('/tasks');
-    expect(decodeURIComponent(url.username)).toBe('taskmaster');
+    expect(decodeURIComponent(url.username)).toBe('task_app');
     expect(decodeURIComponent(url.password)).toBe(password);
     expect(env).toMatchObject({
       DB_TLS: 'rds',
@@ -188,5 +252,89 @@ describe('bootstrap.sh credentials: a rotated database password', () => {
       'curl http://127.0.0.1:3002/health',
     ]);
     expect(decodeURIComponent(new URL(appEnv().DATABASE_URL ?? '').password)).toBe('second-password');
+  });
+
+  test('a secret that cannot be read fails the step: no restart, the environment kept as it was', () => {
+    const before = readFileSync(join(config, 'app.env'), 'utf8');
+    writeFileSync(join(work, 'secret-refused'), '');
+    try {
+      const result = runStep('credentials');
+      // Inside $(render_app_env) errexit holds too (inherit_errexit): the step stops at the failed
+      // call, before it could take an empty password for a rotation and write it.
+      expect(result.exitCode).not.toBe(0);
+      expect(result.stderr).toContain('AccessDeniedException');
+      expect(result.stderr).not.toContain('the database secret changed');
+      expect(result.calls).toEqual([]);
+    } finally {
+      rmSync(join(work, 'secret-refused'));
+    }
+    expect(readFileSync(join(config, 'app.env'), 'utf8')).toBe(before);
+    expect(readdirSync(config).sort()).toEqual(['app.env', 'deploy.env']);
+  });
+
+  test('a secret without a password fails the step rather than writing an empty one', () => {
+    writeFileSync(join(work, 'secret.json'), JSON.stringify({ username: 'task_app', password: '' }));
+    const result = runStep('credentials');
+    expect(result.exitCode).not.toBe(0);
+    expect(result.calls).toEqual([]);
+    expect(decodeURIComponent(new URL(appEnv().DATABASE_URL ?? '').password)).toBe('second-password');
+  });
+});
+
+describe('bootstrap.sh liveness: an instance that serves nothing', () => {
+  const { work, run } = fakeInstance();
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
+  const unhealthy =
+    'aws autoscaling set-instance-health --instance-id i-0123456789abcdef0 --health-status Unhealthy --should-respect-grace-period';
+
+  test('is reported unhealthy to Auto Scaling after 6 misses in a row, and not before', () => {
+    writeFileSync(join(work, 'nginx-down'), '');
+    for (let miss = 1; miss <= 5; miss++) {
+      const result = run('liveness');
+      expect(result.exitCode).toBe(0);
+      expect(result.calls).toEqual(['curl http://127.0.0.1/health/live']);
+    }
+    expect(run('liveness').calls).toEqual(['curl http://127.0.0.1/health/live', unhealthy]);
+  });
+
+  test('one answer starts the count again', () => {
+    rmSync(join(work, 'nginx-down'));
+    expect(run('liveness').calls).toEqual(['curl http://127.0.0.1/health/live']);
+    writeFileSync(join(work, 'nginx-down'), '');
+    for (let miss = 1; miss <= 5; miss++) expect(run('liveness').calls).not.toContain(unhealthy);
+  });
+});
+
+describe('bootstrap.sh: success is signalled once the load balancer finds the instance healthy', () => {
+  const { work, run } = fakeInstance();
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
+  const poll =
+    'aws elbv2 describe-target-health --target-group-arn arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/demo/0123456789abcdef --targets Id=i-0123456789abcdef0 --query TargetHealthDescriptions[0].TargetHealth.State --output text';
+
+  test('not after its own /health: it waits for the target to turn healthy, then starts liveness and signals', () => {
+    writeFileSync(join(work, 'target-states'), 'initial\ninitial\nhealthy\n');
+    const result = run('fn:report_ready');
+    expect(result.exitCode).toBe(0);
+    expect(result.calls).toEqual([
+      'curl http://127.0.0.1/health',
+      poll,
+      'sleep 10',
+      poll,
+      'sleep 10',
+      poll,
+      'systemctl enable --now task-manager-liveness.timer',
+      'cfn-signal --exit-code 0 --stack demo-app --resource AutoScalingGroup --region eu-west-1',
+    ]);
+  });
+
+  test('never signals success for a target the load balancer keeps unhealthy', () => {
+    writeFileSync(join(work, 'target-states'), 'unhealthy\n'.repeat(40));
+    const result = run('fn:report_ready');
+    expect(result.exitCode).not.toBe(0);
+    expect(result.calls.filter((c) => c === poll)).toHaveLength(30);
+    expect(result.calls.some((c) => c.startsWith('cfn-signal --exit-code 0'))).toBe(false);
+    expect(result.stderr).toContain(
+      'did not find i-0123456789abcdef0 healthy within 5 minutes (last state: unhealthy)',
+    );
   });
 });

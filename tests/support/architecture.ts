@@ -1,4 +1,4 @@
-import { intrinsicName, isObject, type Template } from './cloudformation';
+import { intrinsicName, isObject, type Template, visitIntrinsics } from './cloudformation';
 import { type Located, Stacks } from './cloudformation-stacks';
 
 /**
@@ -351,6 +351,207 @@ export class Architecture {
       return problems;
     });
   }
+
+  /** Every VPC's traffic is recorded by a flow log attached to it. */
+  checkFlowLogs(): string[] {
+    const vpcs = this.stacks.resources('AWS::EC2::VPC');
+    if (vpcs.length === 0) return ['no VPC'];
+    const logged = new Set(
+      this.stacks
+        .resources('AWS::EC2::FlowLog')
+        .filter((f) => f.resource.Properties?.ResourceType === 'VPC')
+        .flatMap((f) => this.stacks.targets(f.resource.Properties?.ResourceId, f.file))
+        .map(key),
+    );
+    return vpcs.filter((v) => !logged.has(key(v))).map((v) => `${label(v)}: no flow log records its traffic`);
+  }
+
+  /**
+   * Interface endpoints for what an instance needs to be reached and to run without the NAT
+   * (SSM sessions and commands, its secret, its logs), each admitting HTTPS from the instances only.
+   */
+  checkInterfaceEndpoints(): string[] {
+    const endpoints = this.stacks
+      .resources('AWS::EC2::VPCEndpoint')
+      .filter((e) => e.resource.Properties?.VpcEndpointType === 'Interface');
+    const service = (e: Located) => {
+      const name = e.resource.Properties?.ServiceName;
+      const text = isObject(name) && typeof name['Fn::Sub'] === 'string' ? name['Fn::Sub'] : name;
+      return typeof text === 'string' ? text.split('.').at(-1) : undefined;
+    };
+    const offered = new Set(endpoints.map(service));
+    const problems = ENDPOINT_SERVICES.filter((s) => !offered.has(s)).map((s) => `no interface endpoint for ${s}`);
+    const app = new Set(this.appGroups().map(key));
+    const rules = this.ingressRules();
+    for (const endpoint of endpoints) {
+      const groups = this.targetsOfType(
+        endpoint.resource.Properties?.SecurityGroupIds,
+        endpoint.file,
+        'AWS::EC2::SecurityGroup',
+      );
+      if (groups.length === 0) problems.push(`${label(endpoint)}: no security group of ours`);
+      for (const { rule, where, file } of rules.filter((r) =>
+        r.groups.some((g) => groups.some((e) => key(e) === key(g))),
+      )) {
+        const port = ports(rule, this.stacks.template(file));
+        const from = this.targetsOfType(rule.SourceSecurityGroupId, file, 'AWS::EC2::SecurityGroup');
+        const fromApp = from.length > 0 && from.every((f) => app.has(key(f)));
+        if (!fromApp || port === undefined || port === 'all' || port.from !== 443 || port.to !== 443)
+          problems.push(
+            `${where} (${label(endpoint)}): an endpoint admits HTTPS from the instances' security group only`,
+          );
+      }
+    }
+    return problems;
+  }
+
+  /**
+   * Rollouts and outages that keep serving: a group waits for each new instance's signal, is
+   * replaced on liveness (EC2 checks; the load balancer's /health is readiness and fails with the
+   * database), keeps its size across deploys, and runs an AMI a release can pin.
+   */
+  checkRollouts(): string[] {
+    const groups = this.stacks.resources('AWS::AutoScaling::AutoScalingGroup');
+    if (groups.length === 0) return ['no Auto Scaling group'];
+    return groups.flatMap((group) => {
+      const template = this.stacks.template(group.file);
+      const p = group.resource.Properties ?? {};
+      const problems: string[] = [];
+      if (possibleValues(p.HealthCheckType, template).some((v) => v === 'ELB'))
+        problems.push(
+          `${label(group)}: HealthCheckType ELB replaces every instance when the database is down (readiness); use EC2`,
+        );
+      if (p.DesiredCapacity !== undefined)
+        problems.push(`${label(group)}: DesiredCapacity is set, so every stack update resets a scaled-out group`);
+      const rolling = isObject(group.resource.UpdatePolicy)
+        ? group.resource.UpdatePolicy.AutoScalingRollingUpdate
+        : undefined;
+      if (!isObject(rolling) || !same(rolling.WaitOnResourceSignals, true))
+        problems.push(`${label(group)}: a rolling update must wait for each new instance's signal`);
+      const creation = isObject(group.resource.CreationPolicy)
+        ? group.resource.CreationPolicy.ResourceSignal
+        : undefined;
+      if (!isObject(creation)) problems.push(`${label(group)}: creation must wait for the instances' signals`);
+      const launchTemplate = this.targetsOfType(
+        isObject(p.LaunchTemplate) ? p.LaunchTemplate.LaunchTemplateId : undefined,
+        group.file,
+        'AWS::EC2::LaunchTemplate',
+      )[0];
+      if (!launchTemplate) problems.push(`${label(group)}: LaunchTemplate does not lead to a launch template`);
+      else problems.push(...this.pinnableImageProblems(launchTemplate));
+      return problems;
+    });
+  }
+
+  /** ImageId must be able to take a literal AMI: a parameter that is not an SSM lookup. */
+  private pinnableImageProblems(launchTemplate: Located): string[] {
+    const template = this.stacks.template(launchTemplate.file);
+    const data = launchTemplate.resource.Properties?.LaunchTemplateData;
+    const image = isObject(data) ? data.ImageId : undefined;
+    const refs: string[] = [];
+    visitIntrinsics(image, (name, argument) => {
+      if (name === 'Ref' && typeof argument === 'string') refs.push(argument);
+    });
+    const pinnable = refs.some((r) => {
+      const type = template.Parameters?.[r]?.Type;
+      return typeof type === 'string' && !type.startsWith('AWS::SSM::');
+    });
+    return pinnable
+      ? []
+      : [`${label(launchTemplate)}: ImageId cannot be pinned to a release's AMI (only an SSM lookup)`];
+  }
+
+  /**
+   * The instances' role reaches SSM without AmazonSSMManagedInstanceCore (which reads every SSM
+   * parameter), and shells started with a Session document of ours are logged to CloudWatch Logs.
+   */
+  checkInstanceAccess(): string[] {
+    const profiles = this.stacks.resources('AWS::EC2::LaunchTemplate').flatMap((lt) => {
+      const data = lt.resource.Properties?.LaunchTemplateData;
+      const profile = isObject(data) && isObject(data.IamInstanceProfile) ? data.IamInstanceProfile.Arn : undefined;
+      return this.targetsOfType(profile, lt.file, 'AWS::IAM::InstanceProfile');
+    });
+    if (profiles.length === 0) return ['no launch template has an instance profile of ours'];
+    const problems: string[] = [];
+    for (const profile of profiles) {
+      const roles = this.targetsOfType(profile.resource.Properties?.Roles, profile.file, 'AWS::IAM::Role');
+      if (roles.length === 0) problems.push(`${label(profile)}: no role of ours`);
+      for (const role of roles) {
+        const managed = JSON.stringify(role.resource.Properties?.ManagedPolicyArns ?? []);
+        if (managed.includes('AmazonSSMManagedInstanceCore'))
+          problems.push(`${label(role)}: AmazonSSMManagedInstanceCore lets the instances read every SSM parameter`);
+        const actions = allowedActions(role.resource.Properties?.Policies);
+        for (const action of actions.filter((a) => /^ssm:(\*|Get.*|Describe.*|List.*)$/.test(a)))
+          problems.push(`${label(role)}: allows ${action}, beyond what Session Manager needs`);
+        for (const action of SESSION_ACTIONS.filter((a) => !actions.includes(a)))
+          problems.push(`${label(role)}: lacks ${action}, which Session Manager needs`);
+      }
+    }
+    const logged = this.stacks.resources('AWS::SSM::Document').filter((d) => {
+      const content = d.resource.Properties?.Content;
+      const inputs = isObject(content) && isObject(content.inputs) ? content.inputs : {};
+      const group = this.targetsOfType(inputs.cloudWatchLogGroupName, d.file, 'AWS::Logs::LogGroup');
+      return d.resource.Properties?.DocumentType === 'Session' && group.length === 1;
+    });
+    if (logged.length === 0) problems.push('no Session document logs shells to a log group of ours');
+    return problems;
+  }
+
+  /** The instances read a database secret of the app's own, never the master's (RDS's MasterUserSecret). */
+  checkDatabaseCredentials(): string[] {
+    const roles = this.stacks.resources('AWS::EC2::LaunchTemplate').flatMap((lt) => {
+      const data = lt.resource.Properties?.LaunchTemplateData;
+      const profile = isObject(data) && isObject(data.IamInstanceProfile) ? data.IamInstanceProfile.Arn : undefined;
+      return this.targetsOfType(profile, lt.file, 'AWS::IAM::InstanceProfile').flatMap((p) =>
+        this.targetsOfType(p.resource.Properties?.Roles, p.file, 'AWS::IAM::Role'),
+      );
+    });
+    if (roles.length === 0) return ['no instance role of ours'];
+    return roles.flatMap((role) => {
+      const read = secretReads(role.resource.Properties?.Policies).flatMap((r) => this.stacks.targets(r, role.file));
+      const problems: string[] = [];
+      if (read.some((t) => t.resource.Type === 'AWS::RDS::DBInstance' || t.resource.Type === 'AWS::RDS::DBCluster'))
+        problems.push(`${label(role)}: reads the database master's secret; the app has a user of its own`);
+      if (!read.some((t) => t.resource.Type === 'AWS::SecretsManager::Secret'))
+        problems.push(`${label(role)}: reads no database secret of the app's own`);
+      return problems;
+    });
+  }
+}
+
+/** GetSecretValue statements of a role's inline policies, with their Resource values. */
+function secretReads(policies: unknown): unknown[] {
+  return (Array.isArray(policies) ? policies : []).flatMap((policy) => {
+    const document = isObject(policy) && isObject(policy.PolicyDocument) ? policy.PolicyDocument : {};
+    const statements = Array.isArray(document.Statement) ? document.Statement : [document.Statement];
+    return statements
+      .filter((st) => isObject(st) && st.Effect === 'Allow')
+      .filter((st) =>
+        [(st as Record<string, unknown>).Action].flat().some((a) => a === 'secretsmanager:GetSecretValue'),
+      )
+      .map((st) => (st as Record<string, unknown>).Resource);
+  });
+}
+
+const ENDPOINT_SERVICES = ['ssm', 'ssmmessages', 'ec2messages', 'secretsmanager', 'logs'];
+const SESSION_ACTIONS = [
+  'ssm:UpdateInstanceInformation',
+  'ssmmessages:CreateControlChannel',
+  'ssmmessages:CreateDataChannel',
+  'ssmmessages:OpenControlChannel',
+  'ssmmessages:OpenDataChannel',
+];
+
+/** The actions a role's inline policies allow. */
+function allowedActions(policies: unknown): string[] {
+  return (Array.isArray(policies) ? policies : []).flatMap((policy) => {
+    const document = isObject(policy) && isObject(policy.PolicyDocument) ? policy.PolicyDocument : {};
+    const statements = Array.isArray(document.Statement) ? document.Statement : [document.Statement];
+    return statements
+      .filter((st) => isObject(st) && st.Effect === 'Allow')
+      .flatMap((st) => [(st as Record<string, unknown>).Action].flat())
+      .filter((a): a is string => typeof a === 'string');
+  });
 }
 
 /** `!Select [0, !GetAZs '']` (or with AWS::Region) → 0; a literal zone or anything else → undefined. */
