@@ -1,25 +1,24 @@
 import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 import { BEFORE_ACCOUNTS, FLOOR, parseResultTables, type RowFigures } from './auth-cost';
 
 /**
- * `bun bench/compare-auth.ts [rounds] [-- bench options]`: the issue's floor for accounts, measured
- * side by side in one session. The bench of the commit before accounts (a git worktree of it in
- * /tmp/bench-before, sharing this checkout's node_modules) and this one run the same quick rows in
- * turn, the order swapped every round so a machine that speeds up or slows down shifts both alike;
- * each row's median req/s of the rounds is compared. Before accounts those rows were anonymous;
- * now every one is signed in (the page with a session cookie, the list with a token).
- * Exits 1 when a row misses the floor. Writes nothing to bench/results.md.
+ * `bun bench/compare-auth.ts [rounds] [--before <commit>] [--rows <ids>] [--floor <share>]
+ * [-- bench options]`: a floor measured side by side in one session. The bench of an earlier commit
+ * (a git worktree of it in /tmp/bench-before-<commit>, sharing this checkout's node_modules) and this
+ * one run the same quick rows in turn, the order swapped every round so a machine that speeds up or
+ * slows down shifts both alike; each row's median req/s of the rounds is compared. Exits 1 when a
+ * row misses the floor. Writes nothing to bench/results.md.
+ *
+ * By default: the accounts issue's floor (0.85 of the commit before accounts, whose rows were
+ * anonymous; now the page sends a session cookie and the list a token). The task page issue's:
+ * `--before 0298623 --rows page,page-nginx,page-identity,page-open,page-search --floor 0.9`.
  */
 
 const ROOT = join(import.meta.dir, '..');
-const BEFORE_DIR = '/tmp/bench-before';
-const ROWS = [
-  { label: 'GET / (full page)', what: 'page, with the session cookie' },
-  { label: 'GET /api/tasks', what: 'API list, with the token' },
-];
-const DEFAULT_BENCH = ['--quick', '--only', 'page,api-list', '--connections', '32', '--repeat', '3'];
+const DEFAULT_ROWS = ['page', 'api-list'];
 
 type Side = 'before' | 'now';
 
@@ -31,24 +30,25 @@ function git(args: string[]): void {
 }
 
 /** The worktree of the commit before accounts, made once and kept for the next comparison. */
-function beforeWorktree(): string {
-  if (!existsSync(join(BEFORE_DIR, 'bench/run.ts'))) git(['worktree', 'add', '--detach', BEFORE_DIR, BEFORE_ACCOUNTS]);
+function beforeWorktree(commit: string): string {
+  const dir = `/tmp/bench-before-${commit}`;
+  if (!existsSync(join(dir, 'bench/run.ts'))) git(['worktree', 'add', '--detach', dir, commit]);
   // Same bun.lock then and now, so this checkout's installed packages serve both. Linked afresh each
   // time: a link left by another checkout may point at one that is gone.
-  const link = join(BEFORE_DIR, 'node_modules');
+  const link = join(dir, 'node_modules');
   rmSync(link, { force: true });
   symlinkSync(join(ROOT, 'node_modules'), link);
-  return BEFORE_DIR;
+  return dir;
 }
 
 /** One bench run on one side; its printed report, parsed. */
-async function runBench(side: Side, benchArgs: string[], scratch: string): Promise<RowFigures> {
-  const cwd = side === 'before' ? beforeWorktree() : ROOT;
+async function runBench(side: Side, plan: Plan, scratch: string): Promise<RowFigures> {
+  const cwd = side === 'before' ? beforeWorktree(plan.before) : ROOT;
   // The bench before accounts always writes its own results.md (in /tmp); this one is told where.
   const output = side === 'now' ? ['--output', join(scratch, 'results-now.md')] : [];
   const env = { ...process.env };
   delete env.DATABASE_URL; // each run on a throwaway MariaDB of its own, as the bench does by default
-  const bench = Bun.spawn(['bun', 'bench/run.ts', ...benchArgs, ...output], {
+  const bench = Bun.spawn(['bun', 'bench/run.ts', ...plan.benchArgs, ...output], {
     cwd,
     env,
     stdout: 'pipe',
@@ -78,55 +78,77 @@ function collect(into: Collected, side: Side, figures: RowFigures): void {
   }
 }
 
-function report(collected: Collected, rounds: number): boolean {
+function report(collected: Collected, plan: Plan): boolean {
+  const { rounds, floor, before } = plan;
   const lines = [
-    `## Accounts' cost, side by side (${rounds} rounds each; the median round's req/s)`,
+    `## Side by side with ${before} (${rounds} rounds each; the median round's req/s)`,
     '',
-    '| row | tasks | conns | before accounts | signed in now | now ÷ before |',
+    `| row | tasks | conns | at ${before} | now | now ÷ then |`,
     '| --- | --- | --- | --- | --- | --- |',
   ];
   let pass = true;
   for (const [size, rows] of collected.now) {
     for (const [key, values] of rows) {
       const [label, conns] = key.split('@') as [string, string];
-      const row = ROWS.find((candidate) => candidate.label === label);
       const then = collected.before.get(size)?.get(key);
-      if (!row || !then) continue;
+      if (!then) continue;
       const share = median(values) / median(then);
-      pass &&= share >= FLOOR;
+      pass &&= share >= floor;
       const rps = (value: number) => Math.round(value).toLocaleString('en-US');
       lines.push(
-        `| ${row.what} | ${size.toLocaleString('en-US')} | ${conns} | ${rps(median(then))} | ${rps(median(values))} | ` +
-          `${share >= FLOOR ? '✓' : '✗'} ${share.toFixed(2)} |`,
+        `| ${label} | ${size.toLocaleString('en-US')} | ${conns} | ${rps(median(then))} | ${rps(median(values))} | ` +
+          `${share >= floor ? '✓' : '✗'} ${share.toFixed(2)} |`,
       );
     }
   }
-  lines.push('', `Floor: now ÷ before ≥ ${FLOOR} on every row: ${pass ? 'met' : 'MISSED'}.`);
+  lines.push('', `Floor: now ÷ then ≥ ${floor} on every row: ${pass ? 'met' : 'MISSED'}.`);
   console.log(lines.join('\n'));
   return pass;
 }
 
-async function main(): Promise<number> {
-  const argv = Bun.argv.slice(2);
+interface Plan {
+  rounds: number;
+  before: string;
+  floor: number;
+  benchArgs: string[];
+}
+
+function planOf(argv: string[]): Plan {
   const split = argv.indexOf('--');
-  const rounds = Number(split === 0 ? 2 : (argv[0] ?? 2));
-  if (!Number.isInteger(rounds) || rounds < 1)
-    throw new Error('usage: bun bench/compare-auth.ts [rounds] [-- bench options]');
-  const benchArgs = split >= 0 ? argv.slice(split + 1) : DEFAULT_BENCH;
+  const own = split >= 0 ? argv.slice(0, split) : argv;
+  const { values, positionals } = parseArgs({
+    args: own,
+    options: { before: { type: 'string' }, rows: { type: 'string' }, floor: { type: 'string' } },
+    allowPositionals: true,
+  });
+  const rounds = Number(positionals[0] ?? 2);
+  const floor = Number(values.floor ?? FLOOR);
+  if (!Number.isInteger(rounds) || rounds < 1 || !(floor > 0))
+    throw new Error(
+      'usage: bun bench/compare-auth.ts [rounds] [--before <commit>] [--rows <ids>] [--floor <share>] [-- bench options]',
+    );
+  const rows = values.rows ?? DEFAULT_ROWS.join(',');
+  const benchArgs =
+    split >= 0 ? argv.slice(split + 1) : ['--quick', '--only', rows, '--connections', '32', '--repeat', '3'];
+  return { rounds, before: values.before ?? BEFORE_ACCOUNTS, floor, benchArgs };
+}
+
+async function main(): Promise<number> {
+  const plan = planOf(Bun.argv.slice(2));
   const scratch = mkdtempSync(join(tmpdir(), 'tm-compare-'));
   const collected: Collected = { before: new Map(), now: new Map() };
   try {
-    for (let round = 1; round <= rounds; round++) {
+    for (let round = 1; round <= plan.rounds; round++) {
       const order: Side[] = round % 2 ? ['before', 'now'] : ['now', 'before'];
       for (const side of order) {
-        say(`compare: round ${round}/${rounds}, ${side === 'before' ? `before accounts (${BEFORE_ACCOUNTS})` : 'now'}`);
-        collect(collected, side, await runBench(side, benchArgs, scratch));
+        say(`compare: round ${round}/${plan.rounds}, ${side === 'before' ? plan.before : 'now'}`);
+        collect(collected, side, await runBench(side, plan, scratch));
       }
     }
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
-  return report(collected, rounds) ? 0 : 1;
+  return report(collected, plan) ? 0 : 1;
 }
 
 process.exit(await main());
