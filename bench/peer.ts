@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { type Subprocess, spawn } from 'bun';
 import type { Connection } from 'mysql2/promise';
 import { freePort } from '../harness/mariadb';
+import { startNginx } from '../harness/nginx';
 import { PRIORITIES } from '../src/tasks/model';
 import { type BenchAccount, credentialHeaders, expectSignedIn, signUpOn } from './accounts';
 import { type AppProcess, rssSampler, startApp, waitUntilIdle } from './app-process';
@@ -30,10 +31,12 @@ const READS_PER_WRITE = 9;
 export interface PeerRowSpec {
   id: string;
   label: string;
-  /** Ours over the anchor, at least. */
+  /** Ours over the anchor, at least; or, for a row through nginx, over ours direct. */
   target: number;
   /** The mix's p99 on our side, at most (ms). */
   p99LimitMs?: number;
+  /** Ours through nginx (nginx.conf in front of the app), compared with the row `versus` direct. */
+  throughNginx?: { versus: string };
 }
 
 export const PEER_ROWS: readonly PeerRowSpec[] = [
@@ -42,6 +45,12 @@ export const PEER_ROWS: readonly PeerRowSpec[] = [
   { id: 'api-list', label: 'GET /api/tasks', target: 10 },
   { id: 'api-post', label: 'POST /api/tasks (every 201 durable)', target: 10 },
   { id: 'mix', label: `mix of ${READS_PER_WRITE} GET / to 1 POST /api/tasks`, target: 10, p99LimitMs: 20 },
+  {
+    id: 'mix-nginx',
+    label: 'the same mix through nginx, against ours direct',
+    target: 0.7,
+    throughNginx: { versus: 'mix' },
+  },
 ];
 
 type Side = 'ours' | 'anchor';
@@ -49,6 +58,8 @@ type Side = 'ours' | 'anchor';
 interface Server {
   side: Side;
   origin: string;
+  /** Ours only: nginx.conf in front of the app, with write limits no single client of a real site reaches. */
+  nginxOrigin?: string;
   /** Headers that sign the request in: ours only. */
   sign(credential: 'session' | 'token'): Record<string, string>;
   sql: Connection;
@@ -58,7 +69,25 @@ interface Server {
 export interface PeerRow {
   spec: PeerRowSpec;
   ours: WrkResult;
-  anchor: WrkResult;
+  /** The anchor's, or ours direct for a row through nginx. */
+  reference: WrkResult;
+  referenceName: string;
+}
+
+/** One side of a row: a server, reached directly or through nginx. */
+interface Contender {
+  name: string;
+  server: Server;
+  origin: string;
+}
+
+function contenders(spec: PeerRowSpec, ours: Server, anchor: Server): [Contender, Contender] {
+  const direct = { name: 'ours', server: ours, origin: ours.origin };
+  if (!spec.throughNginx) return [direct, { name: 'anchor', server: anchor, origin: anchor.origin }];
+  return [
+    { name: 'ours through nginx', server: ours, origin: ours.nginxOrigin ?? ours.origin },
+    { ...direct, name: 'ours direct' },
+  ];
 }
 
 export interface PeerResult {
@@ -88,27 +117,37 @@ export async function measurePeer(
     const rows: PeerRow[] = [];
     let created = { answered: 0, stored: 0 };
     for (const spec of PEER_ROWS) {
-      const results: Record<Side, WrkResult[]> = { ours: [], anchor: [] };
+      const [measured, reference] = contenders(spec, ours.server, anchor);
+      const results = new Map<Contender, WrkResult[]>([
+        [measured, []],
+        [reference, []],
+      ]);
       for (let round = 1; round <= rounds; round++) {
-        const order = round % 2 ? [ours.server, anchor] : [anchor, ours.server];
-        for (const server of order) {
-          const before = spec.id === 'api-post' && server.side === 'ours' ? await taskCount(server.sql) : 0;
-          const result = await loadRow(spec, server, { durationS, scriptDir });
-          if (spec.id === 'api-post' && server.side === 'ours') {
+        for (const contender of round % 2 ? [measured, reference] : [reference, measured]) {
+          const { server } = contender;
+          const counting = spec.id === 'api-post' && server.side === 'ours';
+          const before = counting ? await taskCount(server.sql) : 0;
+          const result = await loadRow(spec, contender, { durationS, scriptDir });
+          if (counting) {
             created = {
               answered: created.answered + result.requests - errorCount(result),
               stored: created.stored + (await taskCount(server.sql)) - before,
             };
           }
-          results[server.side].push(result);
+          results.get(contender)?.push(result);
           sampler.sample();
           say(
-            `peer: ${spec.label}, ${server.side} (${round}/${rounds}): ${formatRps(result.rps)} req/s, ${errorCount(result)} errors`,
+            `peer: ${spec.label}, ${contender.name} (${round}/${rounds}): ${formatRps(result.rps)} req/s, ${errorCount(result)} errors`,
           );
           if (server.side === 'ours') await waitUntilIdle(server.origin);
         }
       }
-      rows.push({ spec, ours: median(results.ours), anchor: median(results.anchor) });
+      rows.push({
+        spec,
+        ours: median(results.get(measured) ?? []),
+        reference: median(results.get(reference) ?? []),
+        referenceName: reference.name,
+      });
     }
     return { rows, rounds, durationS, flushAtCommit, created, oursRssMaxKb: sampler.maxKb };
   } finally {
@@ -130,12 +169,15 @@ async function startOurs(baseUrl: string): Promise<{ server: Server; app: AppPro
   await growTo(sql, (await idRange(sql)).rows, PEER_TASKS, account.id);
   await refreshDerivedData(sql, url, await inspectSchema(sql));
   const app = await startApp(url);
+  const front = await startNginx([new URL(app.origin).host], { writeRate: '100000r/s', writeBurst: 100_000 });
   const server: Server = {
     side: 'ours',
     origin: app.origin,
+    nginxOrigin: front.origin,
     sign: (credential) => credentialHeaders(credential, account),
     sql,
     stop: async () => {
+      await front.stop();
       await app.stop();
       await sql.end();
     },
@@ -219,7 +261,7 @@ async function checkAnswers(server: Server): Promise<void> {
 
 async function loadRow(
   spec: PeerRowSpec,
-  server: Server,
+  { server, origin }: Contender,
   { durationS, scriptDir }: { durationS: number; scriptDir: string },
 ): Promise<WrkResult> {
   const name = `peer-${spec.id}-${server.side}`;
@@ -244,7 +286,7 @@ async function loadRow(
       ? writeMixScript(scriptDir, name, page, create, READS_PER_WRITE)
       : writeLuaScript(scriptDir, name, load);
   return runWrk({
-    url: `${server.origin}${load.path}`,
+    url: `${origin}${load.path}`,
     script,
     connections: CONNECTIONS,
     durationS,
@@ -258,27 +300,33 @@ function median(results: WrkResult[]): WrkResult {
   return [...results].sort((a, b) => a.rps - b.rps)[Math.floor((results.length - 1) / 2)] as WrkResult;
 }
 
+const ratioText = (ratio: number, spec: PeerRowSpec) =>
+  spec.throughNginx ? `${Math.round(ratio * 100)} %` : `${ratio.toFixed(1)}×`;
+const targetText = (spec: PeerRowSpec) =>
+  spec.throughNginx ? `≥ ${Math.round(spec.target * 100)} %` : `≥ ${spec.target}×`;
+
 export function renderPeer(result: PeerResult): string {
   const lines = [
     `## Peer: ours against the Flask + PyMySQL anchor (${CONNECTIONS} connections, ${PEER_TASKS.toLocaleString('en-US')} tasks each, median of ${result.rounds} alternating runs of ${result.durationS} s)`,
     '',
-    '| row | ours req/s | anchor req/s | ours ÷ anchor | target | ours p99 | errors (ours / anchor) |',
-    '| --- | --- | --- | --- | --- | --- | --- |',
+    '| row | ours req/s | against | its req/s | ratio | target | ours p99 | errors (ours / against) |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
-  for (const { spec, ours, anchor } of result.rows) {
-    const ratio = ours.rps / anchor.rps;
+  for (const { spec, ours, reference, referenceName } of result.rows) {
+    const ratio = ours.rps / reference.rps;
     const p99Ok = spec.p99LimitMs === undefined || ours.p99Ms <= spec.p99LimitMs;
     const pass = ratio >= spec.target && p99Ok && errorCount(ours) === 0;
     const p99 = `${formatMs(ours.p99Ms)}${spec.p99LimitMs === undefined ? '' : ` (≤ ${spec.p99LimitMs} ms ${p99Ok ? '✓' : '✗'})`}`;
     lines.push(
-      `| ${spec.label} | ${formatRps(ours.rps)} | ${formatRps(anchor.rps)} | ${pass ? '✓' : '✗'} ${ratio.toFixed(1)}× | ≥ ${spec.target}× | ${p99} | ${errorCount(ours)} / ${errorCount(anchor)} |`,
+      `| ${spec.label} | ${formatRps(ours.rps)} | ${referenceName} | ${formatRps(reference.rps)} | ${pass ? '✓' : '✗'} ${ratioText(ratio, spec)} | ${targetText(spec)} | ${p99} | ${errorCount(ours)} / ${errorCount(reference)} |`,
     );
   }
   const { answered, stored } = result.created;
   lines.push(
     '',
     `Durability: innodb_flush_log_at_trx_commit = ${result.flushAtCommit} (1: every commit flushed to disk before it returns); ` +
-      `our POST rows answered ${formatRps(answered)} creates with 201 and stored ${formatRps(stored)} tasks ${answered === stored ? '✓' : '✗'}.`,
+      `our POST rows answered ${formatRps(answered)} creates with 201 and stored ${formatRps(stored)} tasks ` +
+      `(more when wrk stopped with creates in flight) ${stored >= answered && result.flushAtCommit === '1' ? '✓' : '✗'}.`,
     `Our app's RSS during the section: at most ${formatMb(result.oursRssMaxKb)}.`,
   );
   return lines.join('\n');
