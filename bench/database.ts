@@ -205,6 +205,32 @@ export async function searchShare(databaseUrl: string, owner: number, word: stri
 }
 
 /**
+ * The first search for `word`, as a page makes it before anything is kept: the list's first page
+ * and its status counts, each timed through the app's own store (no response cache in the way),
+ * `runs` times after one warm-up; the median of each.
+ */
+export async function firstSearchTimes(databaseUrl: string, owner: number, word: string, runs = 7) {
+  return withAppClient(databaseUrl, async (client) => {
+    const store = createTaskStore(client);
+    const filter = { search: word, status: 'all' as const };
+    const timed = async (work: () => Promise<unknown>) => {
+      await work();
+      const times: number[] = [];
+      for (let run = 0; run < runs; run++) {
+        const started = performance.now();
+        await work();
+        times.push(performance.now() - started);
+      }
+      return times.sort((a, b) => a - b)[Math.floor(runs / 2)] as number;
+    };
+    return {
+      listMs: await timed(() => store.list(owner, filter, 'created', null, 50)),
+      countsMs: await timed(() => store.countByStatus(owner, filter)),
+    };
+  });
+}
+
+/**
  * Maintained counts minus the real ones, per status, e.g. "match" or "open +3, done -1";
  * null without task_counts. Run after the write runs, it shows whether the counters kept up.
  */

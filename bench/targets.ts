@@ -1,4 +1,5 @@
 import type { Endpoint } from './endpoints';
+import { SEARCH_WORD } from './seed';
 import { errorCount, type WrkResult } from './wrk';
 
 /** Figures from one table size. */
@@ -26,6 +27,8 @@ export interface SizeResult {
   runs: RunRow[];
   /** The gate's lookups and the signed-in handlers, timed in the bench's process (bench/auth-cost.ts). */
   authInProcess: InProcessStep[];
+  /** A search for the common word before anything is kept: its list and its counts, median ms. */
+  firstSearch: { listMs: number; countsMs: number };
 }
 
 import type { CacheAttack } from '../harness/cache-attack';
@@ -57,6 +60,7 @@ export interface Target {
 export const TARGET_CONNECTIONS = 32;
 const RSS_LIMIT_KB = 150 * 1024;
 const NGINX_SHARE = 0.7;
+const FIRST_SEARCH_MS = 20;
 
 export function resultOf(size: SizeResult, endpointId: string, connections = TARGET_CONNECTIONS) {
   return size.runs.find((run) => run.endpoint.id === endpointId && run.connections === connections)?.result ?? null;
@@ -91,6 +95,13 @@ export const TARGETS: readonly Target[] = [
       const share = proxied.rps / direct.rps;
       return { pass: share >= NGINX_SHARE, measured: `${Math.round(share * 100)} %` };
     },
+  },
+  {
+    label: `first search for a common word ("${SEARCH_WORD}"): list and counts p50 ≤ ${FIRST_SEARCH_MS} ms each`,
+    judge: ({ firstSearch: { listMs, countsMs } }) => ({
+      pass: listMs <= FIRST_SEARCH_MS && countsMs <= FIRST_SEARCH_MS,
+      measured: `list ${formatMs(listMs)}, counts ${formatMs(countsMs)}`,
+    }),
   },
   {
     label: 'app RSS ≤ 150 MB',
