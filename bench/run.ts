@@ -26,7 +26,8 @@ import { cpuSnapshot, othersShare, waitForQuietMachine } from './machine-noise';
 import { type BenchOptions, parseOptions, USAGE, UsageError } from './options';
 import { measurePeer, renderPeer } from './peer';
 import { renderHeader, renderMachineLine, renderNotes, renderScaling, renderSize, renderTargets } from './report';
-import { writeMainReport, writeOwnedSection } from './results-file';
+import { writeMainReport } from './results-file';
+import { replaceSection } from './results-section';
 import { growTo, SEARCH_WORD } from './seed';
 import { formatMs, formatRps, type ResponseCheck, type RunRow, type SizeResult } from './targets';
 import { errorCount, medianRun, runWrk, type WrkResult, writeLuaScript } from './wrk';
@@ -145,7 +146,7 @@ async function runPeer(bench: Bench, databaseUrl: string, output: string, enviro
   const result = await measurePeer(databaseUrl, { rounds: repeat, durationS, scriptDir: bench.scriptDir });
   const text = `${renderPeer(result)}\n\n${renderMachineLine(environment)}`;
   console.log(text);
-  writeOwnedSection(output, 'peer', text);
+  replaceSection(output, 'peer', text);
   say(`bench: wrote the peer section of ${output}`);
 }
 
