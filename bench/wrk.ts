@@ -115,25 +115,31 @@ function luaScript(spec: LoadSpec): string {
       'for name, value in pairs(request_headers) do wrk.headers[name] = value end',
     );
   }
-  if (spec.expect !== undefined) {
-    lines.push(
-      'function response(status, headers, body)',
-      `  if status ~= ${spec.expect} then`,
-      '    unexpected = unexpected + 1',
-      '    if first_unexpected == 0 then first_unexpected = status end',
-      '  end',
-      'end',
-      'function done(summary, latency, requests)',
-      '  local total, first = 0, 0',
-      '  for _, thread in ipairs(threads) do',
-      '    total = total + thread:get("unexpected")',
-      '    if first == 0 then first = thread:get("first_unexpected") end',
-      '  end',
-      '  io.write(string.format("BENCH unexpected %d first %d\\n", total, first))',
-      'end',
-    );
-  }
+  if (spec.expect !== undefined) lines.push(...statusCheck([spec.expect]));
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * Counts answers whose status is not one of `accepted` (per thread), and prints the total and the
+ * first such status as a BENCH line that parseWrkOutput reads. Needs `threads` and the counters.
+ */
+function statusCheck(accepted: number[]): string[] {
+  return [
+    'function response(status, headers, body)',
+    `  if ${accepted.map((status) => `status ~= ${status}`).join(' and ')} then`,
+    '    unexpected = unexpected + 1',
+    '    if first_unexpected == 0 then first_unexpected = status end',
+    '  end',
+    'end',
+    'function done(summary, latency, requests)',
+    '  local total, first = 0, 0',
+    '  for _, thread in ipairs(threads) do',
+    '    total = total + thread:get("unexpected")',
+    '    if first == 0 then first = thread:get("first_unexpected") end',
+    '  end',
+    '  io.write(string.format("BENCH unexpected %d first %d\\n", total, first))',
+    'end',
+  ];
 }
 
 /**
@@ -162,20 +168,7 @@ export function writeMixScript(dir: string, name: string, read: LoadSpec, write:
     `  if sent % ${readsPerWrite + 1} == 0 then return write_request end`,
     '  return read_request',
     'end',
-    'function response(status, headers, body)',
-    `  if status ~= 200 and status ~= ${write.expect ?? 201} then`,
-    '    unexpected = unexpected + 1',
-    '    if first_unexpected == 0 then first_unexpected = status end',
-    '  end',
-    'end',
-    'function done(summary, latency, requests)',
-    '  local total, first = 0, 0',
-    '  for _, thread in ipairs(threads) do',
-    '    total = total + thread:get("unexpected")',
-    '    if first == 0 then first = thread:get("first_unexpected") end',
-    '  end',
-    '  io.write(string.format("BENCH unexpected %d first %d\\n", total, first))',
-    'end',
+    ...statusCheck([200, write.expect ?? 201]),
   ];
   const file = join(dir, `${name}.lua`);
   writeFileSync(file, `${lines.join('\n')}\n`);
