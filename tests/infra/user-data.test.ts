@@ -38,6 +38,8 @@ function renderHeader(): string {
     VpcCidr: '10.0.0.0/16',
     AllowedHosts: 'tasks.example.com,demo-lb-1234567890.eu-west-1.elb.amazonaws.com',
     SignUp: 'closed',
+    OriginSecretArn: '',
+    CloudFrontPrefixListId: '',
   };
   return `${header.replace(/\$\{([^}!]+)\}/g, (_, name: string) => {
     const value = values[name];
