@@ -166,7 +166,12 @@ describe('nginx in front of the app', () => {
     const verified = { 'x-origin-verify': ORIGIN_SECRET };
     const page = await fetch(`${behindCloudFront.origin}/`, { headers: { ...verified, cookie: account.cookie } });
     expect(page.status).toBe(200);
-    for (const headers of [{}, { 'x-origin-verify': 'wrong' }, { 'x-origin-verify': ORIGIN_SECRET.toUpperCase() }]) {
+    const refused: Record<string, string>[] = [
+      {},
+      { 'x-origin-verify': 'wrong' },
+      { 'x-origin-verify': ORIGIN_SECRET.toUpperCase() },
+    ];
+    for (const headers of refused) {
       const api = await fetch(`${behindCloudFront.origin}/api/tasks`, {
         headers: { ...headers, authorization: `Bearer ${account.token}` },
       });
