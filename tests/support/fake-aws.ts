@@ -83,25 +83,25 @@ export class FakeAws {
   }
 }
 
-const valueOf = (call: string[], option: string) => call[call.indexOf(option) + 1];
+const optionValue = (call: string[], option: string) => call[call.indexOf(option) + 1];
 
 /** The calls of one kind (`cloudformation create-change-set`), optionally for one stack. */
 export function callsOf(run: DeployRun, command: string, stack?: string): string[][] {
   const [service, action] = command.split(' ');
   return run.calls.filter(
     (call) =>
-      call[0] === service && call[1] === action && (stack === undefined || valueOf(call, '--stack-name') === stack),
+      call[0] === service && call[1] === action && (stack === undefined || optionValue(call, '--stack-name') === stack),
   );
 }
 
 /** The stacks change sets were made for, in order. */
 export function changeSetStacks(run: DeployRun): string[] {
-  return callsOf(run, 'cloudformation create-change-set').map((call) => valueOf(call, '--stack-name') ?? '');
+  return callsOf(run, 'cloudformation create-change-set').map((call) => optionValue(call, '--stack-name') ?? '');
 }
 
 /** The stacks whose change sets were executed, in order. */
 export function executedStacks(run: DeployRun): string[] {
-  return callsOf(run, 'cloudformation execute-change-set').map((call) => valueOf(call, '--stack-name') ?? '');
+  return callsOf(run, 'cloudformation execute-change-set').map((call) => optionValue(call, '--stack-name') ?? '');
 }
 
 /** A create-change-set call's parameters: KEY → value, or KEY → { previous: true }. */
@@ -125,5 +125,5 @@ export function parametersOf(run: DeployRun, stack: string): Record<string, stri
 }
 
 export function regionOf(call: string[] | undefined): string | undefined {
-  return call?.includes('--region') ? valueOf(call, '--region') : undefined;
+  return call?.includes('--region') ? optionValue(call, '--region') : undefined;
 }
