@@ -22,7 +22,7 @@ export interface RunningNginx {
 }
 
 type Tunables = Partial<
-  Pick<NginxOptions, 'writeRate' | 'writeBurst' | 'realIpFrom' | 'scrapeFrom' | 'proxyReadTimeout'>
+  Pick<NginxOptions, 'writeRate' | 'writeBurst' | 'realIpFrom' | 'scrapeFrom' | 'proxyReadTimeout' | 'originSecret'>
 >;
 
 export function prepareNginx(upstreams: string[], listen: string, tunables: Tunables = {}) {

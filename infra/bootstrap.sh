@@ -115,10 +115,21 @@ install_nginx() {
   install -d -m 0755 "$PUBLIC_DIR"
   local upstreams=()
   for port in "${APP_PORTS[@]}"; do upstreams+=(--upstream "127.0.0.1:$port"); done
-  BUN_BE_BUN=1 "$APP_HOME/current/task-manager" "$APP_HOME/current/scripts/nginx-config.js" \
+  # Behind CloudFront: the X-Origin-Verify value nginx requires (in the environment, never on a
+  # command line), and CloudFront's origin-facing ranges as trusted hops, so that a client's
+  # address is the viewer's rather than an edge server's. /metrics stays the VPC's (--scrape-from).
+  local origin_secret="" cidrs="" cloudfront=()
+  if [[ -n "${ORIGIN_SECRET_ARN:-}" ]]; then
+    origin_secret=$(aws secretsmanager get-secret-value --secret-id "$ORIGIN_SECRET_ARN" --query SecretString --output text)
+    cidrs=$(aws ec2 get-managed-prefix-list-entries --prefix-list-id "${CLOUDFRONT_PREFIX_LIST:?}" --query 'Entries[].Cidr' --output text)
+    [[ -n "$origin_secret" && -n "$cidrs" ]] || { log "origin secret or CloudFront ranges empty"; return 1; }
+    for cidr in $cidrs; do cloudfront+=(--real-ip-from "$cidr"); done
+  fi
+  ORIGIN_SECRET="$origin_secret" BUN_BE_BUN=1 "$APP_HOME/current/task-manager" "$APP_HOME/current/scripts/nginx-config.js" \
     --out /etc/nginx/nginx.conf --public "$PUBLIC_DIR" "${upstreams[@]}" --listen 80 \
-    --real-ip-from "$VPC_CIDR" --user nginx --log-dir /var/log/nginx --temp-dir /var/lib/nginx/tmp \
-    --pid-file /run/nginx.pid
+    --real-ip-from "$VPC_CIDR" "${cloudfront[@]}" --scrape-from "$VPC_CIDR" --user nginx --log-dir /var/log/nginx \
+    --temp-dir /var/lib/nginx/tmp --pid-file /run/nginx.pid
+  chmod 0600 /etc/nginx/nginx.conf
   nginx -t
   systemctl enable --now nginx
 }

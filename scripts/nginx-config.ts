@@ -5,6 +5,8 @@
  * As a command, on an instance:
  *   bun scripts/nginx-config.ts --out /etc/nginx/nginx.conf --public /srv/task-manager/public \
  *     --upstream 127.0.0.1:3000 --real-ip-from 10.0.0.0/16 --listen 80 [--scrape-from 10.0.0.0/16]
+ * Behind CloudFront, the environment's ORIGIN_SECRET is the X-Origin-Verify value nginx requires
+ * (from the environment, not an argument, so that no process listing shows it).
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -38,6 +40,22 @@ export interface NginxOptions {
   writeBurst?: number;
   /** How long nginx waits for an app's answer, e.g. "30s" (tests shorten it to see a 504). */
   proxyReadTimeout?: string;
+  /**
+   * The X-Origin-Verify value CloudFront sends: requests without it are refused 403, but /health
+   * and /health/live (the load balancer's checks). Unset: no check, as for local runs and a load balancer alone.
+   */
+  originSecret?: string;
+}
+
+/** Lower-case letters and digits (the origin secret's alphabet), long enough not to be guessed. */
+const ORIGIN_SECRET = /^[a-z0-9]{32,128}$/;
+
+/** The $origin_verified map's entries: keyed by "$uri $http_x_origin_verify". */
+function originCheck(secret: string | undefined): string {
+  if (secret === undefined) return '    default 1;';
+  if (!ORIGIN_SECRET.test(secret)) throw new Error('the origin secret must be 32 to 128 lower-case letters and digits');
+  // Regular expressions, as they compare case-sensitively (plain map keys do not).
+  return ['    "~^/health(?:/live)? " 1;', `    "~ ${secret}$" 1;`, '    default 0;'].join('\n');
 }
 
 /** What nginx answers itself, in our words: as JSON for the API, a page, and a line for htmx. */
@@ -141,6 +159,7 @@ export function renderNginxConfig(options: NginxOptions): string {
     WRITE_RATE: options.writeRate ?? '20r/s',
     WRITE_BURST: String(options.writeBurst ?? 40),
     PROXY_READ_TIMEOUT: options.proxyReadTimeout ?? '30s',
+    ORIGIN_CHECK: originCheck(options.originSecret),
     CONTENT_SECURITY_POLICY,
     ERROR_STATUSES: NGINX_ERRORS.map(({ status }) => status)
       .filter((status) => status !== 431)
@@ -225,6 +244,7 @@ if (import.meta.main) {
       tempDir: values['temp-dir'],
       pidFile: values['pid-file'],
       user: values.user,
+      originSecret: process.env.ORIGIN_SECRET || undefined,
     }),
   );
 }

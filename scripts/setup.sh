@@ -26,7 +26,15 @@ command -v shellcheck >/dev/null || missing+=(shellcheck)
 command -v nginx >/dev/null || missing+=(nginx)
 command -v jq >/dev/null || missing+=(jq)
 command -v wrk >/dev/null || missing+=(wrk)
-[ ${#missing[@]} -eq 0 ] && exit 0
+# cfn-lint is Python, not Debian's: pipx installs the version tests/infra/cfn-lint.test.ts expects.
+if ! command -v cfn-lint >/dev/null; then
+  command -v pipx >/dev/null || missing+=(pipx)
+  install_cfn_lint=true
+fi
+if [ ${#missing[@]} -eq 0 ]; then
+  [ "${install_cfn_lint:-false}" = false ] || pipx install --quiet cfn-lint==1.51.0 >&2
+  exit 0
+fi
 if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then
   echo "setup: the tests need these Debian packages: ${missing[*]} (apt-get install ${missing[*]})" >&2
   exit 1
@@ -35,3 +43,4 @@ echo "setup: installing ${missing[*]} from Debian" >&2
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq >&2
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+[ "${install_cfn_lint:-false}" = false ] || pipx install --quiet cfn-lint==1.51.0 >&2

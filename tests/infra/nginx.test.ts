@@ -35,7 +35,9 @@ describe('nginx in front of the app', () => {
   let app: LiveServer;
   let nginx: RunningNginx;
   let distrustful: RunningNginx;
+  let behindCloudFront: RunningNginx;
   let account: LiveAccount;
+  const ORIGIN_SECRET = 'k3q9z2m8x7w4v6t1r5p0n2b8c4d6f1g3h7j9';
 
   beforeAll(async () => {
     app = await startLiveServer({ LOG_LEVEL: 'info' });
@@ -43,11 +45,13 @@ describe('nginx in front of the app', () => {
     const upstream = `127.0.0.1:${new URL(app.origin).port}`;
     nginx = await startNginx([upstream], { writeRate: '2r/s', writeBurst: 3 });
     distrustful = await startNginx([upstream], { realIpFrom: ['10.0.0.0/16'] });
+    behindCloudFront = await startNginx([upstream], { originSecret: ORIGIN_SECRET });
     // An app and two nginx take longer than bun's 5 s default on a busy machine.
   }, 60_000);
   afterAll(async () => {
     await nginx?.stop();
     await distrustful?.stop();
+    await behindCloudFront?.stop();
     await app?.stop();
   });
 
@@ -156,6 +160,29 @@ describe('nginx in front of the app', () => {
       body: 'x'.repeat(8 * 1024 * 1024),
     });
     expect(tooLarge.status).toBe(413);
+  });
+
+  test("behind CloudFront, only requests carrying the distribution's secret header pass; health checks need none", async () => {
+    const verified = { 'x-origin-verify': ORIGIN_SECRET };
+    const page = await fetch(`${behindCloudFront.origin}/`, { headers: { ...verified, cookie: account.cookie } });
+    expect(page.status).toBe(200);
+    const refused: Record<string, string>[] = [
+      {},
+      { 'x-origin-verify': 'wrong' },
+      { 'x-origin-verify': ORIGIN_SECRET.toUpperCase() },
+    ];
+    for (const headers of refused) {
+      const api = await fetch(`${behindCloudFront.origin}/api/tasks`, {
+        headers: { ...headers, authorization: `Bearer ${account.token}` },
+      });
+      expect(api.status).toBe(403);
+      expect(await api.json()).toMatchObject({ error: 'forbidden' });
+      const asset = await fetch(`${behindCloudFront.origin}/static/htmx.js`, { headers });
+      expect(asset.status).toBe(403);
+    }
+    expect((await fetch(`${behindCloudFront.origin}/health`)).status).toBe(200);
+    expect((await fetch(`${behindCloudFront.origin}/health/live`)).status).toBe(200);
+    expect((await fetch(`${behindCloudFront.origin}/healthz`)).status).toBe(403);
   });
 
   test('/health is proxied but not logged', async () => {

@@ -39,6 +39,8 @@ function renderHeader(): string {
     AllowedHosts: 'tasks.example.com,demo-lb-1234567890.eu-west-1.elb.amazonaws.com',
     SignUp: 'closed',
     TargetGroupArn: 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/demo/0123456789abcdef',
+    OriginSecretArn: '',
+    CloudFrontPrefixListId: '',
   };
   return `${header.replace(/\$\{([^}!]+)\}/g, (_, name: string) => {
     const value = values[name];

@@ -19,6 +19,9 @@ export const GUARD_SERVICES = [
   'identityandaccessmanagement',
   'ec2autoscaling',
   'cloudwatch',
+  'cloudfront',
+  'waf',
+  'certificatemanager',
 ];
 
 export function guardBinary(): string {
@@ -224,7 +227,7 @@ export function parseGuardExceptions(text: string): { exceptions: GuardException
   text.split('\n').forEach((raw, i) => {
     const line = raw.trim();
     if (line === '' || line.startsWith('#')) return;
-    const match = /^(CT\.[A-Z0-9]+\.PR\.\d+)(?:\s+(.*))?$/.exec(line);
+    const match = /^(CT\.[A-Z0-9-]+\.PR\.\d+)(?:\s+(.*))?$/.exec(line);
     if (!match) problems.push(`guard-exceptions line ${i + 1}: not "CT.XXX.PR.N  reason": ${line}`);
     else if (!match[2]?.trim()) problems.push(`guard-exceptions line ${i + 1}: ${match[1]} has no reason`);
     else if (exceptions.some((e) => e.id === match[1])) problems.push(`guard-exceptions: ${match[1]} is listed twice`);
