@@ -481,6 +481,31 @@ find_release() {
 }
 
 prefix_list=""
+# The app's own database user (docs/deployment.md, "The app's database user"): the database
+# stack's one-time ECS task creates it, or resets its password from its secret, before the app
+# stack's instances sign in as it. Idempotent, about a minute, so every deploy runs it.
+create_database_user() {
+  local cluster definition network task_arn code
+  cluster=$(output database DatabaseUsersCluster)
+  definition=$(output database DatabaseUsersTaskDefinition)
+  network="awsvpcConfiguration={subnets=[$(output network PrivateSubnet1),$(output network PrivateSubnet2)]"
+  network+=",securityGroups=[$(output security InstanceSecurityGroup)],assignPublicIp=DISABLED}"
+  local run=(ecs run-task --cluster "$cluster" --task-definition "$definition" --launch-type FARGATE
+    --network-configuration "$network" --query 'tasks[0].taskArn' --output text)
+  if $dry_run; then
+    mutate "${run[@]}"
+    return
+  fi
+  say "creating the app's database user (the database stack's one-time task)"
+  task_arn=$(aws_cli "${run[@]}")
+  [[ -n "$task_arn" && "$task_arn" != None ]] || fail "ecs run-task started no task for the database user"
+  aws_cli ecs wait tasks-stopped --cluster "$cluster" --tasks "$task_arn"
+  code=$(aws_cli ecs describe-tasks --cluster "$cluster" --tasks "$task_arn" \
+    --query 'tasks[0].containers[0].exitCode' --output text)
+  [[ "$code" == 0 ]] ||
+    fail "the database user task ended with exit code $code: see its log, /task-manager/$(stack database)/database-users"
+}
+
 deploy_all() {
   find_release
   local name sha256
@@ -502,6 +527,7 @@ deploy_all() {
   deploy_stack network
   deploy_stack security "NetworkStack=$(stack network)" "CloudFrontPrefixListId=$prefix_list"
   deploy_stack database "NetworkStack=$(stack network)" "SecurityStack=$(stack security)"
+  create_database_user
   deploy_edge
   deploy_load_balancer
   deploy_app "$bucket_name" "$key" "$sha256" "$(recorded_image "$bucket_name" "$key")"

@@ -155,6 +155,24 @@ describe('a first deployment, with a domain, for production', () => {
     expect(aws.recordedImage(RELEASE)).toBe('out:demo-app:ImageId');
   });
 
+  test("creates the app's database user between the database stack and the app stack, and waits for it", () => {
+    const [start] = callsOf(run, 'ecs run-task');
+    expect(start).toBeDefined();
+    expect(start?.[start.indexOf('--cluster') + 1]).toBe('out:demo-database:DatabaseUsersCluster');
+    expect(start?.[start.indexOf('--task-definition') + 1]).toBe('out:demo-database:DatabaseUsersTaskDefinition');
+    expect(start?.[start.indexOf('--network-configuration') + 1]).toBe(
+      'awsvpcConfiguration={subnets=[out:demo-network:PrivateSubnet1,out:demo-network:PrivateSubnet2],' +
+        'securityGroups=[out:demo-security:InstanceSecurityGroup],assignPublicIp=DISABLED}',
+    );
+    const at = (match: (call: string[]) => boolean) => run.calls.findIndex(match);
+    const database = at((c) => c[1] === 'execute-change-set' && c.includes('demo-database'));
+    const task = at((c) => c[1] === 'run-task');
+    const waited = at((c) => c[1] === 'wait' && c[2] === 'tasks-stopped');
+    const checked = at((c) => c[1] === 'describe-tasks');
+    const app = at((c) => c[1] === 'create-change-set' && c.includes('demo-app'));
+    expect([database < task, task < waited, waited < checked, checked < app]).toEqual([true, true, true, true]);
+  });
+
   test('turns termination protection on for every production stack once it is deployed', () => {
     expect(callsOf(run, 'cloudformation update-termination-protection').map(stackOf)).toEqual(DEMO_STACKS);
   });
@@ -390,6 +408,19 @@ test(
     expect(run.exitCode).toBe(1);
     expect(run.stderr).toContain('infra/network.yaml has no parameter Bogus');
     expect(callsOf(run, 'cloudformation create-change-set')).toEqual([]);
+  },
+  SLOW,
+);
+
+test(
+  'a database user task that fails stops the deploy before the app stack, naming its log',
+  () => {
+    const aws = fake().databaseUserExit(1);
+    const run = deploy(aws, ['--region', 'eu-west-1', '--release', release, ...HTTPS]);
+    expect(run.exitCode).not.toBe(0);
+    expect(run.stderr).toContain('the database user task ended with exit code 1');
+    expect(run.stderr).toContain('/task-manager/demo-database/database-users');
+    expect(changeSetStacks(run)).not.toContain('demo-app');
   },
   SLOW,
 );

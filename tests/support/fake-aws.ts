@@ -46,6 +46,11 @@ export class FakeAws {
     writeFileSync(join(this.state, 'images', release), `${ami}\n`);
     return this;
   }
+  /** The database user task ends with this exit code. */
+  databaseUserExit(code: number): this {
+    writeFileSync(join(this.state, 'database-user-exit'), `${code}\n`);
+    return this;
+  }
   missingOutput(stack: string, key: string): this {
     writeFileSync(join(this.state, 'missing-outputs'), `${stack}:${key}\n`, { flag: 'a' });
     return this;
