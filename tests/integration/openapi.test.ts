@@ -439,7 +439,7 @@ describe('OpenAPI document and Swagger UI', () => {
     });
 
     test('names its server, contact and licence, and the bearer scheme every operation uses', () => {
-      expect(doc.servers).toEqual([{ url: '/', description: expect.any(String) }]);
+      expect(doc.servers?.map((server) => server.url)).toEqual(['/']);
       expect(doc.info.contact?.name ?? '').not.toBe('');
       expect(doc.info.license?.name ?? '').not.toBe('');
       const schemes = (doc.components as unknown as { securitySchemes: Record<string, unknown> }).securitySchemes;
