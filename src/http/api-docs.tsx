@@ -54,8 +54,11 @@ export function apiDocs(version: string, assets: Pick<AssetUrls, 'swaggerInit' |
   );
   // The plugin keeps its document until the routes change; the published one is kept with it.
   const published = new WeakMap<OpenApiDocument, OpenApiDocument>();
-  const publish = (generated: OpenApiDocument) =>
-    published.get(generated) ?? published.set(generated, publishDocument(generated, COMMON_HEADERS)).get(generated);
+  const publish = (generated: OpenApiDocument) => {
+    const document = published.get(generated) ?? publishDocument(generated, COMMON_HEADERS);
+    published.set(generated, document);
+    return document;
+  };
   return new Elysia({ name: 'api-docs' })
     .onAfterHandle({ as: 'global' }, ({ path, response }) => {
       if (path === `${SWAGGER_PATH}/json`) return publish(response as OpenApiDocument);

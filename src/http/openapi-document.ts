@@ -13,7 +13,7 @@ interface MediaType {
   schema?: Schema;
   example?: Json;
 }
-interface Response {
+interface ResponseObject {
   description: string;
   headers?: Record<string, Json>;
   content?: Record<string, MediaType>;
@@ -21,7 +21,7 @@ interface Response {
 interface Operation {
   parameters?: { schema?: Schema }[];
   requestBody?: { content?: Record<string, MediaType> };
-  responses?: Record<string, Response>;
+  responses?: Record<string, ResponseObject>;
 }
 export interface OpenApiDocument {
   paths: Record<string, Record<string, Operation>>;
@@ -122,10 +122,10 @@ function describedHeader(header: Json): Json {
   return description === undefined ? header : { ...header, description, schema };
 }
 
-function publishResponse(response: Response, components: Record<string, Schema>, common: Record<string, Json>) {
+function publishResponse(response: ResponseObject, components: Record<string, Schema>, common: Record<string, Json>) {
   const { content, headers = {}, ...rest } = response;
   const own = Object.fromEntries(Object.entries(headers).map(([name, header]) => [name, describedHeader(header)]));
-  const published: Response = { ...rest, headers: { ...own, ...common } };
+  const published: ResponseObject = { ...rest, headers: { ...own, ...common } };
   if (content && !isBodiless(content)) {
     published.content = Object.fromEntries(
       Object.entries(withMediaTypes(content)).map(([type, mediaType]) => [
@@ -184,7 +184,7 @@ export function publishDocument(generated: OpenApiDocument, commonHeaders: Recor
   return { ...document, paths, components: { ...document.components, schemas: named } };
 }
 
-/** Every schema of the document, wherever it sits, rewritten by `rewrite`. */
+/** Every schema of the document, wherever it sits, rewritten by `rewrite`: in place, on the copy publishDocument made. */
 function mapAllSchemas(document: OpenApiDocument, rewrite: (schema: Schema) => Schema): OpenApiDocument {
   const inMedia = (content: Record<string, MediaType> | undefined) => {
     for (const mediaType of Object.values(content ?? {}))
