@@ -31,8 +31,13 @@ export interface OpenApiDocument {
 const COMPONENT_PREFIX = '#/components/schemas/';
 /** Elysia's keywords (`error`: a field's message) and the $id its `.model` gives a schema. */
 const NOT_JSON_SCHEMA = new Set(['error', '$id']);
-/** Keywords that differ between uses of one named schema without changing what it accepts. */
-const PER_USE = new Set(['description', 'examples']);
+/**
+ * Keywords that may differ between a use of a named schema and the schema: a use's own
+ * description and example, and the `additionalProperties: false` that Elysia writes into a
+ * response schema object the first time it validates an answer with it (getSchemaValidator), so
+ * that without this the document would depend on the requests served before it was generated.
+ */
+const PER_USE = new Set(['description', 'examples', 'additionalProperties']);
 
 const isObject = (value: unknown): value is Schema =>
   typeof value === 'object' && value !== null && !Array.isArray(value);

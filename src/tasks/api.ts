@@ -153,7 +153,8 @@ export function createTaskApi(service: TaskService, authentication: ApiAuthentic
       body: BulkRequestSchema,
       response: {
         200: describedAs(BulkResultSchema, 'Done, to every task named'),
-        412: BulkConflictSchema,
+        // A copy: Elysia writes into a response schema it validates with, and this one is the named component.
+        412: describedAs(BulkConflictSchema, 'Some tasks changed since the versions given; nothing was written'),
         ...errorResponses(400, 401, 404, 413, 415, 422, 503),
       },
       detail: {

@@ -103,5 +103,10 @@ for (const engine of ENGINES) {
       );
       expect([...check.operationsSeen].toSorted()).toEqual(operations.toSorted());
     }, 60_000);
+
+    test('the document does not depend on the requests served before it: an app made now publishes the same', async () => {
+      const later = createApp({ db: database.client, logger: createLogger('error', () => {}) });
+      expect(await documentOf(later)).toEqual(document);
+    });
   });
 }
