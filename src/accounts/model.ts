@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import { t } from 'elysia';
 // The schemas below check `date-time` with our strict check, registered there.
 import '../http/formats';
-import { urlInteger } from '../http/api-schemas';
+import { urlId } from '../http/api-schemas';
 
 /**
  * The accounts' limits, types and API schemas: the single source for validation, the DDL and the
@@ -116,17 +116,7 @@ export const NewApiTokenSchema = t.Object(
   },
 );
 
-export const TokenIdParams = t.Object({
-  id: urlInteger({
-    // Up to 15 digits keeps every id a safe JavaScript integer.
-    pattern: '^[1-9][0-9]{0,14}$',
-    minimum: 1,
-    maximum: 999_999_999_999_999,
-    description: 'Token id',
-    error: 'must be a token id (a whole number from 1)',
-    example: 7,
-  }),
-});
+export const TokenIdParams = t.Object({ id: urlId('token', 7) });
 
 /** The token schemas by the names the OpenAPI document gives them (Elysia's `.model`): each name is its title. */
 export const TOKEN_MODELS = {

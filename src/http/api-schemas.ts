@@ -155,3 +155,14 @@ export function urlInteger({ pattern, error, example, ...documented }: UrlIntege
     .Decode((digits) => Number(digits))
     .Encode((value) => String(value));
 }
+
+/** An id in a URL: up to 15 digits, so that every id is a safe JavaScript integer. */
+export const urlId = (noun: string, example: number) =>
+  urlInteger({
+    pattern: '^[1-9][0-9]{0,14}$',
+    minimum: 1,
+    maximum: 999_999_999_999_999,
+    description: `${noun[0]?.toUpperCase()}${noun.slice(1)} id`,
+    error: `must be a ${noun} id (a whole number from 1)`,
+    example,
+  });

@@ -2,7 +2,7 @@ import { type TLiteral, type TUnion, Type } from '@sinclair/typebox';
 import { type Static, t } from 'elysia';
 // The schemas below check `date` and `date-time` with our strict checks, registered there.
 import '../http/formats';
-import { ErrorSchema, urlInteger } from '../http/api-schemas';
+import { ErrorSchema, urlId, urlInteger } from '../http/api-schemas';
 
 /**
  * The task's types and schemas: the single source for validation and the OpenAPI document.
@@ -149,19 +149,7 @@ export const TaskPatchSchema = t.Object(
 );
 export type TaskPatch = Static<typeof TaskPatchSchema>;
 
-/** The largest id a URL may name: 15 digits keep every id a safe JavaScript integer. */
-export const ID_MAX = 999_999_999_999_999;
-
-export const TaskIdParams = t.Object({
-  id: urlInteger({
-    pattern: '^[1-9][0-9]{0,14}$',
-    minimum: 1,
-    maximum: ID_MAX,
-    description: 'Task id',
-    error: 'must be a task id (a whole number from 1)',
-    example: 42,
-  }),
-});
+export const TaskIdParams = t.Object({ id: urlId('task', 42) });
 
 export const TaskListQuery = t.Object(
   {
