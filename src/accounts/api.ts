@@ -1,8 +1,8 @@
 import { Elysia, t } from 'elysia';
-import { describedAs, errorResponses } from '../http/api-schemas';
+import { describedAs, ERROR_MODELS, errorResponses, exampleOf } from '../http/api-schemas';
 import { readJsonBody } from '../http/request-body';
 import type { ApiAuthentication } from './gate';
-import { ApiTokenSchema, NewApiTokenSchema, TokenCreateSchema, TokenIdParams } from './model';
+import { ApiTokenSchema, NewApiTokenSchema, TOKEN_MODELS, TokenCreateSchema, TokenIdParams } from './model';
 import type { AccountService } from './service';
 
 /** API tokens over JSON: scripts (and Swagger UI, signed in) make, list and revoke their own. */
@@ -13,9 +13,18 @@ const jsonOnly = [({ request }: { request: Request }) => readJsonBody(request), 
 export function createTokenApi(accounts: AccountService, authentication: ApiAuthentication) {
   return new Elysia({ name: 'token-api', prefix: '/api', normalize: false })
     .use(authentication)
+    .model({ ...ERROR_MODELS, ...TOKEN_MODELS })
     .get('/tokens', ({ account }) => accounts.listTokens(account.id), {
-      response: { 200: describedAs(t.Array(ApiTokenSchema), 'Your tokens, newest first'), ...errorResponses(401, 503) },
-      detail: { summary: 'List API tokens', description: 'Names and dates only: a secret is shown once.', tags: TAG },
+      response: {
+        200: exampleOf(describedAs(t.Array(ApiTokenSchema), 'Your tokens, newest first'), ApiTokenSchema.examples),
+        ...errorResponses(401, 503),
+      },
+      detail: {
+        operationId: 'listTokens',
+        summary: 'List API tokens',
+        description: 'Names and dates only: a secret is shown once.',
+        tags: TAG,
+      },
     })
     .post(
       '/tokens',
@@ -33,6 +42,7 @@ export function createTokenApi(accounts: AccountService, authentication: ApiAuth
           ...errorResponses(400, 401, 413, 415, 422, 503),
         },
         detail: {
+          operationId: 'createToken',
           summary: 'Create an API token',
           description: 'Send it as `Authorization: Bearer tm_…`. Only its hash is stored: copy it now.',
           tags: TAG,
@@ -51,7 +61,12 @@ export function createTokenApi(accounts: AccountService, authentication: ApiAuth
           204: t.Void({ description: 'Revoked: it stops working at once' }),
           ...errorResponses(401, 404, 422, 503),
         },
-        detail: { summary: 'Revoke an API token', tags: TAG },
+        detail: {
+          operationId: 'revokeToken',
+          summary: 'Revoke an API token',
+          description: 'It stops working at once, on every instance.',
+          tags: TAG,
+        },
       },
     );
 }

@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox';
 import { t } from 'elysia';
 // The schemas below check `date-time` with our strict check, registered there.
 import '../http/formats';
+import { urlId } from '../http/api-schemas';
 
 /**
  * The accounts' limits, types and API schemas: the single source for validation, the DDL and the
@@ -115,21 +116,11 @@ export const NewApiTokenSchema = t.Object(
   },
 );
 
-/**
- * A whole number written the one canonical way in a URL, as TaskIdParams does (src/tasks/model.ts).
- * Not t.Integer: Elysia converts with Number(), so "0x7", "7e0" and "+7" would all reach token 7.
- */
-export const TokenIdParams = t.Object({
-  // Up to 15 digits keeps every id a safe JavaScript integer.
-  id: t
-    .Transform(
-      t.String({
-        pattern: '^[1-9][0-9]{0,14}$',
-        description: 'Token id',
-        error: 'must be a token id (a whole number from 1)',
-        examples: ['7'],
-      }),
-    )
-    .Decode((digits) => Number(digits))
-    .Encode((value) => String(value)),
-});
+export const TokenIdParams = t.Object({ id: urlId('token', 7) });
+
+/** The token schemas by the names the OpenAPI document gives them (Elysia's `.model`): each name is its title. */
+export const TOKEN_MODELS = {
+  ApiToken: ApiTokenSchema,
+  NewApiToken: NewApiTokenSchema,
+  TokenCreate: TokenCreateSchema,
+};

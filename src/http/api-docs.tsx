@@ -7,6 +7,7 @@ import { SwaggerPage } from '../../components/swagger-page';
 import { APP_ROOT } from '../app-root';
 import type { AssetUrls } from './assets';
 import { page, text } from './html';
+import { type OpenApiDocument, publishDocument } from './openapi-document';
 
 /**
  * The OpenAPI 3 document at /swagger/json and Swagger UI at /swagger. The plugin serves only the
@@ -26,6 +27,15 @@ const TITLE = 'Task Manager API';
 
 export const SWAGGER_PATH = '/swagger';
 
+/** Sent with every answer of the API (request-log.ts, the accounts gate): each response lists them. */
+const COMMON_HEADERS = {
+  'X-Request-Id': { $ref: '#/components/headers/X-Request-Id' },
+  'Cache-Control': { $ref: '#/components/headers/Cache-Control' },
+};
+// The project has no public address or licence of its own yet (package.json: private).
+const CONTACT = { name: 'Task Manager maintainers' };
+const LICENSE = { name: 'Proprietary, all rights reserved', identifier: 'LicenseRef-Proprietary' };
+
 /** Swagger UI's files as URL path → file on disk, for the proxy to serve them itself. */
 export const swaggerAssetFiles = () =>
   Object.keys(ASSETS).map((name) => ({ path: `${ASSET_ROOT}/${name}`, file: `${ASSET_DIR}/${name}` }));
@@ -42,9 +52,16 @@ export function apiDocs(version: string, assets: Pick<AssetUrls, 'swaggerInit' |
       iconUrl={assets.icon}
     />,
   );
+  // The plugin keeps its document until the routes change; the published one is kept with it.
+  const published = new WeakMap<OpenApiDocument, OpenApiDocument>();
+  const publish = (generated: OpenApiDocument) => {
+    const document = published.get(generated) ?? publishDocument(generated, COMMON_HEADERS);
+    published.set(generated, document);
+    return document;
+  };
   return new Elysia({ name: 'api-docs' })
     .onAfterHandle({ as: 'global' }, ({ path, response }) => {
-      if (path === `${SWAGGER_PATH}/json`) return withMediaTypes(withBodilessResponses(response as OpenApiDocument));
+      if (path === `${SWAGGER_PATH}/json`) return publish(response as OpenApiDocument);
     })
     .use(
       openapi({
@@ -57,18 +74,35 @@ export function apiDocs(version: string, assets: Pick<AssetUrls, 'swaggerInit' |
             title: TITLE,
             version,
             description:
-              'Create, list, change and delete your tasks. Every route needs an API token (make one on the Settings page, or with POST /api/tokens while signed in): send it as Authorization: Bearer tm_…. Errors are { error, message, details[] }.',
+              'Create, list, change and delete your tasks. Every route needs an API token (make one on the Settings page, or with POST /api/tokens while signed in): send it as Authorization: Bearer tm_…. Errors are { error, message, details[] }. Every answer also carries the browser security headers of the site (Content-Security-Policy, X-Content-Type-Options and the like).',
+            contact: CONTACT,
+            license: LICENSE,
           },
+          // Relative: the API is on the origin that serves this document, wherever it is deployed.
+          servers: [{ url: '/', description: 'The origin that serves this document' }],
           tags: [
             { name: 'Tasks', description: 'Your task list' },
             { name: 'API tokens', description: 'Tokens for scripts; each acts as the account that made it' },
             { name: 'Export and import', description: 'All your tasks as CSV or JSON, and tasks from such files' },
           ],
           components: {
+            headers: {
+              'X-Request-Id': {
+                description:
+                  'This request’s id, also in the server’s log line for it: quote it when reporting a problem',
+                schema: { type: 'string' },
+                example: '1c4184af-2faf-4979-99d0-c847496c3c5f',
+              },
+              'Cache-Control': {
+                description: 'no-store: what one account reads is for it alone, and no browser or proxy may keep it',
+                schema: { type: 'string', enum: ['no-store'] },
+              },
+            },
             securitySchemes: {
               bearerAuth: {
                 type: 'http',
                 scheme: 'bearer',
+                bearerFormat: 'tm_ and 43 letters and digits',
                 description: 'An API token, tm_ and 43 letters and digits, from Settings or POST /api/tokens',
               },
             },
@@ -90,45 +124,4 @@ export function apiDocs(version: string, assets: Pick<AssetUrls, 'swaggerInit' |
       },
       { detail: { hide: true } },
     );
-}
-
-type OpenApiDocument = { paths: Record<string, Record<string, { responses?: Record<string, ResponseObject> }>> };
-type ResponseObject = { description: string; content?: Record<string, { schema?: { contentMediaType?: string } }> };
-
-/**
- * The plugin documents every string answer as text/plain. A string schema that names its
- * `contentMediaType` (JSON Schema's keyword for it) is documented under that type: text/csv.
- */
-function withMediaTypes(document: OpenApiDocument): OpenApiDocument {
-  for (const operations of Object.values(document.paths)) {
-    for (const operation of Object.values(operations)) {
-      for (const response of Object.values(operation.responses ?? {})) {
-        const plain = response.content?.['text/plain'];
-        const mediaType = plain?.schema?.contentMediaType;
-        if (plain && mediaType) response.content = { [mediaType]: plain };
-      }
-    }
-  }
-  return document;
-}
-
-/**
- * @elysiajs/openapi 1.4.16 writes a t.Void() response (our 204) as `content: { type, description }`,
- * which is not valid OpenAPI. A response without a body has a description and no content.
- */
-function withBodilessResponses(document: OpenApiDocument): OpenApiDocument {
-  for (const operations of Object.values(document.paths)) {
-    for (const operation of Object.values(operations)) {
-      for (const [status, response] of Object.entries(operation.responses ?? {})) {
-        const content = response.content as { type?: string; description?: string } | undefined;
-        if (content?.type === 'void') {
-          operation.responses = {
-            ...operation.responses,
-            [status]: { description: content.description ?? 'No content' },
-          };
-        }
-      }
-    }
-  }
-  return document;
 }

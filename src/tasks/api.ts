@@ -1,7 +1,7 @@
 import { withHeaders } from '@elysiajs/openapi';
 import { Elysia, t } from 'elysia';
 import type { ApiAuthentication } from '../accounts/gate';
-import { describedAs, errorResponses } from '../http/api-schemas';
+import { describedAs, ERROR_MODELS, errorResponses } from '../http/api-schemas';
 import { negotiate } from '../http/content-encoding';
 import { requestKeyOf } from '../http/idempotency-key';
 import { readJsonBody } from '../http/request-body';
@@ -13,6 +13,7 @@ import {
   BulkResultSchema,
   ConflictSchema,
   DELETED_KEPT_DAYS,
+  TASK_MODELS,
   TaskCreateSchema,
   TaskIdParams,
   TaskListQuery,
@@ -58,6 +59,10 @@ const IdempotencyHeaders = t.Object({
 
 const ETag = t.String({ description: 'The task version, for If-Match', examples: ['"3"'] });
 const TaskWithEtag = (description: string) => withHeaders(describedAs(TaskSchema, description), { ETag });
+/** A stale If-Match: the current task, and its version as the ETag to retry with. */
+const Conflict = withHeaders(ConflictSchema, {
+  ETag: t.String({ description: 'The current version of the task, for the next If-Match', examples: ['"4"'] }),
+});
 
 // The JSON reader runs first and answers every body; 'json' only tells OpenAPI the media type.
 const jsonOnly = [({ request }: { request: Request }) => readJsonBody(request), 'json' as const];
@@ -86,6 +91,7 @@ export function createTaskApi(service: TaskService, authentication: ApiAuthentic
 
   return new Elysia({ name: 'task-api', prefix: '/api', normalize: false })
     .use(authentication)
+    .model({ ...ERROR_MODELS, ...TASK_MODELS })
     .get(
       '/tasks',
       async ({ query, headers, account }) => {
@@ -103,6 +109,7 @@ export function createTaskApi(service: TaskService, authentication: ApiAuthentic
         query: TaskListQuery,
         response: { 200: describedAs(TaskPageSchema, 'One page of tasks'), ...errorResponses(401, 422, 503) },
         detail: {
+          operationId: 'listTasks',
           summary: 'List tasks',
           description: 'Filter, search and sort tasks. Pages by keyset: pass next_cursor back as cursor.',
           tags: TAG,
@@ -126,10 +133,19 @@ export function createTaskApi(service: TaskService, authentication: ApiAuthentic
           201: withHeaders(describedAs(TaskSchema, 'Created'), {
             Location: t.String({ description: 'The new task', examples: ['/api/tasks/42'] }),
             ETag,
+            'Idempotent-Replayed': t.Literal('true', {
+              description:
+                'Sent only when an Idempotency-Key repeated an earlier create: the task is that one, not a new one',
+            }),
           }),
           ...errorResponses(400, 401, 413, 415, 422, 503),
         },
-        detail: { summary: 'Create a task', description: 'Answers 201 with the task and its Location.', tags: TAG },
+        detail: {
+          operationId: 'createTask',
+          summary: 'Create a task',
+          description: 'Answers 201 with the task and its Location.',
+          tags: TAG,
+        },
       },
     )
     .post('/tasks/bulk', ({ body, account }) => service.bulkChange(account.id, body), {
@@ -137,10 +153,12 @@ export function createTaskApi(service: TaskService, authentication: ApiAuthentic
       body: BulkRequestSchema,
       response: {
         200: describedAs(BulkResultSchema, 'Done, to every task named'),
-        412: BulkConflictSchema,
+        // A copy: Elysia writes into a response schema it validates with, and this one is the named component.
+        412: describedAs(BulkConflictSchema, 'Some tasks changed since the versions given; nothing was written'),
         ...errorResponses(400, 401, 404, 413, 415, 422, 503),
       },
       detail: {
+        operationId: 'changeTasks',
         summary: 'Change many tasks at once',
         description:
           'Complete, reopen, delete or restore up to 1,000 tasks, or clear every completed one: all of it or none. ' +
@@ -159,7 +177,12 @@ export function createTaskApi(service: TaskService, authentication: ApiAuthentic
       {
         params: TaskIdParams,
         response: { 200: TaskWithEtag('The task'), ...errorResponses(401, 404, 422, 503) },
-        detail: { summary: 'Get a task', description: 'The ETag header carries the version.', tags: TAG },
+        detail: {
+          operationId: 'getTask',
+          summary: 'Get a task',
+          description: 'The ETag header carries the version.',
+          tags: TAG,
+        },
       },
     )
     .patch(
@@ -176,10 +199,11 @@ export function createTaskApi(service: TaskService, authentication: ApiAuthentic
         body: TaskPatchSchema,
         response: {
           200: TaskWithEtag('The changed task'),
-          412: ConflictSchema,
+          412: Conflict,
           ...errorResponses(400, 401, 404, 413, 415, 422, 503),
         },
         detail: {
+          operationId: 'updateTask',
           summary: 'Change a task',
           description: 'Send any of the fields. With If-Match, a stale version answers 412 and the current task.',
           tags: TAG,
@@ -197,10 +221,11 @@ export function createTaskApi(service: TaskService, authentication: ApiAuthentic
         headers: IfMatchHeaders,
         response: {
           204: t.Void({ description: 'Deleted' }),
-          412: ConflictSchema,
+          412: Conflict,
           ...errorResponses(401, 404, 422, 503),
         },
         detail: {
+          operationId: 'deleteTask',
           summary: 'Delete a task',
           description: `With If-Match, a stale version answers 412. A deleted task can be restored for ${DELETED_KEPT_DAYS} days.`,
           tags: TAG,
@@ -218,6 +243,7 @@ export function createTaskApi(service: TaskService, authentication: ApiAuthentic
         params: TaskIdParams,
         response: { 200: TaskWithEtag('The task, back in its lists'), ...errorResponses(401, 404, 422, 503) },
         detail: {
+          operationId: 'restoreTask',
           summary: 'Restore a deleted task',
           description:
             `Undoes a delete within ${DELETED_KEPT_DAYS} days: the task comes back with its id and one version more. ` +

@@ -2,7 +2,7 @@ import { type TLiteral, type TUnion, Type } from '@sinclair/typebox';
 import { type Static, t } from 'elysia';
 // The schemas below check `date` and `date-time` with our strict checks, registered there.
 import '../http/formats';
-import { ErrorSchema } from '../http/api-schemas';
+import { ErrorSchema, urlId, urlInteger } from '../http/api-schemas';
 
 /**
  * The task's types and schemas: the single source for validation and the OpenAPI document.
@@ -65,17 +65,6 @@ const example = {
   completed_at: null,
   version: 3,
 } as const;
-
-/**
- * A whole number written the one canonical way in a URL. Not t.Integer: Elysia converts with
- * Number(), so "0x37", "55e0" and "+55" would all reach task 55.
- */
-function urlInteger(pattern: string, options: { description: string; error: string; examples: string[] }) {
-  return t
-    .Transform(t.String({ pattern, ...options }))
-    .Decode((digits) => Number(digits))
-    .Encode((value) => String(value));
-}
 
 /**
  * An enum as a union of literals. Not t.UnionEnum: Elysia fills a missing optional UnionEnum with
@@ -160,14 +149,7 @@ export const TaskPatchSchema = t.Object(
 );
 export type TaskPatch = Static<typeof TaskPatchSchema>;
 
-export const TaskIdParams = t.Object({
-  // Up to 15 digits keeps every id a safe JavaScript integer.
-  id: urlInteger('^[1-9][0-9]{0,14}$', {
-    description: 'Task id',
-    error: 'must be a task id (a whole number from 1)',
-    examples: ['42'],
-  }),
-});
+export const TaskIdParams = t.Object({ id: urlId('task', 42) });
 
 export const TaskListQuery = t.Object(
   {
@@ -195,10 +177,14 @@ export const TaskListQuery = t.Object(
       }),
     ),
     limit: t.Optional(
-      urlInteger(`^(${PAGE_MAX}|[1-9][0-9]?)$`, {
-        description: `Page size, 1 to ${PAGE_MAX} (default ${PAGE_DEFAULT})`,
+      urlInteger({
+        pattern: `^(${PAGE_MAX}|[1-9][0-9]?)$`,
+        minimum: 1,
+        maximum: PAGE_MAX,
+        default: PAGE_DEFAULT,
+        description: `Page size, 1 to ${PAGE_MAX}`,
         error: `must be a whole number from 1 to ${PAGE_MAX}`,
-        examples: ['20'],
+        example: 20,
       }),
     ),
     cursor: t.Optional(
@@ -305,3 +291,15 @@ export const BulkConflictSchema = t.Composite([ErrorSchema, t.Object({ current: 
     { error: 'version_conflict', message: 'Some tasks were changed elsewhere', details: [], current: [example] },
   ],
 });
+
+/** The task schemas by the names the OpenAPI document gives them (Elysia's `.model`): each name is its title. */
+export const TASK_MODELS = {
+  Task: TaskSchema,
+  TaskPage: TaskPageSchema,
+  TaskCreate: TaskCreateSchema,
+  TaskPatch: TaskPatchSchema,
+  VersionConflict: ConflictSchema,
+  BulkRequest: BulkRequestSchema,
+  BulkResult: BulkResultSchema,
+  BulkVersionConflict: BulkConflictSchema,
+};

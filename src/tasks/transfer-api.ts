@@ -1,8 +1,8 @@
 import { withHeaders } from '@elysiajs/openapi';
 import { Type } from '@sinclair/typebox';
-import { Elysia, type TSchema, t } from 'elysia';
+import { Elysia, t } from 'elysia';
 import type { ApiAuthentication } from '../accounts/gate';
-import { describedAs, ErrorSchema, errorResponses } from '../http/api-schemas';
+import { describedAs, ERROR_MODELS, ErrorSchema, errorResponses } from '../http/api-schemas';
 import { HttpError } from '../http/http-error';
 import { type BodyLimit, bodyReadByHandler, readLimitedBytes } from '../http/request-body';
 import { exportAnswer } from './export-answer';
@@ -19,13 +19,16 @@ export const API_IMPORT_BODY_LIMITS: Record<string, BodyLimit> = {
   [IMPORT_PATH]: { bytes: IMPORT_MAX_BYTES, message: `The file is larger than ${IMPORT_MAX_BYTES / 1024 / 1024} MB` },
 };
 
-const RowProblemSchema = t.Object({
-  line: t.Union([Type.Integer({ minimum: 1 }), t.Null()], {
-    description: 'The line of the file the row starts on; null for the file as a whole',
-  }),
-  field: t.String({ description: 'The column (or JSON field); "file" for the file as a whole', examples: ['title'] }),
-  message: t.String({ examples: ['must not be empty'] }),
-});
+const RowProblemSchema = t.Object(
+  {
+    line: t.Union([Type.Integer({ minimum: 1 }), t.Null()], {
+      description: 'The line of the file the row starts on; null for the file as a whole',
+    }),
+    field: t.String({ description: 'The column (or JSON field); "file" for the file as a whole', examples: ['title'] }),
+    message: t.String({ examples: ['must not be empty'] }),
+  },
+  { title: 'RowProblem', examples: [{ line: 4, field: 'title', message: 'must not be empty' }] },
+);
 
 const ImportResultSchema = t.Object(
   {
@@ -85,14 +88,23 @@ const CsvExportSchema = t.String({
   ],
 });
 
-const exportDetail = (format: string, description: string) => ({
+/** The transfer schemas by the names the OpenAPI document gives them (Elysia's `.model`): each name is its title. */
+const TRANSFER_MODELS = {
+  TaskExport: ExportDocumentSchema,
+  ImportResult: ImportResultSchema,
+  ImportRefused: ImportRefusedSchema,
+  RowProblem: RowProblemSchema,
+};
+
+const CSV_EXAMPLE =
+  'title,notes,priority,due_date\r\nRenew the TLS certificate,Check the expiry alarm.,high,2026-12-01\r\n';
+
+const exportDetail = (operationId: string, format: string, description: string) => ({
+  operationId,
   summary: `Export every task as ${format}`,
   description: `${description} Streamed as it is read: any number of tasks, newest first, as a download named tasks-<date>.`,
   tags: TAG,
 });
-
-/** A TypeBox schema is the JSON Schema OpenAPI 3.1 takes; the plugin's types are OpenAPI 3.0's. */
-const asOpenApiSchema = (schema: TSchema) => schema as unknown as Record<string, never>;
 
 /** The kind of file a Content-Type names; 415 for any other. */
 function declaredKind(contentType: string | null): FileKind {
@@ -106,9 +118,11 @@ function declaredKind(contentType: string | null): FileKind {
 export function createTransferApi(service: TransferService, authentication: ApiAuthentication) {
   return new Elysia({ name: 'transfer-api', prefix: '/api', normalize: false })
     .use(authentication)
+    .model({ ...ERROR_MODELS, ...TRANSFER_MODELS })
     .get('/export.csv', ({ account }) => exportAnswer(service.exportedTasks(account.id), 'csv', new Date()), {
       response: { 200: Download(CsvExportSchema, 'Every task as CSV'), ...errorResponses(401, 503) },
       detail: exportDetail(
+        'exportTasksCsv',
         'CSV',
         'RFC 4180, UTF-8 with a byte-order mark, CRLF, a header row. A cell that starts with = + - @ or an apostrophe gets an apostrophe before it, so spreadsheets never run it as a formula; POST /api/import takes it off again.',
       ),
@@ -116,6 +130,7 @@ export function createTransferApi(service: TransferService, authentication: ApiA
     .get('/export.json', ({ account }) => exportAnswer(service.exportedTasks(account.id), 'json', new Date()), {
       response: { 200: Download(ExportDocumentSchema, 'Every task as JSON'), ...errorResponses(401, 503) },
       detail: exportDetail(
+        'exportTasksJson',
         'JSON',
         `A document of format "${EXPORT_FORMAT}" holding every task as GET /api/tasks/{id} shows it.`,
       ),
@@ -137,6 +152,7 @@ export function createTransferApi(service: TransferService, authentication: ApiA
           ...errorResponses(401, 503),
         },
         detail: {
+          operationId: 'importTasks',
           summary: 'Import tasks',
           description:
             `Our CSV or JSON export, or a Todoist CSV export (rows of TYPE task: CONTENT the title, DESCRIPTION the notes, PRIORITY 1 high, 2–3 normal, 4 low, DATE kept when it is a date such as 2026-05-01 and left out with a notice when it is words). At most ${IMPORT_MAX_BYTES / 1024 / 1024} MB and ${IMPORT_MAX_TASKS.toLocaleString('en')} tasks. ` +
@@ -146,8 +162,11 @@ export function createTransferApi(service: TransferService, authentication: ApiA
           requestBody: {
             required: true,
             content: {
-              'text/csv': { schema: { type: 'string' } },
-              'application/json': { schema: asOpenApiSchema(ExportDocumentSchema) },
+              'text/csv': { schema: { type: 'string' }, example: CSV_EXAMPLE },
+              'application/json': {
+                schema: { $ref: '#/components/schemas/TaskExport' },
+                example: ExportDocumentSchema.examples[0],
+              },
             },
           },
         },

@@ -50,7 +50,7 @@ describe('Swagger UI at /swagger', () => {
     expect(summaries).toContain('List tasks');
 
     for (const summary of summaries) {
-      await page.locator('.opblock-summary-description').getByText(summary, { exact: true }).waitFor();
+      await operationShown(page.locator('.opblock-summary-description').getByText(summary, { exact: true }));
     }
     expect(await page.locator('.opblock').count()).toBe(summaries.length);
     expectCleanPage(recorder);
@@ -69,7 +69,7 @@ describe('Swagger UI at /swagger', () => {
     const { page, recorder } = await suite.newPage();
     await page.goto(suite.url('/swagger'));
 
-    const operation = page.locator('#operations-Tasks-postApiTasks');
+    const operation = page.locator('#operations-Tasks-createTask');
     await operationShown(operation);
     await operation.locator('.opblock-summary-control').click();
     await operation.getByRole('button', { name: 'Try it out' }).click();
@@ -109,7 +109,7 @@ describe('Swagger UI at /swagger', () => {
 
     const { page, recorder } = await suite.newPage({ account: null });
     await page.goto(suite.url('/swagger'));
-    const refused = await tryItOut(page, 'operations-Tasks-getApiTasks');
+    const refused = await tryItOut(page, 'operations-Tasks-listTasks');
     expect(refused.status).toBe('401');
     expect(refused.body).toContain('unauthorized');
 
@@ -121,7 +121,7 @@ describe('Swagger UI at /swagger', () => {
     await dialog.getByRole('heading', { name: 'Authorized', exact: true }).waitFor();
     await dialog.getByRole('button', { name: 'Close' }).click();
 
-    const listed = await tryItOut(page, 'operations-Tasks-getApiTasks');
+    const listed = await tryItOut(page, 'operations-Tasks-listTasks');
     expect(listed.status).toBe('200');
     const titles = (JSON.parse(listed.body) as { items: { title: string }[] }).items.map((task) => task.title);
     expect(titles).toEqual(['Seeded for Swagger']);

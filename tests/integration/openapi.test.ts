@@ -5,7 +5,7 @@ import swaggerUiPackage from 'swagger-ui-dist/package.json' with { type: 'json' 
 import { type App, createApp } from '../../src/app';
 import { createLogger } from '../../src/lib/logger';
 import { ENGINES, openTestDatabase, type TestDatabase } from '../support/databases';
-import { ORIGIN } from '../support/http';
+import { ORIGIN, signUp } from '../support/http';
 
 /**
  * The OpenAPI document at /swagger/json describes every API route fully, and Swagger UI at /swagger
@@ -22,8 +22,15 @@ type Schema = {
   oneOf?: Schema[];
   examples?: unknown[];
   example?: unknown;
+  title?: string;
+  $ref?: string;
+  description?: string;
+  default?: unknown;
+  enum?: unknown[];
+  minimum?: number;
+  maximum?: number;
 };
-type MediaTypes = Record<string, { schema?: Schema }>;
+type MediaTypes = Record<string, { schema?: Schema; example?: unknown }>;
 interface Parameter {
   name: string;
   in: string;
@@ -31,6 +38,7 @@ interface Parameter {
   schema?: Schema;
 }
 interface Operation {
+  operationId?: string;
   summary?: string;
   tags?: string[];
   parameters?: Parameter[];
@@ -39,8 +47,10 @@ interface Operation {
 }
 interface OpenApiDocument {
   openapi: string;
-  info: { title: string; version: string };
+  info: { title: string; version: string; contact?: { name?: string }; license?: { name?: string } };
+  servers?: { url: string; description?: string }[];
   paths: Record<string, Record<string, Operation>>;
+  components: { schemas: Record<string, Schema> };
 }
 
 const SWAGGER_UI_ASSETS = `/static/swagger-ui-${swaggerUiPackage.version}/`;
@@ -65,6 +75,10 @@ const REQUIRED_STATUSES: Record<string, string[]> = {
 
 const openApiPath = (elysiaPath: string) => elysiaPath.replace(/:(\w+)/g, '{$1}');
 
+/** An example for this media type: its own, or one in its schema. */
+const mediaHasExample = (media: { schema?: Schema; example?: unknown } | undefined) =>
+  media?.example !== undefined || hasExample(media?.schema);
+
 function hasExample(schema: Schema | undefined): boolean {
   if (!schema) return false;
   if ((schema.examples?.length ?? 0) > 0 || schema.example !== undefined) return true;
@@ -82,6 +96,8 @@ describe('OpenAPI document and Swagger UI', () => {
   let database: TestDatabase;
   let app: App;
   let doc: OpenApiDocument;
+  /** The same document with every $ref replaced by what it names, for reading a schema whole. */
+  let resolved: OpenApiDocument;
   const get = (path: string) => app.handle(new Request(`${ORIGIN}${path}`));
 
   beforeAll(async () => {
@@ -90,11 +106,13 @@ describe('OpenAPI document and Swagger UI', () => {
     database = await openTestDatabase(sqlite);
     app = createApp({ db: database.client, logger: createLogger('error', () => {}) });
     doc = (await (await get('/swagger/json')).json()) as OpenApiDocument;
+    resolved = (await SwaggerParser.dereference(structuredClone(doc) as never)) as unknown as OpenApiDocument;
   });
   afterAll(() => database.cleanup());
 
   const apiRoutes = () => app.routes.filter((route) => route.path.startsWith('/api'));
-  const operationOf = (method: string, path: string): Operation | undefined => doc.paths[path]?.[method.toLowerCase()];
+  const operationOf = (method: string, path: string): Operation | undefined =>
+    resolved.paths[path]?.[method.toLowerCase()];
 
   describe('GET /swagger/json', () => {
     test('answers a JSON OpenAPI 3 document that swagger-parser validates', async () => {
@@ -185,7 +203,10 @@ describe('OpenAPI document and Swagger UI', () => {
           mediaTypes: ['application/json'],
         });
         expect({ method, fields: Object.keys(schema?.properties ?? {}).toSorted() }).toEqual({ method, fields });
-        expect({ method, hasExample: hasExample(schema) }).toEqual({ method, hasExample: true });
+        expect({ method, hasExample: mediaHasExample(body?.content?.['application/json']) }).toEqual({
+          method,
+          hasExample: true,
+        });
       }
       const createSchema = operationOf('POST', '/api/tasks')?.requestBody?.content?.['application/json']?.schema;
       expect(createSchema?.required).toEqual(['title']);
@@ -204,7 +225,7 @@ describe('OpenAPI document and Swagger UI', () => {
     });
 
     test('every error response is described as JSON { error, message, details[] }; 412 adds the current task', () => {
-      for (const [path, operations] of Object.entries(doc.paths)) {
+      for (const [path, operations] of Object.entries(resolved.paths)) {
         for (const [method, operation] of Object.entries(operations)) {
           for (const [status, response] of Object.entries(operation.responses ?? {})) {
             if (Number(status) < 400) continue;
@@ -242,12 +263,35 @@ describe('OpenAPI document and Swagger UI', () => {
       }
     });
 
-    test('success responses document the headers the API sends: Location and ETag on 201, ETag on 200', () => {
+    test('responses document the headers the API sends: Location, ETag, Idempotent-Replayed, Retry-After…', () => {
+      const common = ['cache-control', 'x-request-id'];
       const headersOf = (method: string, path: string, status: string) =>
-        Object.keys(operationOf(method, path)?.responses?.[status]?.headers ?? {}).map((name) => name.toLowerCase());
-      expect(headersOf('POST', '/api/tasks', '201').toSorted()).toEqual(['etag', 'location']);
-      expect(headersOf('GET', '/api/tasks/{id}', '200')).toEqual(['etag']);
-      expect(headersOf('PATCH', '/api/tasks/{id}', '200')).toEqual(['etag']);
+        Object.keys(operationOf(method, path)?.responses?.[status]?.headers ?? {})
+          .map((name) => name.toLowerCase())
+          .filter((name) => !common.includes(name))
+          .toSorted();
+      expect(headersOf('POST', '/api/tasks', '201')).toEqual(['etag', 'idempotent-replayed', 'location']);
+      for (const method of ['GET', 'PATCH']) expect(headersOf(method, '/api/tasks/{id}', '200')).toEqual(['etag']);
+      for (const method of ['PATCH', 'DELETE']) expect(headersOf(method, '/api/tasks/{id}', '412')).toEqual(['etag']);
+      expect(headersOf('POST', '/api/tasks/bulk', '412')).toEqual([]);
+      for (const [path, operations] of Object.entries(resolved.paths)) {
+        for (const [method, operation] of Object.entries(operations)) {
+          const where = `${method} ${path}`;
+          expect({ where, 401: headersOf(method, path, '401'), 503: headersOf(method, path, '503') }).toEqual({
+            where,
+            401: ['www-authenticate'],
+            503: ['retry-after'],
+          });
+          for (const [status, response] of Object.entries(operation.responses ?? {})) {
+            const names = Object.keys(response.headers ?? {}).map((name) => name.toLowerCase());
+            expect({ where, status, common: common.filter((name) => names.includes(name)) }).toEqual({
+              where,
+              status,
+              common,
+            });
+          }
+        }
+      }
     });
 
     test('DELETE 204 is documented without a body', () => {
@@ -269,8 +313,10 @@ describe('OpenAPI document and Swagger UI', () => {
             where,
             mediaTypes: [mediaType],
           });
-          const schema = response.content?.[mediaType]?.schema;
-          expect({ where, hasExample: hasExample(schema) }).toEqual({ where, hasExample: true });
+          expect({ where, hasExample: mediaHasExample(response.content?.[mediaType]) }).toEqual({
+            where,
+            hasExample: true,
+          });
         }
       }
     });
@@ -278,7 +324,7 @@ describe('OpenAPI document and Swagger UI', () => {
     test('the exports document their download header; the import takes our CSV or JSON and says what 422 lists', () => {
       for (const path of ['/api/export.csv', '/api/export.json']) {
         const headers = Object.keys(operationOf('GET', path)?.responses?.['200']?.headers ?? {});
-        expect({ path, headers }).toEqual({ path, headers: ['Content-Disposition'] });
+        expect({ path, headers }).toEqual({ path, headers: ['Content-Disposition', 'X-Request-Id', 'Cache-Control'] });
       }
       const importing = operationOf('POST', '/api/import');
       expect(importing?.requestBody?.required).toBe(true);
@@ -292,16 +338,172 @@ describe('OpenAPI document and Swagger UI', () => {
     });
 
     test('each top-level example carries every property its schema requires', () => {
-      for (const [path, operations] of Object.entries(doc.paths)) {
+      for (const [path, operations] of Object.entries(resolved.paths)) {
         for (const [method, operation] of Object.entries(operations)) {
           for (const [status, response] of Object.entries(operation.responses ?? {})) {
-            const schema = response.content?.['application/json']?.schema;
-            for (const example of schema?.examples ?? []) {
+            const media = response.content?.['application/json'];
+            const schema = media?.schema;
+            const examples = [...(schema?.examples ?? []), ...(media?.example === undefined ? [] : [media.example])];
+            for (const example of examples) {
               const where = `${method} ${path} ${status}`;
               const missing = (schema?.required ?? []).filter((field) => !(field in (example as object)));
               expect({ where, missing }).toEqual({ where, missing: [] });
             }
           }
+        }
+      }
+    });
+  });
+
+  describe('what clients and their tools build on', () => {
+    /** Every schema object in a part of the document, with where it is. */
+    function* schemasIn(value: unknown, where: string): Generator<[string, Schema]> {
+      if (Array.isArray(value)) {
+        for (const [index, item] of value.entries()) yield* schemasIn(item, `${where}/${index}`);
+      } else if (value && typeof value === 'object') {
+        if ('type' in value || '$ref' in value || 'anyOf' in value) yield [where, value as Schema];
+        for (const [key, child] of Object.entries(value)) {
+          // Examples are data: a task's "title" there is no schema keyword.
+          if (key !== 'examples' && key !== 'example') yield* schemasIn(child, `${where}/${key}`);
+        }
+      }
+    }
+
+    test('names the schemas the API takes and returns, and uses them by $ref', () => {
+      const names = Object.keys(doc.components.schemas);
+      for (const name of [
+        'Task',
+        'TaskPage',
+        'TaskCreate',
+        'TaskPatch',
+        'Error',
+        'ErrorDetail',
+        'VersionConflict',
+        'BulkRequest',
+        'BulkResult',
+        'BulkVersionConflict',
+        'ApiToken',
+        'NewApiToken',
+        'TokenCreate',
+        'TaskExport',
+        'ImportResult',
+        'ImportRefused',
+      ]) {
+        expect(names).toContain(name);
+        expect(doc.components.schemas[name]?.title).toBe(name);
+      }
+      const refs = JSON.stringify(doc.paths).match(/"#\/components\/schemas\/\w+"/g) ?? [];
+      expect(new Set(refs).size).toBeGreaterThanOrEqual(14);
+      // A schema written out in full where a component of that name exists would be a second, unnamed type.
+      const inline = [...schemasIn(doc.paths, '#/paths')].filter(([, schema]) => schema.title !== undefined);
+      expect(inline.map(([where]) => where)).toEqual([]);
+    });
+
+    test('holds standard JSON Schema only: no validator messages (error) and no $id', () => {
+      const foreign = [...schemasIn(doc, '#')].filter(([, schema]) => 'error' in schema || '$id' in schema);
+      expect(foreign.map(([where]) => where)).toEqual([]);
+    });
+
+    test('each operation has a unique operationId that is a plain identifier', () => {
+      const ids = Object.values(doc.paths).flatMap((operations) =>
+        Object.values(operations).map((operation) => operation.operationId ?? 'missing'),
+      );
+      for (const id of ids) expect(id).toMatch(/^[a-z][A-Za-z0-9]*$/);
+      expect(new Set(ids).size).toBe(ids.length);
+    });
+
+    test('ids in paths and the page size are integers, with their bounds', () => {
+      for (const route of apiRoutes().filter((route) => route.path.includes(':id'))) {
+        const id = operationOf(route.method, openApiPath(route.path))?.parameters?.find(({ name }) => name === 'id');
+        expect({ route: route.path, type: id?.schema?.type, minimum: id?.schema?.minimum }).toEqual({
+          route: route.path,
+          type: 'integer',
+          minimum: 1,
+        });
+      }
+      const limit = operationOf('GET', '/api/tasks')?.parameters?.find(({ name }) => name === 'limit');
+      expect(limit?.schema).toMatchObject({ type: 'integer', minimum: 1, maximum: 100, default: 50 });
+    });
+
+    test('descriptions and defaults of the route schemas survive: status, sort, priority', () => {
+      const query = (name: string) =>
+        operationOf('GET', '/api/tasks')?.parameters?.find((parameter) => parameter.name === name)?.schema;
+      expect(query('status')).toMatchObject({ default: 'all', enum: ['open', 'done', 'all'] });
+      expect(query('status')?.description).toBe('Filter by status');
+      expect(query('sort')).toMatchObject({ default: 'created', enum: ['created', 'due', 'priority'] });
+      expect(query('sort')?.description).toContain('newest first');
+      expect(query('priority')?.description).toBe('Filter by priority');
+      const task = resolved.components.schemas.Task?.properties ?? {};
+      expect((task.priority as Schema | undefined)?.description).toBe('low, normal or high');
+      expect((task.status as Schema | undefined)?.description).toBe('open or done');
+    });
+
+    test('names its server, contact and licence, and the bearer scheme every operation uses', () => {
+      expect(doc.servers?.map((server) => server.url)).toEqual(['/']);
+      expect(doc.info.contact?.name ?? '').not.toBe('');
+      expect(doc.info.license?.name ?? '').not.toBe('');
+      const schemes = (doc.components as unknown as { securitySchemes: Record<string, unknown> }).securitySchemes;
+      expect(schemes.bearerAuth).toMatchObject({ type: 'http', scheme: 'bearer' });
+    });
+
+    test('every operation has an example: each request body and each response with a body', () => {
+      for (const [path, operations] of Object.entries(resolved.paths)) {
+        for (const [method, operation] of Object.entries(operations)) {
+          const bodies = [
+            ...Object.entries(operation.requestBody?.content ?? {}).map(
+              ([type, media]) => [`request ${type}`, media] as const,
+            ),
+            ...Object.entries(operation.responses ?? {}).flatMap(([status, response]) =>
+              Object.entries(response.content ?? {}).map(([type, media]) => [`${status} ${type}`, media] as const),
+            ),
+          ];
+          expect(bodies.length).toBeGreaterThan(0);
+          for (const [what, media] of bodies) {
+            const where = `${method} ${path} ${what}`;
+            expect({ where, example: media.example !== undefined }).toEqual({ where, example: true });
+          }
+        }
+      }
+    });
+
+    test('the server takes exactly the integers the document allows in ids and limit, and names the field otherwise', async () => {
+      const { token } = await signUp(app);
+      const send = (path: string, method = 'GET') =>
+        app.handle(new Request(`${ORIGIN}${path}`, { method, headers: { authorization: `Bearer ${token}` } }));
+      const refusal = async (response: Response) => ({
+        status: response.status,
+        details: ((await response.json()) as { details: unknown }).details,
+      });
+      const bounds = (method: string, path: string, name: string) => {
+        const schema = operationOf(method, path)?.parameters?.find((parameter) => parameter.name === name)?.schema;
+        return [schema?.minimum ?? Number.NaN, schema?.maximum ?? Number.NaN] as const;
+      };
+
+      const [fewest, most] = bounds('GET', '/api/tasks', 'limit');
+      for (const limit of [fewest, most]) expect((await send(`/api/tasks?limit=${limit}`)).status).toBe(200);
+      for (const limit of [fewest - 1, most + 1, '+5', '1e1', '05', '0x10', '2.5', 'ten']) {
+        expect({ limit, ...(await refusal(await send(`/api/tasks?limit=${limit}`))) }).toEqual({
+          limit,
+          status: 422,
+          details: [{ field: 'limit', message: `must be a whole number from ${fewest} to ${most}` }],
+        });
+      }
+
+      const ids = [
+        ['GET', '/api/tasks/{id}', 'task'],
+        ['DELETE', '/api/tokens/{id}', 'token'],
+      ] as const;
+      for (const [method, path, what] of ids) {
+        const [first, last] = bounds(method, path, 'id');
+        // The largest id allowed is one that could exist: missing, not malformed.
+        expect((await send(path.replace('{id}', String(last)), method)).status).toBe(404);
+        for (const id of [first - 1, last + 1, '+1', '1e0', '0x1', '01', '-1']) {
+          expect({ path, id, ...(await refusal(await send(path.replace('{id}', String(id)), method))) }).toEqual({
+            path,
+            id,
+            status: 422,
+            details: [{ field: 'id', message: `must be a ${what} id (a whole number from 1)` }],
+          });
         }
       }
     });
