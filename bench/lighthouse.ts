@@ -1,10 +1,17 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import * as chromeLauncher from 'chrome-launcher';
 import lighthouse from 'lighthouse';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../harness/chromium';
-import { createLiveApi, type LiveAccount, startLiveServer, type TaskInput } from '../harness/live-server';
+import {
+  createLiveApi,
+  type LiveAccount,
+  type LiveServer,
+  startLiveServer,
+  type TaskInput,
+} from '../harness/live-server';
+import { cpuSnapshot, othersShare, waitForQuietMachine } from './machine-noise';
 import { replaceSection } from './results-section';
 
 /**
@@ -17,6 +24,9 @@ import { replaceSection } from './results-section';
  *   --output <file>   the results file (default bench/results.md)
  *   --save <json>     also keep the medians as JSON (a "before" for a later run)
  *   --before <json>   a saved run to show beside this one (same-hour before/after)
+ *   --before-app <dir> a checkout of an earlier commit (with node_modules) whose app is audited too,
+ *                     taking turns with this one: before/after in one run, under the same noise
+ *   --before-label <s> what to call that checkout in the report (its commit)
  *   --keep <dir>      keep each audit's full Lighthouse report (JSON) there, to see why a figure is what it is
  */
 
@@ -40,7 +50,7 @@ type Metric = keyof typeof METRICS;
  * Lighthouse measured it then (benchmarkIndex: the simulated phone's times are this machine's
  * main-thread times × 4, so a busy machine makes a slow phone).
  */
-type Figures = Record<Category, number> & Record<Metric, number> & { machine: number };
+type Figures = Record<Category, number> & Record<Metric, number> & { machine: number; others: number };
 
 interface PageResult {
   page: string;
@@ -128,6 +138,21 @@ const median = (values: number[]) => {
     : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
 };
 
+/** How long an audit waits for the machine to go quiet (other sessions' work), at most. */
+const QUIET_WAIT_MS = 45_000;
+
+/**
+ * One audit, once the machine is quiet or QUIET_WAIT_MS has passed; with the share of the CPU that
+ * other processes took meanwhile.
+ */
+async function auditWhenQuiet(url: string, headers: Record<string, string>, keepAs?: string): Promise<Figures> {
+  await waitForQuietMachine(0.2, 2, QUIET_WAIT_MS);
+  const before = cpuSnapshot();
+  const figures = await audit(url, headers, keepAs);
+  figures.others = Math.round(othersShare(before, cpuSnapshot()) * 100);
+  return figures;
+}
+
 /** One audit in a Chromium of its own (fresh profile, so no cache or storage carries over). */
 async function audit(url: string, headers: Record<string, string>, keepAs?: string): Promise<Figures> {
   const userDataDir = mkdtempSync(join(tmpdir(), 'tm-lighthouse-'));
@@ -186,9 +211,11 @@ const row = (f: Figures) =>
     ms(f.tbt),
     f.cls.toFixed(3),
     ms(f.si),
+    Math.round(f.machine),
+    `${f.others} %`,
   ].join(' | ');
 const TABLE_HEAD =
-  '| page | run | performance | accessibility | best practices | SEO | FCP | LCP | TBT | CLS | SI | benchmarkIndex |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |';
+  '| page | run | performance | accessibility | best practices | SEO | FCP | LCP | TBT | CLS | SI | benchmarkIndex | CPU used by others |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |';
 
 function renderTargets(record: RunRecord): string[] {
   return record.pages.flatMap(({ page, median: f }) =>
@@ -203,7 +230,7 @@ function renderRecord(record: RunRecord, label: string): string[] {
   ]);
 }
 
-function renderSection(record: RunRecord, before?: RunRecord): string {
+function renderSection(record: RunRecord, before?: RunRecord, alternated = false): string {
   const describe = (r: RunRecord, label: string) =>
     `- ${label}: ${r.when}, commit ${r.commit}, Lighthouse ${r.lighthouse}, ${r.chromium}`;
   return [
@@ -214,8 +241,9 @@ function renderSection(record: RunRecord, before?: RunRecord): string {
     ...renderTargets(record),
     '',
     ...(before ? [describe(before, 'before'), describe(record, 'after')] : [describe(record, 'run')]),
+    ...(alternated ? ['- Both apps ran side by side, their audits taking turns (before, after, before, after…).'] : []),
     '',
-    'benchmarkIndex is how fast Lighthouse found this machine at the time (higher is faster). The phone is simulated as this machine slowed 4×, so a machine busy with other work makes every time longer and every score lower.',
+    `benchmarkIndex is how fast Lighthouse found this machine at the time (higher is faster); CPU used by others is the share of the machine's cores that processes other than this command's used during the audit (each audit first waits up to ${QUIET_WAIT_MS / 1000} s for a quiet machine). The phone is simulated as this machine slowed 4×, so a machine busy with other work makes every time longer and every score lower.`,
     '',
     TABLE_HEAD,
     ...(before ? renderRecord(before, 'before') : []),
@@ -228,48 +256,91 @@ function describeBrowser(): string {
   return version.split('\n').at(-1) ?? 'Chromium';
 }
 
+/** An app under audit: this checkout's, or (--before-app) the one it is compared with. */
+interface AppUnderAudit {
+  name: 'after' | 'before';
+  server: LiveServer;
+  account: LiveAccount;
+  results: PageResult[];
+}
+
+const PAGES = [
+  { page: 'task page', path: '/', signedIn: true },
+  { page: 'sign-in page', path: '/signin', signedIn: false },
+] as const;
+
+/**
+ * Starts an app with its accounts and tasks: this checkout's, or another checkout's (its own
+ * harness starts its own src/main.ts).
+ */
+async function startApp(name: AppUnderAudit['name'], checkout?: string): Promise<AppUnderAudit> {
+  const start: typeof startLiveServer = checkout
+    ? (await import(join(resolve(checkout), 'harness/live-server.ts'))).startLiveServer
+    : startLiveServer;
+  const server = await start();
+  const account = await seed(server.origin).catch(async (error) => {
+    await server.stop();
+    throw error;
+  });
+  const results = PAGES.map(({ page, path }) => ({ page, path, runs: [], median: {} as Figures }));
+  return { name, server, account, results };
+}
+
+async function recordOf(results: PageResult[], commit: string): Promise<RunRecord> {
+  for (const result of results) result.median = medianOf(result.runs);
+  return {
+    when: `${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`,
+    commit,
+    chromium: describeBrowser(),
+    lighthouse: (await import('lighthouse/package.json', { with: { type: 'json' } })).default.version,
+    pages: results,
+  };
+}
+
 async function main() {
   const runs = Number(option('--runs') ?? 3);
   const output = option('--output') ?? join(import.meta.dir, 'results.md');
+  const keep = option('--keep');
   const beforeFile = option('--before');
-  const before = beforeFile ? (JSON.parse(readFileSync(beforeFile, 'utf8')) as RunRecord) : undefined;
-
-  const server = await startLiveServer();
+  const beforeApp = option('--before-app');
+  const apps = [await startApp('after')];
   try {
-    const account = await seed(server.origin);
-    const pages: { page: string; path: string; headers: Record<string, string> }[] = [
-      { page: 'task page', path: '/', headers: { Cookie: account.cookie } },
-      { page: 'sign-in page', path: '/signin', headers: {} },
-    ];
-    const results: PageResult[] = pages.map(({ page, path }) => ({ page, path, runs: [], median: {} as Figures }));
+    if (beforeApp) apps.unshift(await startApp('before', beforeApp));
+    // Pages and apps take turns, so a change in how busy the machine is falls on all of them alike.
     for (let i = 0; i < runs; i++) {
-      for (const [n, { page, path, headers }] of pages.entries()) {
-        console.log(`lighthouse: ${page} (${path}), audit ${i + 1} of ${runs}`);
-        const keep = option('--keep');
-        const figures = await audit(`${server.origin}${path}`, headers, keep && join(keep, `${n}-${i + 1}.json`));
-        console.log(`  ${row(figures)}`);
-        results[n]?.runs.push(figures);
+      for (const [n, { page, path, signedIn }] of PAGES.entries()) {
+        for (const app of apps) {
+          console.log(`lighthouse: ${page} (${path}), ${app.name}, audit ${i + 1} of ${runs}`);
+          const headers: Record<string, string> = signedIn ? { Cookie: app.account.cookie } : {};
+          const keepAs = keep && join(keep, `${app.name}-${n}-${i + 1}.json`);
+          const figures = await auditWhenQuiet(`${app.server.origin}${path}`, headers, keepAs);
+          console.log(`  ${row(figures)}`);
+          app.results[n]?.runs.push(figures);
+        }
       }
     }
-    for (const result of results) result.median = medianOf(result.runs);
-    const record: RunRecord = {
-      when: `${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`,
-      commit: Bun.spawnSync(['git', 'rev-parse', '--short', 'HEAD']).stdout.toString().trim(),
-      chromium: describeBrowser(),
-      lighthouse: (await import('lighthouse/package.json', { with: { type: 'json' } })).default.version,
-      pages: results,
-    };
-    const section = renderSection(record, before);
+    const [first, second] = apps;
+    const ours = (second ?? first) as AppUnderAudit;
+    const record = await recordOf(ours.results, gitCommit());
+    const before =
+      second && first
+        ? await recordOf(first.results, option('--before-label') ?? beforeApp ?? 'before')
+        : beforeFile
+          ? (JSON.parse(readFileSync(beforeFile, 'utf8')) as RunRecord)
+          : undefined;
+    const section = renderSection(record, before, apps.length > 1);
     console.log(`\n${section}`);
     replaceSection(output, SECTION, section);
     console.log(`\nlighthouse: wrote its section of ${output}`);
     const save = option('--save');
     if (save) writeFileSync(save, JSON.stringify(record, null, 2));
-    const missed = results.some(({ median: f }) => TARGETS.some((target) => !target.met(f)));
+    const missed = record.pages.some(({ median: f }) => TARGETS.some((target) => !target.met(f)));
     process.exitCode = missed ? 1 : 0;
   } finally {
-    await server.stop();
+    for (const app of apps) await app.server.stop();
   }
 }
+
+const gitCommit = () => Bun.spawnSync(['git', 'rev-parse', '--short', 'HEAD']).stdout.toString().trim();
 
 await main();
