@@ -194,7 +194,7 @@ async function audit(url: string, headers: Record<string, string>, keepAs?: stri
 
 function medianOf(runs: Figures[]): Figures {
   const figures = {} as Figures;
-  for (const key of [...CATEGORIES, ...(Object.keys(METRICS) as Metric[])])
+  for (const key of [...CATEGORIES, ...(Object.keys(METRICS) as Metric[]), 'machine' as const, 'others' as const])
     figures[key] = median(runs.map((run) => run[key]));
   return figures;
 }
