@@ -128,9 +128,12 @@ function CredentialsForm({ kind, values, errors }: CredentialsFormProps) {
   );
 }
 
+const ACCOUNT_DESCRIPTION =
+  'Sign in to Task Manager, or create an account: your tasks with their due dates and priorities, in one list.';
+
 export function SignUpPage({ assets, values, errors, alert, signupClosed = false }: SignUpPageProps) {
   return (
-    <Layout title="Create account · Tasks" assets={assets}>
+    <Layout title="Create account · Tasks" assets={assets} description={ACCOUNT_DESCRIPTION} htmx={false}>
       <div class="account-page">
         <h1>Create account</h1>
         <MessageRegions alert={alert} />
@@ -149,7 +152,7 @@ export function SignUpPage({ assets, values, errors, alert, signupClosed = false
 
 export function SignInPage({ assets, values, errors, alert, flash, signupOpen }: SignInPageProps) {
   return (
-    <Layout title="Sign in · Tasks" assets={assets}>
+    <Layout title="Sign in · Tasks" assets={assets} description={ACCOUNT_DESCRIPTION} htmx={false}>
       <div class="account-page">
         <h1>Sign in</h1>
         <MessageRegions flash={flash} alert={alert} />

@@ -30,19 +30,38 @@ interface LayoutProps {
   assets: PageAssets;
   /** The signed-in account; absent on the sign-in pages and error pages. */
   account?: SignedInAccount;
+  description?: string;
+  /**
+   * False for a page with no hx- attribute (signing in and up): it loads no htmx, whose start is a
+   * long task on a phone.
+   */
+  htmx?: boolean;
 }
 
 /** What goes in a document's head: its title, icon, one stylesheet, deferred scripts, extra meta. */
 export interface DocumentHead {
   title: string;
+  /** What search results show under the title; every page has one. */
+  description?: string;
   icon: string;
   css: string;
   scripts: string[];
   meta?: Record<string, string>;
 }
 
+const DESCRIPTION =
+  'Task Manager: your tasks with their due dates and priorities, in one list that works with or without JavaScript, and a JSON API.';
+
 /** The HTML document around every page of ours; its files are all from our origin (strict CSP). */
-export function HtmlDocument({ title, icon, css, scripts, meta = {}, children }: PropsWithChildren<DocumentHead>) {
+export function HtmlDocument({
+  title,
+  description = DESCRIPTION,
+  icon,
+  css,
+  scripts,
+  meta = {},
+  children,
+}: PropsWithChildren<DocumentHead>) {
   return (
     <>
       {'<!doctype html>'}
@@ -50,6 +69,7 @@ export function HtmlDocument({ title, icon, css, scripts, meta = {}, children }:
         <head>
           <meta charset="utf-8" />
           <meta name="viewport" content="width=device-width, initial-scale=1" />
+          <meta name="description" content={description} />
           {Object.entries(meta).map(([name, content]) => (
             <meta name={name} content={content} />
           ))}
@@ -66,13 +86,43 @@ export function HtmlDocument({ title, icon, css, scripts, meta = {}, children }:
   );
 }
 
-/** Who is signed in, their settings and a way out: a plain form, so signing out works without JavaScript. */
+const offsetFormats = new Map<string, Intl.DateTimeFormat>();
+
+/**
+ * Minutes east of UTC in a time zone at an instant, as a browser's `-new Date().getTimezoneOffset()`
+ * gives it; undefined for a zone this runtime does not know.
+ */
+export function utcOffsetMinutes(timeZone: string, at: Date): number | undefined {
+  let format = offsetFormats.get(timeZone);
+  if (!format) {
+    try {
+      format = new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'longOffset' });
+    } catch {
+      return undefined;
+    }
+    // Canonical zone names from a list of a few hundred (src/accounts/region.ts): the map stays small.
+    offsetFormats.set(timeZone, format);
+  }
+  const name = format.formatToParts(at).find((part) => part.type === 'timeZoneName')?.value ?? '';
+  if (name === 'GMT') return 0;
+  const [, sign, hours, minutes] = /^GMT([+-])(\d\d):(\d\d)$/.exec(name) ?? [];
+  if (!sign) return undefined;
+  return (sign === '-' ? -1 : 1) * (Number(hours) * 60 + Number(minutes));
+}
+
+/**
+ * Who is signed in, their settings and a way out: a plain form, so signing out works without JavaScript.
+ * The zone's offset now lets app.js see at no cost that the browser is where the server thinks:
+ * the same offset makes the same "today", so only a different one needs the browser's time zone
+ * (Intl), which costs a phone a long task.
+ */
 function AccountNav({ account }: { account: SignedInAccount }) {
   return (
     <nav
       class="account-nav"
       aria-label="Account"
       data-region-time-zone={account.time_zone}
+      data-region-offset={account.time_zone ? utcOffsetMinutes(account.time_zone, new Date())?.toString() : undefined}
       data-region-locale={account.locale}
       data-region-follows-browser={String(account.region_from_browser ?? false)}
     >
@@ -89,10 +139,18 @@ function AccountNav({ account }: { account: SignedInAccount }) {
   );
 }
 
-export function Layout({ title, assets, account, children }: PropsWithChildren<LayoutProps>) {
-  const meta = { 'color-scheme': 'light dark', 'htmx-config': HTMX_CONFIG };
+export function Layout({ title, assets, account, description, htmx = true, children }: PropsWithChildren<LayoutProps>) {
+  const meta = { 'color-scheme': 'light dark', ...(htmx ? { 'htmx-config': HTMX_CONFIG } : {}) };
+  const scripts = htmx ? [assets.htmx, assets.app] : [assets.app];
   return (
-    <HtmlDocument title={title} icon={assets.icon} css={assets.css} scripts={[assets.htmx, assets.app]} meta={meta}>
+    <HtmlDocument
+      title={title}
+      description={description}
+      icon={assets.icon}
+      css={assets.css}
+      scripts={scripts}
+      meta={meta}
+    >
       <a class="skip-link" href="#main">
         Skip to content
       </a>

@@ -52,6 +52,22 @@ function TaskNotes({ notes }: { notes: string }) {
   );
 }
 
+/**
+ * Every item's controls answer with the item (or delete it): said once, on the list, and inherited
+ * (htmx 4 inherits only what is marked so).
+ */
+const ITEM_SWAP = { 'hx-target:inherited': 'closest li', 'hx-swap:inherited': 'outerHTML' };
+
+/**
+ * htmx wires up each of its elements as the page loads: three an item, 150 on a page of tasks,
+ * a long task on a phone. An item's controls are ignored by htmx (IGNORED_UNTIL_REACHED) until a
+ * person reaches the item (data-hydrate: focus, a pointer, a click, a submit); static/app.js then
+ * hands them to htmx, before the event gets to the control. The item itself is left to htmx, so a
+ * swapped-in item still announces itself (htmx:after:process: the focus it asks for).
+ */
+const HYDRATE_LATER = { 'data-hydrate': '' };
+const IGNORED_UNTIL_REACHED = { 'hx-ignore': '' };
+
 /** The DOM id of a task's item in the list. */
 export const taskItemId = (id: number) => `task-${id}`;
 
@@ -72,12 +88,14 @@ export function TaskItem({ task, returnTo, today, locale, focus, selected = fals
   const overdue = task.status === 'open' && task.due_date !== null && task.due_date < today;
   const toggle = task.status === 'open' ? 'complete' : 'reopen';
   const toggleLabel = task.status === 'open' ? 'Complete' : 'Reopen';
-  const swapItem = { 'hx-target': 'closest li', 'hx-swap': 'outerHTML' };
+  // Where its answer goes (the item itself) comes from the list (ITEM_SWAP); htmx wires up its
+  // controls once a person reaches it (HYDRATE_LATER).
   return (
     <li
       id={taskItemId(task.id)}
       class={['task', `priority-${task.priority}`, task.status === 'done' && 'done', overdue && 'overdue']}
       data-autofocus={focus === 'item' ? '' : undefined}
+      {...HYDRATE_LATER}
     >
       <div class="task-heading">
         <SelectTask task={task} selected={selected} />
@@ -88,13 +106,8 @@ export function TaskItem({ task, returnTo, today, locale, focus, selected = fals
       <TaskNotes notes={task.notes} />
       <div class="task-footer">
         <TaskMeta task={task} overdue={overdue} calendar={{ today, locale }} />
-        <div class="task-actions">
-          <form
-            method="post"
-            action={`/tasks/${task.id}/${toggle}`}
-            hx-post={`/tasks/${task.id}/${toggle}`}
-            {...swapItem}
-          >
+        <div class="task-actions" {...IGNORED_UNTIL_REACHED}>
+          <form method="post" action={`/tasks/${task.id}/${toggle}`} hx-post={`/tasks/${task.id}/${toggle}`}>
             <input type="hidden" name="version" value={String(task.version)} />
             <input type="hidden" name="return_to" value={returnTo} />
             <button type="submit" aria-label={`${toggleLabel} ${task.title}`} {...focusIf(focus === 'toggle')}>
@@ -105,7 +118,6 @@ export function TaskItem({ task, returnTo, today, locale, focus, selected = fals
             class="button"
             href={`/tasks/${task.id}/edit?${new URLSearchParams({ return_to: returnTo })}`}
             hx-get={`/tasks/${task.id}/edit`}
-            {...swapItem}
             aria-label={`Edit ${task.title}`}
             {...focusIf(focus === 'edit')}
           >
@@ -115,7 +127,6 @@ export function TaskItem({ task, returnTo, today, locale, focus, selected = fals
             method="post"
             action={`/tasks/${task.id}/delete`}
             hx-post={`/tasks/${task.id}/delete`}
-            hx-target="closest li"
             hx-swap="delete"
             hx-confirm={`Delete “${task.title}”?`}
           >
@@ -281,7 +292,7 @@ export function TaskRegion(props: TaskRegionProps) {
         <DueFilters view={view} counts={dueCounts} />
       </div>
       <EmptyState view={view} counts={counts} dueCounts={dueCounts} />
-      <ul id={TASK_LIST_IDS.items} class="tasks" aria-label="Tasks" tabindex="-1">
+      <ul id={TASK_LIST_IDS.items} class="tasks" aria-label="Tasks" tabindex="-1" {...ITEM_SWAP}>
         {items.map((task) => renderItem({ task, returnTo, today, locale }))}
       </ul>
       <Pager view={view} nextCursor={nextCursor} />

@@ -17,6 +17,20 @@
     focusOn(wanted);
   });
 
+  // A task item's controls come ignored by htmx (data-hydrate on the item, hx-ignore on them):
+  // wiring up three controls an item as the page loads is a long task on a phone. They are handed
+  // to htmx when a person reaches the item, in the capture phase of that first event: the
+  // listeners htmx adds to a control then still hear the event (a target's listeners are read when
+  // the event gets there).
+  function hydrate(event) {
+    const item = event.target instanceof Element ? event.target.closest('[data-hydrate]') : null;
+    if (!item || !window.htmx) return;
+    item.removeAttribute('data-hydrate');
+    for (const part of item.querySelectorAll('[hx-ignore]')) part.removeAttribute('hx-ignore');
+    window.htmx.process(item);
+  }
+  for (const type of ['focusin', 'pointerdown', 'click', 'submit']) document.addEventListener(type, hydrate, true);
+
   const mainSwapOf = (event) => event.detail?.tasks?.find((task) => task.type === 'main');
 
   // A control that its own answer replaces (a status filter, Load more, an Undo) says where the focus
@@ -260,18 +274,33 @@
 })();
 
 // Where the browser is (time zone, language): sent with the sign-in and sign-up forms, and reported
-// when it changes for an account that follows its browser (the body's data-region-* say what the
+// when it changes for an account that follows its browser (the nav's data-region-* say what the
 // server has). The server decides what "today" is from it; nothing here changes what is shown.
+// The browser's time zone comes from Intl, whose first use costs a phone a long task: it is asked
+// for only when needed (a form sent; an offset or language other than the server's).
 (() => {
-  const region = {
+  const browserRegion = () => ({
     time_zone: Intl.DateTimeFormat().resolvedOptions().timeZone ?? '',
     locale: navigator.language ?? '',
-  };
-  for (const input of document.querySelectorAll('input[data-browser-region]')) {
-    input.value = region[input.getAttribute('data-browser-region')] ?? '';
-  }
+  });
+  document.addEventListener(
+    'submit',
+    (event) => {
+      const inputs =
+        event.target instanceof HTMLFormElement ? event.target.querySelectorAll('[data-browser-region]') : [];
+      if (!inputs.length) return;
+      const region = browserRegion();
+      for (const input of inputs) input.value = region[input.getAttribute('data-browser-region')] ?? '';
+    },
+    true,
+  );
   const known = document.querySelector('nav.account-nav')?.dataset;
   if (known?.regionFollowsBrowser !== 'true') return;
+  // The same offset now gives the same "today" as the server's zone; should the offsets part later
+  // (a trip, or a summer time one of the zones does not have), the first page after that reports it.
+  const sameOffset = known.regionOffset === String(-new Date().getTimezoneOffset());
+  if (sameOffset && known.regionLocale === navigator.language) return;
+  const region = browserRegion();
   if (known.regionTimeZone === region.time_zone && known.regionLocale === region.locale) return;
   // Once per tab for each region: should the server keep something else (a locale it cannot write
   // dates in), the page must not reload again and again.

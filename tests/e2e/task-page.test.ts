@@ -249,6 +249,33 @@ describe('the task page (JavaScript on)', () => {
     expectCleanPage(recorder);
   });
 
+  test("an item's controls act in place at the first touch, though htmx wires them up only then: a click, Enter, a bare click event", async () => {
+    const [tls, offsite, plants, notes] = await seedTasks(suite.api);
+    if (!tls || !offsite || !plants || !notes) throw new Error('seed failed');
+    const { page, recorder, view } = await openPage();
+    // At load no item's controls are wired up (three an item: a long task on a phone).
+    expect(await view.items.locator('[data-htmx-powered]').count()).toBe(0);
+
+    await noFullNavigation(page, async () => {
+      // A pointer, straight onto an item nothing has reached yet.
+      await view.actionsOf(notes.title).complete.click();
+      await eventually(async () => expect(await view.actionsOf(notes.title).reopen.isVisible()).toBe(true));
+      // The keyboard: the focus reaches Edit, Enter follows it.
+      await view.actionsOf(offsite.title).edit.focus();
+      await page.keyboard.press('Enter');
+      await eventually(async () => expect(await editFormOf(view.item(offsite.id)).save.isVisible()).toBe(true));
+      // A click with neither pointer nor focus before it, as assistive technology may send.
+      await view.actionsOf(tls.title).complete.dispatchEvent('click');
+      await eventually(async () => expect(await view.actionsOf(tls.title).reopen.isVisible()).toBe(true));
+    });
+    expect((await suite.api.get(tls.id)).status).toBe('done');
+    expect((await suite.api.get(notes.id)).status).toBe('done');
+    // The item nothing reached is still as it came.
+    expect(await view.item(plants.id).locator('[data-htmx-powered]').count()).toBe(0);
+    expect(await axeViolations(page)).toEqual([]);
+    expectCleanPage(recorder);
+  });
+
   test('complete and reopen: the item and counts swap in place; under "Open" a completed task leaves', async () => {
     await seedTasks(suite.api);
     const { page, recorder, view } = await openPage();
@@ -445,8 +472,8 @@ describe('the task page (JavaScript on)', () => {
   });
 
   test('errors: acting on a task deleted or changed elsewhere shows a message in the alert region, not an error page', async () => {
-    const [tls, offsite, , notes] = await seedTasks(suite.api);
-    if (!tls || !offsite || !notes) throw new Error('seed failed');
+    const [tls, offsite, plants, notes] = await seedTasks(suite.api);
+    if (!tls || !offsite || !plants || !notes) throw new Error('seed failed');
     const { page, recorder, view } = await openPage();
 
     await noFullNavigation(page, async () => {
@@ -603,6 +630,8 @@ describe('the task page (JavaScript on)', () => {
     const { page, recorder, view } = await openPage();
     const complete = `**/tasks/${tls.id}/complete`;
     const item = view.item(tls.id);
+    // Reached first (htmx wires up an item's controls then, static/app.js), so that only a swap would change it.
+    await view.actionsOf(tls.title).complete.focus();
     const before = await item.innerHTML();
 
     await noFullNavigation(page, async () => {

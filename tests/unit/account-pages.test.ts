@@ -6,7 +6,7 @@ import {
   SignInPage,
   SignUpPage,
 } from '../../components/account-pages';
-import { Layout } from '../../components/layout';
+import { Layout, utcOffsetMinutes } from '../../components/layout';
 
 /**
  * The account views as a browser reads them: parsed, then looked up by label, role and accessible
@@ -133,6 +133,45 @@ describe('the site header', () => {
     expect(signedOut.buttons(/Sign out/)).toEqual([]);
     expect(signedOut.text).not.toContain('Settings');
     expect(signedOut.nodes.some((node) => node.attributes.action === '/signout')).toBe(false);
+  });
+});
+
+describe('the head of a page, as search engines and a phone read it', () => {
+  const scriptsOf = (page: Awaited<ReturnType<typeof parse>>) =>
+    page.nodes.filter((node) => node.tag === 'script').map((node) => node.attributes.src);
+  const descriptionOf = (page: Awaited<ReturnType<typeof parse>>) =>
+    page.nodes.find((node) => node.tag === 'meta' && node.attributes.name === 'description')?.attributes.content;
+
+  test('every page has a description for search results', async () => {
+    const pages = [
+      Layout({ title: 'Tasks', assets, account: { email: 'a@example.com' }, children: '' }),
+      SignInPage({ assets, values: { email: '' }, errors: {}, signupOpen: true }),
+      SignUpPage({ assets, values: { email: '' }, errors: {} }),
+    ];
+    for (const page of pages) expect(descriptionOf(await parse(page))?.length).toBeGreaterThan(50);
+  });
+
+  test('signing in and up loads no htmx (those pages have no hx- attribute); the signed-in pages do', async () => {
+    const signIn = SignInPage({ assets, values: { email: '' }, errors: {}, signupOpen: true });
+    for (const page of [signIn, SignUpPage({ assets, values: { email: '' }, errors: {} })]) {
+      expect(scriptsOf(await parse(page))).toEqual([assets.app]);
+      expect(await page).not.toMatch(/ hx-[a-z]/);
+    }
+    const tasks = await parse(Layout({ title: 'Tasks', assets, account: { email: 'a@example.com' }, children: '' }));
+    expect(scriptsOf(tasks)).toEqual([assets.htmx, assets.app]);
+  });
+
+  test("the account's zone and its offset now, so the browser can tell at no cost that it is in the same day", async () => {
+    const account = { email: 'a@example.com', time_zone: 'Asia/Kathmandu', locale: 'en-GB', region_from_browser: true };
+    const page = await parse(Layout({ title: 'Tasks', assets, account, children: '' }));
+    const nav = page.nodes.find((node) => node.tag === 'nav' && node.attributes['aria-label'] === 'Account') as Node;
+    expect(nav.attributes).toMatchObject({ 'data-region-time-zone': 'Asia/Kathmandu', 'data-region-offset': '345' });
+    // As a browser's -new Date().getTimezoneOffset() says it: summer time included, minutes east of UTC.
+    const summer = new Date('2026-07-01T12:00:00Z');
+    const winter = new Date('2026-01-15T12:00:00Z');
+    expect([utcOffsetMinutes('Europe/Paris', summer), utcOffsetMinutes('Europe/Paris', winter)]).toEqual([120, 60]);
+    expect([utcOffsetMinutes('America/St_Johns', winter), utcOffsetMinutes('UTC', summer)]).toEqual([-210, 0]);
+    expect(utcOffsetMinutes('Mars/Olympus', summer)).toBeUndefined();
   });
 });
 
