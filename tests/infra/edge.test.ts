@@ -206,7 +206,15 @@ describe('the deploy roles', () => {
       'Fn::GetAtt': ['CloudFormationServiceRole', 'Arn'],
     });
     const services = statements('DeployRole').flatMap((s) => [s.Action].flat().map((a: string) => a.split(':')[0]));
-    expect(new Set(services)).toEqual(new Set(['cloudformation', 'iam', 's3', 'ssm', 'ec2', 'autoscaling']));
+    expect(new Set(services)).toEqual(new Set(['cloudformation', 'iam', 's3', 'ssm', 'ec2', 'autoscaling', 'ecs']));
+    // ECS only to run the database stack's one-time task (the app's database user) in the stacks'
+    // own clusters, and to read its exit code.
+    const ecs = statements('DeployRole').filter((s) => [s.Action].flat().some((a: string) => a.startsWith('ecs:')));
+    expect(ecs.flatMap((s) => [s.Action].flat()).sort()).toEqual(['ecs:DescribeTasks', 'ecs:RunTask']);
+    const run = ecs.find((s) => [s.Action].flat().includes('ecs:RunTask'));
+    expect(run.Condition.ArnLike['ecs:cluster']).toEqual({
+      'Fn::Sub': 'arn:${AWS::Partition}:ecs:*:${AWS::AccountId}:cluster/${StackPrefix}-*',
+    });
   });
 
   test('no statement of either role allows a whole service or everything', () => {
