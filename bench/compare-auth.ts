@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { BEFORE_ACCOUNTS, FLOOR, parseResultTables, type RowFigures } from './auth-cost';
+import { median } from './stats';
 
 /**
  * `bun bench/compare-auth.ts [rounds] [--before <commit>] [--rows <ids>] [--floor <share>]
@@ -58,14 +59,6 @@ async function runBench(side: Side, plan: Plan, scratch: string): Promise<RowFig
   if (code !== 0) throw new Error(`the bench ${side} accounts exited with ${code}`);
   return parseResultTables(printed);
 }
-
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2
-    ? (sorted[middle] as number)
-    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
-};
 
 /** req/s of every round, per side, table size and row key. */
 type Collected = Record<Side, Map<number, Map<string, number[]>>>;

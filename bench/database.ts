@@ -7,6 +7,7 @@ import { createTaskStore } from '../src/tasks/store';
 import { onCleanup } from './cleanup';
 import { UsageError } from './options';
 import { SEED_COLUMNS } from './seed';
+import { median } from './stats';
 
 /** The MySQL database the bench seeds and the app under test uses. */
 export interface BenchDatabase {
@@ -221,7 +222,7 @@ export async function firstSearchTimes(databaseUrl: string, owner: number, word:
         await work();
         times.push(performance.now() - started);
       }
-      return times.sort((a, b) => a - b)[Math.floor(runs / 2)] as number;
+      return median(times);
     };
     return {
       listMs: await timed(() => store.list(owner, filter, 'created', null, 50)),

@@ -13,6 +13,7 @@ import {
 } from '../harness/live-server';
 import { cpuSnapshot, othersShare, waitForQuietMachine } from './machine-noise';
 import { replaceSection } from './results-section';
+import { median } from './stats';
 
 /**
  * `bun run lighthouse`: the page on a phone. Audits the task page of an account with 60 tasks, and
@@ -129,14 +130,6 @@ async function seed(origin: string): Promise<LiveAccount> {
   if (reported.status !== 204) throw new Error(`setting the account's region answered ${reported.status}`);
   return account;
 }
-
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2
-    ? (sorted[middle] as number)
-    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
-};
 
 /** How long an audit waits for the machine to go quiet (other sessions' work), at most. */
 const QUIET_WAIT_MS = 45_000;
