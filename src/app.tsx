@@ -20,6 +20,7 @@ import { fragment, page } from './http/html';
 import { requestGuard } from './http/request-guard';
 import { requestLogging } from './http/request-log';
 import { requestTargetLimit } from './http/request-target';
+import { headersIntoResponses } from './http/response-headers';
 import { securityHeaders } from './http/security-headers';
 import { staticFiles } from './http/static-files';
 import type { Logger } from './lib/logger';
@@ -98,6 +99,7 @@ export function createApp({
   // headers and start the log line, so its refusals still carry the security headers and are logged.
   return new Elysia({ normalize: false })
     .use(securityHeaders())
+    .use(headersIntoResponses())
     .onRequest(({ set }) => {
       // Draining: every answer closes its connection, so clients stop reusing ours.
       if (lifecycle.draining) set.headers.connection = 'close';

@@ -138,23 +138,26 @@ interface UrlIntegerOptions {
 }
 
 /**
- * A whole number in a URL, written the one canonical way, decoded to a number. Checked as text
- * against `pattern`, not with t.Integer: Elysia converts with Number(), so "0x37", "55e0" and "+55"
- * would all reach 55. The document shows the integer a client sends (a task's id as it is).
+ * A whole number in a URL, written the one canonical way, checked as text against `pattern`, not
+ * with t.Integer: Elysia converts with Number(), so "0x37", "55e0" and "+55" would all reach 55.
+ * The document shows the integer a client sends (a task's id as it is).
  */
-export function urlInteger({ pattern, error, example, ...documented }: UrlIntegerOptions) {
-  const text = t.String({
+export function urlIntegerText({ pattern, error, example, ...documented }: UrlIntegerOptions) {
+  return t.String({
     pattern,
     error,
     description: documented.description,
     examples: [String(example)],
     [DOCUMENTED_AS]: { type: 'integer', ...documented, examples: [example] },
   });
-  return t
-    .Transform(text)
+}
+
+/** The same, decoded to a number before the handler sees it. */
+export const urlInteger = (options: UrlIntegerOptions) =>
+  t
+    .Transform(urlIntegerText(options))
     .Decode((digits) => Number(digits))
     .Encode((value) => String(value));
-}
 
 /** An id in a URL: up to 15 digits, so that every id is a safe JavaScript integer. */
 export const urlId = (noun: string, example: number) =>

@@ -13,6 +13,7 @@ import {
   BulkResultSchema,
   ConflictSchema,
   DELETED_KEPT_DAYS,
+  listQueryOf,
   TASK_MODELS,
   TaskCreateSchema,
   TaskIdParams,
@@ -73,15 +74,11 @@ const JSON_TYPE = 'application/json; charset=utf-8';
 
 /**
  * The cache key of a list query, normalised as the search is: words it ignores (too short, stop
- * words, repeats, case) share one entry, so they cannot be used to fill memory with copies.
+ * words, repeats, case) share one entry, so they cannot be used to fill memory with copies. Every
+ * field in a fixed order, so no two queries share a key.
  */
-function listKey(query: TaskListQuery): string {
-  const normalised = { ...query, q: searchWords(query.q).join(' ') || undefined };
-  return JSON.stringify(
-    Object.entries(normalised)
-      .filter(([, value]) => value !== undefined)
-      .sort(),
-  );
+function listKey({ status, q, priority, due, sort, limit, cursor }: TaskListQuery): string {
+  return JSON.stringify([status, searchWords(q).join(' '), priority, due, sort, limit, cursor]);
 }
 
 export function createTaskApi(service: TaskService, authentication: ApiAuthentication) {
@@ -94,7 +91,8 @@ export function createTaskApi(service: TaskService, authentication: ApiAuthentic
     .model({ ...ERROR_MODELS, ...TASK_MODELS })
     .get(
       '/tasks',
-      async ({ query, headers, account }) => {
+      async ({ query: asSent, headers, account }) => {
+        const query = listQueryOf(asSent);
         const version = await service.listVersion(account.id, account.alongside);
         // A due view moves with the account's date, so its kept answers are per date too.
         const today = query.due ? todayIn(account.time_zone) : undefined;

@@ -24,3 +24,14 @@ test("today is the date where the person is, not the server's", () => {
   expect(todayIn('Pacific/Auckland', lateEvening)).toBe('2026-12-03');
   expect(todayIn('America/Los_Angeles', new Date('2026-12-02T05:00:00Z'))).toBe('2026-12-01');
 });
+
+test('today turns at midnight where the person is, to the second, though a date read is reused within its minute', () => {
+  // Kathmandu is 5:45 ahead of UTC: its midnight falls at 18:15 UTC.
+  expect(todayIn('Asia/Kathmandu', new Date('2026-12-02T18:14:00.000Z'))).toBe('2026-12-02');
+  expect(todayIn('Asia/Kathmandu', new Date('2026-12-02T18:14:59.999Z'))).toBe('2026-12-02');
+  expect(todayIn('Asia/Kathmandu', new Date('2026-12-02T18:15:00.000Z'))).toBe('2026-12-03');
+  expect(todayIn('UTC', new Date('2026-12-02T23:59:59.999Z'))).toBe('2026-12-02');
+  expect(todayIn('UTC', new Date('2026-12-03T00:00:00.000Z'))).toBe('2026-12-03');
+  // Back in time too (a test's clock, a replay): the date follows the instant asked about.
+  expect(todayIn('UTC', new Date('2026-12-02T23:59:59.999Z'))).toBe('2026-12-02');
+});

@@ -43,7 +43,7 @@ describe('the versioned response cache', () => {
     const first = await answers.get('/', 1, render('v1'));
     expect(await answers.get('/', 1, render('never'))).toBe(first);
     const second = await answers.get('/', 2, render('v2'));
-    expect(new TextDecoder().decode(second.identity)).toBe('v2');
+    expect(await second.identity.text()).toBe('v2');
     expect(renders).toBe(2);
     // The old version's bytes went with it: only one entry per key.
     expect(answers.bytes).toBeLessThan(200);
@@ -66,10 +66,10 @@ describe('concurrent misses', () => {
     finish('v3');
     const bodies = await Promise.all(waiting);
     expect(new Set(bodies).size).toBe(1);
-    expect(new TextDecoder().decode(bodies[0]?.identity)).toBe('v3');
+    expect(await bodies[0]?.identity.text()).toBe('v3');
     // A newer version is never answered by the older render.
     const newer = answers.get('/', 4, async () => 'v4');
-    expect(new TextDecoder().decode((await newer).identity)).toBe('v4');
+    expect(await (await newer).identity.text()).toBe('v4');
     expect(renders).toBe(1);
   });
 
@@ -80,6 +80,6 @@ describe('concurrent misses', () => {
     });
     await expect(failing).rejects.toThrow('database down');
     const retried = await answers.get('/', 1, async () => 'back');
-    expect(new TextDecoder().decode(retried.identity)).toBe('back');
+    expect(await retried.identity.text()).toBe('back');
   });
 });
