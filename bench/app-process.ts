@@ -12,13 +12,14 @@ export interface AppProcess {
 /** The app's tuning variables, passed through from the bench's environment when set. */
 export const APP_TUNING = ['DB_POOL_SIZE', 'DB_QUEUE_LIMIT', 'DB_ACQUIRE_TIMEOUT_MS'] as const;
 
-export async function startApp(databaseUrl: string): Promise<AppProcess> {
+/** The app of this checkout, or of `root` (an earlier commit's worktree), serving `databaseUrl`. */
+export async function startApp(databaseUrl: string, root?: string): Promise<AppProcess> {
   const env: Record<string, string> = { DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn' };
   for (const name of APP_TUNING) {
     const value = process.env[name];
     if (value) env[name] = value;
   }
-  const server = await startLiveServer(env);
+  const server = await startLiveServer(env, root);
   const stop = onCleanup(
     () => server.stop(),
     () => server.kill('SIGKILL'),

@@ -1,27 +1,44 @@
-import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { BEFORE_ACCOUNTS, FLOOR, parseResultTables, type RowFigures } from './auth-cost';
+import { startNginx } from '../harness/nginx';
+import { type BenchAccount, expectSignedIn, signedInLoad, signUpOn } from './accounts';
+import { startApp } from './app-process';
+import { BEFORE_ACCOUNTS, FLOOR } from './auth-cost';
+import { cleanUpAll, cleanUpOnSignals, onCleanup } from './cleanup';
+import { connect, createSizeDatabase, idRange, inspectSchema, openBenchDatabase, refreshDerivedData } from './database';
+import { ENDPOINTS, type Endpoint } from './endpoints';
+import { cpuSnapshot, othersShare, waitForQuietMachine } from './machine-noise';
+import { growTo } from './seed';
 import { median } from './stats';
+import { runWrk, writeLuaScript } from './wrk';
 
 /**
  * `bun bench/compare-auth.ts [rounds] [--before <commit>] [--rows <ids>] [--floor <share>]
- * [-- bench options]`: a floor measured side by side in one session. The bench of an earlier commit
- * (a git worktree of it in /tmp/bench-before-<commit>, sharing this checkout's node_modules) and this
- * one run the same quick rows in turn, the order swapped every round so a machine that speeds up or
- * slows down shifts both alike; each row's median req/s of the rounds is compared. Exits 1 when a
- * row misses the floor. Writes nothing to bench/results.md.
+ * [--sizes <n,n>] [--seconds <s>]`: a floor measured side by side. The app of an earlier commit (a git
+ * worktree of it in /tmp/bench-before-<commit>, sharing this checkout's node_modules) and this
+ * checkout's app serve the same seeded MariaDB database at the same time, signed in as the same
+ * account; every row's short wrk runs take turns between them (before, now, now, before…). This
+ * machine's CPU is shared with other VMs (steal): one app's req/s swung threefold within minutes,
+ * and by a third between runs seconds apart, so two whole bench runs one after the other compared
+ * the weather, not the code. Speed is judged by each app's own CPU time per answer (median of its
+ * runs), which steal does not change; req/s are shown beside it. Exits 1 when a row misses the
+ * floor. Writes nothing to bench/results.md.
  *
- * By default: the accounts issue's floor (0.85 of the commit before accounts, whose rows were
- * anonymous; now the page sends a session cookie and the list a token). The task page issue's:
+ * The earlier app runs on this checkout's schema (its migrations find the database newer and leave
+ * it). By default: the accounts issue's floor, 0.85 of the commit before accounts, whose routes
+ * answer anyone (now the page sends a session cookie and the list a token). The task page issue's:
  * `--before 0298623 --rows page,page-nginx,page-identity,page-open,page-search --floor 0.9`.
  */
 
 const ROOT = join(import.meta.dir, '..');
 const DEFAULT_ROWS = ['page', 'api-list'];
+const CONNECTIONS = 32;
+const TIMEOUT_S = 10;
 
 type Side = 'before' | 'now';
+const SIDES: readonly Side[] = ['before', 'now'];
 
 const say = (text: string) => process.stderr.write(`${text}\n`);
 
@@ -30,11 +47,11 @@ function git(args: string[]): void {
   if (run.exitCode !== 0) throw new Error(`git ${args.join(' ')}: ${run.stderr.toString().trim()}`);
 }
 
-/** The worktree of the commit before accounts, made once and kept for the next comparison. */
+/** The worktree of the earlier commit, made once and kept for the next comparison. */
 function beforeWorktree(commit: string): string {
   const dir = `/tmp/bench-before-${commit}`;
-  if (!existsSync(join(dir, 'bench/run.ts'))) git(['worktree', 'add', '--detach', dir, commit]);
-  // Same bun.lock then and now, so this checkout's installed packages serve both. Linked afresh each
+  if (!existsSync(join(dir, 'src/main.ts'))) git(['worktree', 'add', '--detach', dir, commit]);
+  // Same packages then and now, so this checkout's installed ones serve both. Linked afresh each
   // time: a link left by another checkout may point at one that is gone.
   const link = join(dir, 'node_modules');
   rmSync(link, { force: true });
@@ -42,106 +59,202 @@ function beforeWorktree(commit: string): string {
   return dir;
 }
 
-/** One bench run on one side; its printed report, parsed. */
-async function runBench(side: Side, plan: Plan, scratch: string): Promise<RowFigures> {
-  const cwd = side === 'before' ? beforeWorktree(plan.before) : ROOT;
-  // The bench before accounts always writes its own results.md (in /tmp); this one is told where.
-  const output = side === 'now' ? ['--output', join(scratch, 'results-now.md')] : [];
-  const env = { ...process.env };
-  delete env.DATABASE_URL; // each run on a throwaway MariaDB of its own, as the bench does by default
-  const bench = Bun.spawn(['bun', 'bench/run.ts', ...plan.benchArgs, ...output], {
-    cwd,
-    env,
-    stdout: 'pipe',
-    stderr: 'inherit',
-  });
-  const [printed, code] = await Promise.all([new Response(bench.stdout).text(), bench.exited]);
-  if (code !== 0) throw new Error(`the bench ${side} accounts exited with ${code}`);
-  return parseResultTables(printed);
-}
-
-/** req/s of every round, per side, table size and row key. */
-type Collected = Record<Side, Map<number, Map<string, number[]>>>;
-
-function collect(into: Collected, side: Side, figures: RowFigures): void {
-  for (const [size, rows] of figures) {
-    const sized = into[side].get(size) ?? new Map<string, number[]>();
-    for (const [key, rps] of rows) sized.set(key, [...(sized.get(key) ?? []), rps]);
-    into[side].set(size, sized);
-  }
-}
-
-function report(collected: Collected, plan: Plan): boolean {
-  const { rounds, floor, before } = plan;
-  const lines = [
-    `## Side by side with ${before} (${rounds} rounds each; the median round's req/s)`,
-    '',
-    `| row | tasks | conns | at ${before} | now | now ÷ then |`,
-    '| --- | --- | --- | --- | --- | --- |',
-  ];
-  let pass = true;
-  for (const [size, rows] of collected.now) {
-    for (const [key, values] of rows) {
-      const [label, conns] = key.split('@') as [string, string];
-      const then = collected.before.get(size)?.get(key);
-      if (!then) continue;
-      const share = median(values) / median(then);
-      pass &&= share >= floor;
-      const rps = (value: number) => Math.round(value).toLocaleString('en-US');
-      lines.push(
-        `| ${label} | ${size.toLocaleString('en-US')} | ${conns} | ${rps(median(then))} | ${rps(median(values))} | ` +
-          `${share >= floor ? '✓' : '✗'} ${share.toFixed(2)} |`,
-      );
-    }
-  }
-  lines.push('', `Floor: now ÷ then ≥ ${floor} on every row: ${pass ? 'met' : 'MISSED'}.`);
-  console.log(lines.join('\n'));
-  return pass;
-}
-
 interface Plan {
   rounds: number;
   before: string;
   floor: number;
-  benchArgs: string[];
+  rows: Endpoint[];
+  sizes: number[];
+  seconds: number;
 }
 
+const USAGE =
+  'usage: bun bench/compare-auth.ts [rounds] [--before <commit>] [--rows <ids>] [--floor <share>] [--sizes <n,n>] [--seconds <s>]';
+
 function planOf(argv: string[]): Plan {
-  const split = argv.indexOf('--');
-  const own = split >= 0 ? argv.slice(0, split) : argv;
   const { values, positionals } = parseArgs({
-    args: own,
-    options: { before: { type: 'string' }, rows: { type: 'string' }, floor: { type: 'string' } },
+    args: argv,
+    options: {
+      before: { type: 'string' },
+      rows: { type: 'string' },
+      floor: { type: 'string' },
+      sizes: { type: 'string' },
+      seconds: { type: 'string' },
+    },
     allowPositionals: true,
   });
-  const rounds = Number(positionals[0] ?? 2);
+  const rounds = Number(positionals[0] ?? 5);
   const floor = Number(values.floor ?? FLOOR);
-  if (!Number.isInteger(rounds) || rounds < 1 || !(floor > 0))
-    throw new Error(
-      'usage: bun bench/compare-auth.ts [rounds] [--before <commit>] [--rows <ids>] [--floor <share>] [-- bench options]',
-    );
-  const rows = values.rows ?? DEFAULT_ROWS.join(',');
-  const benchArgs =
-    split >= 0 ? argv.slice(split + 1) : ['--quick', '--only', rows, '--connections', '32', '--repeat', '3'];
-  return { rounds, before: values.before ?? BEFORE_ACCOUNTS, floor, benchArgs };
+  const seconds = Number(values.seconds ?? 4);
+  const sizes = (values.sizes ?? '1000,10000').split(',').map(Number);
+  const ids = (values.rows ?? DEFAULT_ROWS.join(',')).split(',');
+  const rows = ENDPOINTS.filter((endpoint) => ids.includes(endpoint.id) && endpoint.kind === 'read');
+  const valid =
+    Number.isInteger(rounds) &&
+    rounds >= 1 &&
+    floor > 0 &&
+    seconds > 0 &&
+    sizes.every((size) => Number.isInteger(size) && size > 0) &&
+    rows.length === ids.length;
+  if (!valid) throw new Error(`${USAGE}\n(rows: the bench's read rows, ${ENDPOINTS.map((e) => e.id).join(', ')})`);
+  return { rounds, before: values.before ?? BEFORE_ACCOUNTS, floor, rows, sizes, seconds };
 }
+
+/** One table size: its database, its account, and both apps (each with nginx in front when a row needs it). */
+interface Sized {
+  size: number;
+  account: BenchAccount;
+  ids: { minId: number; maxId: number };
+  origins: Record<Side, Record<Endpoint['via'], string>>;
+  pids: Record<Side, number | null>;
+}
+
+/** CPU time the process has used, in seconds (utime + stime; /proc counts 100 ticks a second). */
+function cpuSeconds(pid: number | null): number {
+  if (pid === null) return Number.NaN;
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+async function prepareSize(plan: Plan, baseUrl: string, beforeDir: string, size: number): Promise<Sized> {
+  const url = await createSizeDatabase(baseUrl, size);
+  const sql = await connect(url);
+  try {
+    const account = await signUpOn(url, sql);
+    await growTo(sql, 0, size, account.id);
+    await refreshDerivedData(sql, url, await inspectSchema(sql));
+    const ids = await idRange(sql);
+    const needsNginx = plan.rows.some((row) => row.via === 'nginx');
+    const serve = async (root?: string) => {
+      const app = await startApp(url, root); // stopped at cleanup
+      const front = needsNginx ? await startNginx([new URL(app.origin).host]) : null;
+      if (front) onCleanup(() => front.stop());
+      return { origins: { app: app.origin, nginx: front?.origin ?? app.origin }, pid: app.pid };
+    };
+    const [before, now] = [await serve(beforeDir), await serve()];
+    return {
+      size,
+      account,
+      ids,
+      origins: { before: before.origins, now: now.origins },
+      pids: { before: before.pid, now: now.pid },
+    };
+  } finally {
+    await sql.end();
+  }
+}
+
+interface Run {
+  rps: number;
+  /** The app's own CPU time per answer, in µs: what bounds its req/s, and what the VM's steal does not change. */
+  cpuUs: number;
+}
+
+/** One run of a row on one side. */
+async function runOnce(sized: Sized, row: Endpoint, side: Side, seconds: number): Promise<Run> {
+  const load = signedInLoad(row, sized.account);
+  const url = `${sized.origins[side][row.via]}${row.load.path}`;
+  // Each side answers the row as itself before it is timed: a 303 to sign in is not a page.
+  await (await expectSignedIn(`${row.label} (${side})`, url, load)).arrayBuffer();
+  const script = writeLuaScript(scratch, `${row.id}-${sized.size}`, load);
+  const cpuAtStart = cpuSeconds(sized.pids[side]);
+  const result = await runWrk({
+    url,
+    script,
+    connections: CONNECTIONS,
+    durationS: seconds,
+    timeoutS: TIMEOUT_S,
+    ids: sized.ids,
+    headers: load.headers,
+  });
+  if (result.non2xx > 0) throw new Error(`${row.label} (${side}): ${result.non2xx} answers were not 2xx`);
+  return { rps: result.rps, cpuUs: ((cpuSeconds(sized.pids[side]) - cpuAtStart) * 1e6) / result.requests };
+}
+
+type Runs = Map<string, Record<Side, Run[]>>;
+const keyOf = (sized: Sized, row: Endpoint) => `${row.id}@${sized.size}`;
+
+async function measure(plan: Plan, sizes: Sized[]): Promise<{ runs: Runs; othersShare: number }> {
+  const runs: Runs = new Map();
+  // JIT, pools and caches settle first.
+  for (const sized of sizes) for (const row of plan.rows) for (const side of SIDES) await runOnce(sized, row, side, 1);
+  await waitForQuietMachine();
+  const cpuBefore = cpuSnapshot();
+  for (let round = 1; round <= plan.rounds; round++) {
+    for (const sized of sizes) {
+      for (const row of plan.rows) {
+        const order: Side[] = round % 2 ? ['before', 'now'] : ['now', 'before'];
+        const entry = runs.get(keyOf(sized, row)) ?? { before: [], now: [] };
+        for (const side of order) entry[side].push(await runOnce(sized, row, side, plan.seconds));
+        runs.set(keyOf(sized, row), entry);
+        const last = (side: Side) => entry[side].at(-1) as Run;
+        say(
+          `compare: round ${round}/${plan.rounds} [${sized.size}] ${row.label}: ` +
+            `${plan.before} ${Math.round(last('before').rps)} req/s ${last('before').cpuUs.toFixed(1)} µs, ` +
+            `now ${Math.round(last('now').rps)} req/s ${last('now').cpuUs.toFixed(1)} µs`,
+        );
+      }
+    }
+  }
+  return { runs, othersShare: othersShare(cpuBefore, cpuSnapshot()) };
+}
+
+function report(plan: Plan, sizes: Sized[], runs: Runs, others: number): boolean {
+  const rps = (value: number) => Math.round(value).toLocaleString('en-US');
+  const lines = [
+    `## Side by side with ${plan.before}: both apps on one database, ${plan.rounds} runs of ${plan.seconds} s each, taking turns`,
+    '',
+    "Speed is judged as the app's capacity, answers per second of its own CPU (1 ÷ its CPU time per answer): " +
+      "wall-clock req/s on this shared VM swing with other VMs' load (steal), seconds apart, and are shown beside it.",
+    '',
+    `| row | tasks | conns | CPU per answer at ${plan.before} | now | req/s at ${plan.before} | now | speed now ÷ then |`,
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+  ];
+  let pass = true;
+  for (const sized of sizes) {
+    for (const row of plan.rows) {
+      const entry = runs.get(keyOf(sized, row));
+      if (!entry) continue;
+      const cpu = (side: Side) => median(entry[side].map((run) => run.cpuUs));
+      const speed = (side: Side) => median(entry[side].map((run) => run.rps));
+      const share = cpu('before') / cpu('now');
+      pass &&= share >= plan.floor;
+      lines.push(
+        `| ${row.label} | ${sized.size.toLocaleString('en-US')} | ${CONNECTIONS} | ${cpu('before').toFixed(1)} µs | ` +
+          `${cpu('now').toFixed(1)} µs | ${rps(speed('before'))} | ${rps(speed('now'))} | ` +
+          `${share >= plan.floor ? '✓' : '✗'} ${share.toFixed(2)} |`,
+      );
+    }
+  }
+  lines.push(
+    '',
+    `CPU used by others (other processes and the hypervisor's steal) while measuring: ${Math.round(others * 100)} %.`,
+    `Floor: now ÷ then ≥ ${plan.floor} on every row: ${pass ? 'met' : 'MISSED'}.`,
+  );
+  console.log(lines.join('\n'));
+  return pass;
+}
+
+const scratch = mkdtempSync(join(tmpdir(), 'tm-compare-'));
 
 async function main(): Promise<number> {
   const plan = planOf(Bun.argv.slice(2));
-  const scratch = mkdtempSync(join(tmpdir(), 'tm-compare-'));
-  const collected: Collected = { before: new Map(), now: new Map() };
+  cleanUpOnSignals();
+  onCleanup(() => rmSync(scratch, { recursive: true, force: true }));
   try {
-    for (let round = 1; round <= plan.rounds; round++) {
-      const order: Side[] = round % 2 ? ['before', 'now'] : ['now', 'before'];
-      for (const side of order) {
-        say(`compare: round ${round}/${plan.rounds}, ${side === 'before' ? plan.before : 'now'}`);
-        collect(collected, side, await runBench(side, plan, scratch));
-      }
+    const beforeDir = beforeWorktree(plan.before);
+    const database = await openBenchDatabase(256);
+    const sizes: Sized[] = [];
+    for (const size of plan.sizes) {
+      say(`compare: seeding ${size.toLocaleString('en-US')} tasks, starting ${plan.before} and now`);
+      sizes.push(await prepareSize(plan, database.url, beforeDir, size));
     }
+    const { runs, othersShare: others } = await measure(plan, sizes);
+    return report(plan, sizes, runs, others) ? 0 : 1;
   } finally {
-    rmSync(scratch, { recursive: true, force: true });
+    await cleanUpAll();
   }
-  return report(collected, plan) ? 0 : 1;
 }
 
 process.exit(await main());

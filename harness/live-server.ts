@@ -10,7 +10,7 @@ import { freePort } from './mariadb';
  * the bench and scripts/ use it too.
  */
 
-const MAIN = join(import.meta.dir, '../src/main.ts');
+const ROOT = join(import.meta.dir, '..');
 
 export interface LiveServer {
   /** e.g. http://127.0.0.1:41234 — the only origin a page may talk to. */
@@ -25,13 +25,14 @@ export interface LiveServer {
   stop(): Promise<void>;
 }
 
-export async function startLiveServer(env: Record<string, string> = {}): Promise<LiveServer> {
+/** `root`: the checkout whose src/main.ts runs (the bench compares an earlier commit's worktree). */
+export async function startLiveServer(env: Record<string, string> = {}, root = ROOT): Promise<LiveServer> {
   const dir = mkdtempSync(join(tmpdir(), 'tm-e2e-'));
   // A fixed PORT lets a drill restart an instance where its load balancer expects it.
   const port = env.PORT ? Number(env.PORT) : await freePort();
   const origin = `http://127.0.0.1:${port}`;
-  const server = Bun.spawn(['bun', MAIN], {
-    cwd: join(import.meta.dir, '..'),
+  const server = Bun.spawn(['bun', join(root, 'src/main.ts')], {
+    cwd: root,
     env: {
       PATH: process.env.PATH ?? '',
       HOME: process.env.HOME ?? dir,
