@@ -1,6 +1,7 @@
 /** @jsxImportSource @kitajs/html */
 import { TaskItem, type TaskItemProps } from '../../components/task-list';
 import { text } from '../http/html';
+import { flattened } from '../lib/flat-string';
 import { createLruCache } from '../lib/lru-cache';
 
 /**
@@ -18,7 +19,7 @@ export function createItemCache(maxBytes = 16 * 1024 * 1024) {
     const key = `${task.id}:${task.version}:${task.updated_at}:${task.created_at}:${props.today}:${props.locale}:${props.focus ?? ''}:${props.selected ? 1 : 0}:${props.returnTo}`;
     let html = items.get(key);
     if (html === undefined) {
-      html = text(<TaskItem {...props} />);
+      html = flattened(text(<TaskItem {...props} />));
       items.set(key, html);
     }
     return html;
