@@ -140,6 +140,10 @@ function nestsDeeperThan(text: string, max: number): boolean {
 /** The body's bytes, refused (413) from the first byte over the limit. */
 export async function readLimitedBytes(request: Request, limit = DEFAULT_BODY_LIMIT): Promise<Uint8Array<ArrayBuffer>> {
   if (!request.body) return new Uint8Array();
+  // A body with a Content-Length within the limit cannot run longer (HTTP/1.1 framing): read at
+  // once. Streamed chunk by chunk it cost about 7 % of a create's CPU. Chunked bodies stream below.
+  const declared = request.headers.get('content-length');
+  if (declared !== null && Number(declared) <= limit.bytes) return await request.bytes();
   const chunks: Uint8Array[] = [];
   let size = 0;
   const reader = request.body.getReader();
