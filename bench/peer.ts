@@ -281,10 +281,11 @@ async function loadRow(
       'api-post': create,
       mix: page,
     }[spec.id] ?? page;
-  const script =
-    spec.id === 'mix'
-      ? writeMixScript(scriptDir, name, page, create, READS_PER_WRITE)
-      : writeLuaScript(scriptDir, name, load);
+  // The nginx row sends the mix too (it once fell back to the page alone, through nginx and direct).
+  const mixes = spec.id === 'mix' || spec.throughNginx?.versus === 'mix';
+  const script = mixes
+    ? writeMixScript(scriptDir, name, page, create, READS_PER_WRITE)
+    : writeLuaScript(scriptDir, name, load);
   return runWrk({
     url: `${origin}${load.path}`,
     script,
