@@ -1,13 +1,6 @@
 import { batchedReads } from '../db/batched-reads';
 import { batchedWrites } from '../db/batched-writes';
-import {
-  type Engine,
-  fromSqlTimestamp,
-  isDuplicateKey,
-  type SqlClient,
-  type SqlValue,
-  toSqlTimestamp,
-} from '../db/sql-client';
+import { fromSqlTimestamp, isDuplicateKey, type SqlClient, type SqlValue, toSqlTimestamp } from '../db/sql-client';
 import {
   COUNT_SHARDS,
   PRIORITIES,
@@ -19,12 +12,22 @@ import {
   type TaskStatus,
 } from './model';
 import { ownerTerm, searchTerms, searchWords } from './search';
+import {
+  independentWords,
+  lookupOf,
+  matchesSql,
+  pageIdsSql,
+  type TermBounds,
+  type TermFilter,
+  type TermLookup,
+  termBoundsSql,
+} from './term-search';
 
 /**
  * All SQL for tasks. Portable across SQLite, MySQL 8.4 and MariaDB 10.11: positional parameters,
- * no RETURNING, no engine-specific functions, except full-text search, which each engine spells
- * its own way (searchCondition). Every list query walks an index in its ORDER BY and
- * pages by keyset, so a page costs the same at row 10 or row 10 million.
+ * no RETURNING, no engine-specific functions. Every list query walks an index in its ORDER BY and
+ * pages by keyset, so a page costs the same at row 10 or row 10 million. Searches read the term
+ * index (src/tasks/term-search.ts), which triggers keep in step with the tasks (migration 13).
  */
 
 export interface NewTask {
@@ -197,14 +200,22 @@ function toTask(row: TaskRow): Task {
 }
 
 /**
- * The full-text condition for an owner's search, per engine: every word as the start of one of the
- * owner's terms (src/tasks/search.ts). Terms are letters and digits only, so need no escaping.
+ * A search as a condition on tasks, for the lists read in another order than newest first (by
+ * priority or due date): the tasks the term index matches (src/tasks/term-search.ts).
  */
-export function searchCondition(engine: Engine, owner: number, words: string[]): [string, string] {
-  const terms = words.map((word) => ownerTerm(owner, word));
-  if (engine === 'mysql')
-    return ['MATCH(title_terms, notes_terms) AGAINST (? IN BOOLEAN MODE)', terms.map((term) => `+${term}*`).join(' ')];
-  return ['id IN (SELECT rowid FROM tasks_fts WHERE tasks_fts MATCH ?)', terms.map((term) => `"${term}"*`).join(' ')];
+export function searchCondition(owner: number, words: string[]): { sql: string; params: SqlValue[] } {
+  const matches = matchesSql({ kind: 'several', owner, words: independentWords(words) }, {});
+  return { sql: `id IN (SELECT task_id FROM (${matches.sql}) AS matches)`, params: matches.params };
+}
+
+/** A list filter in the term index's columns. */
+function termFilterOf(filter: Omit<ListFilter, 'status'> & { status?: ListFilter['status'] }): TermFilter {
+  return {
+    status: filter.status === 'all' ? undefined : filter.status,
+    priority: filter.priority && rankOf(filter.priority),
+    dueFrom: filter.due?.from,
+    dueTo: filter.due?.to,
+  };
 }
 
 /**
@@ -236,7 +247,7 @@ class SqlWhere {
   }
 }
 
-function filterWhere(engine: Engine, owner: number, filter: ListFilter): SqlWhere {
+function filterWhere(owner: number, filter: ListFilter): SqlWhere {
   const where = new SqlWhere().add('owner_id = ?', owner);
   if (filter.status !== 'all') where.add('status = ?', filter.status);
   if (filter.priority) where.add('priority = ?', rankOf(filter.priority));
@@ -244,8 +255,8 @@ function filterWhere(engine: Engine, owner: number, filter: ListFilter): SqlWher
   if (filter.due?.to) where.add('due_date <= ?', filter.due.to);
   const words = searchWords(filter.search);
   if (words.length) {
-    const [condition, terms] = searchCondition(engine, owner, words);
-    where.add(condition, terms);
+    const condition = searchCondition(owner, words);
+    where.add(condition.sql, ...condition.params);
   }
   return where;
 }
@@ -492,18 +503,62 @@ export function createTaskStore(client: SqlClient): TaskStore {
     if (position?.due_date !== null) {
       // On the index select() names, "due_date IS NOT NULL" is where the range starts: after the
       // undated rows (NULLs sort first), not at them.
-      const dated = filterWhere(client.engine, owner, filter).add('due_date IS NOT NULL');
+      const dated = filterWhere(owner, filter).add('due_date IS NOT NULL');
       if (position)
         dated.add('(due_date > ? OR (due_date = ? AND id > ?))', position.due_date, position.due_date, position.id);
       page.push(...(await select(dated, 'due_date ASC, id ASC', limit, listIndex(filter, 'due'))));
     }
     // A due window holds dated tasks only.
     if (page.length < limit && !filter.due) {
-      const undated = filterWhere(client.engine, owner, filter).add('due_date IS NULL');
+      const undated = filterWhere(owner, filter).add('due_date IS NULL');
       if (position?.due_date === null) undated.add('id > ?', position.id);
       page.push(...(await select(undated, 'id ASC', limit - page.length, listIndex(filter, 'due'))));
     }
     return page;
+  }
+
+  /** What a search's words find in the term index; a sole word is looked up, to know whether it has one term. */
+  async function lookUpTerms(owner: number, search: string | undefined): Promise<TermLookup> {
+    const words = independentWords(searchWords(search));
+    const [soleWord] = words;
+    if (words.length !== 1 || soleWord === undefined) return lookupOf(owner, words, null);
+    const { sql, params } = termBoundsSql(owner, soleWord);
+    const [bounds] = await client.query<TermBounds>(sql, params);
+    return lookupOf(owner, words, bounds ?? null);
+  }
+
+  /**
+   * Reads the owner's tasks that pass a filter, and `also`: from the tasks, or for a search from the
+   * term index's matches, which carry every column a count needs. Null when a search has no match.
+   */
+  async function rowsOf<T>(
+    owner: number,
+    filter: Omit<ListFilter, 'status'>,
+    also: Partial<Pick<ListFilter, 'status' | 'due'>>,
+    read: (source: { sql: string; params: SqlValue[] }) => Promise<T[]>,
+  ): Promise<T[] | null> {
+    const due = { ...filter.due, ...also.due };
+    if (!searchWords(filter.search).length) {
+      const where = filterWhere(owner, { ...filter, status: also.status ?? 'all', due });
+      return read({ sql: `tasks ${where.toSql()}`, params: where.params });
+    }
+    const lookup = await lookUpTerms(owner, filter.search);
+    if (lookup.kind === 'none') return null;
+    const matches = matchesSql(lookup, termFilterOf({ ...filter, ...also, due }));
+    return read({ sql: `(${matches.sql}) AS matches`, params: matches.params });
+  }
+
+  /** A search's list page, newest first: the term index gives the ids, the tasks the rest. */
+  async function searchPage(owner: number, filter: ListFilter, beforeId: number | undefined, limit: number) {
+    const lookup = await lookUpTerms(owner, filter.search);
+    if (lookup.kind === 'none') return [];
+    const page = pageIdsSql(lookup, { ...termFilterOf(filter), beforeId }, limit);
+    const rows = await client.query<TaskRow>(
+      `SELECT ${COLUMNS} FROM tasks WHERE owner_id = ? AND id IN (SELECT task_id FROM (${page.sql}) AS page)
+       ORDER BY id DESC`,
+      [owner, ...page.params],
+    );
+    return rows.map(toTask);
   }
 
   /** A create in a transaction of its own; a request key used before replays its task. */
@@ -580,14 +635,16 @@ export function createTaskStore(client: SqlClient): TaskStore {
     readStats,
 
     async countByStatus(owner, filter) {
-      if (!searchWords(filter.search).length && !filter.priority && !filter.due) return readMaintainedCounts(owner);
-      const where = filterWhere(client.engine, owner, { ...filter, status: 'all' });
-      const rows = await client.query<{ status: TaskStatus; total: number | string }>(
-        `SELECT status, COUNT(*) AS total FROM tasks ${where.toSql()} GROUP BY status`,
-        where.params,
+      const searched = searchWords(filter.search).length > 0;
+      if (!searched && !filter.priority && !filter.due) return readMaintainedCounts(owner);
+      const rows = await rowsOf(owner, filter, {}, (source) =>
+        client.query<{ status: TaskStatus; total: number | string }>(
+          `SELECT status, COUNT(*) AS total FROM ${source.sql} GROUP BY status`,
+          source.params,
+        ),
       );
       const counts: StatusCounts = { open: 0, done: 0 };
-      for (const row of rows) counts[row.status] = Number(row.total);
+      for (const row of rows ?? []) counts[row.status] = Number(row.total);
       return counts;
     },
 
@@ -596,14 +653,16 @@ export function createTaskStore(client: SqlClient): TaskStore {
      * week's end, counted three ways: overdue (before today), today, and from today to the week's end.
      */
     async countDue(owner, today, weekEnd, filter) {
-      const where = filterWhere(client.engine, owner, { ...filter, status: 'open', due: { to: weekEnd } });
-      const [row] = await client.query<Record<keyof DueCounts, number | string | null>>(
-        `SELECT SUM(CASE WHEN due_date < ? THEN 1 ELSE 0 END) AS overdue,
-                SUM(CASE WHEN due_date = ? THEN 1 ELSE 0 END) AS today,
-                SUM(CASE WHEN due_date >= ? THEN 1 ELSE 0 END) AS week
-         FROM tasks ${where.toSql()}`,
-        [today, today, today, ...where.params],
+      const rows = await rowsOf(owner, filter, { status: 'open', due: { to: weekEnd } }, (source) =>
+        client.query<Record<keyof DueCounts, number | string | null>>(
+          `SELECT SUM(CASE WHEN due_date < ? THEN 1 ELSE 0 END) AS overdue,
+                  SUM(CASE WHEN due_date = ? THEN 1 ELSE 0 END) AS today,
+                  SUM(CASE WHEN due_date >= ? THEN 1 ELSE 0 END) AS week
+           FROM ${source.sql}`,
+          [today, today, today, ...source.params],
+        ),
       );
+      const [row] = rows ?? [];
       return { overdue: Number(row?.overdue ?? 0), today: Number(row?.today ?? 0), week: Number(row?.week ?? 0) };
     },
 
@@ -613,9 +672,11 @@ export function createTaskStore(client: SqlClient): TaskStore {
 
     async list(owner, filter, sort, after, limit) {
       if (sort === 'due') return listByDue(owner, filter, after, limit);
-      const where = filterWhere(client.engine, owner, filter);
       // Under a priority filter every row has the same priority, so the priority order is the id order.
-      if (sort === 'priority' && !filter.priority) {
+      const byPriority = sort === 'priority' && !filter.priority;
+      if (!byPriority && searchWords(filter.search).length) return searchPage(owner, filter, after?.id, limit);
+      const where = filterWhere(owner, filter);
+      if (byPriority) {
         if (after?.sort === 'priority') {
           const rank = rankOf(after.priority);
           where.add('(priority < ? OR (priority = ? AND id < ?))', rank, rank, after.id);

@@ -119,6 +119,7 @@ const EXPECTED_SCHEMA = {
       'sessions',
       'sign_in_failures',
       'task_counts',
+      'task_terms',
       'tasks',
       'deleted_tasks',
       'users',
@@ -137,6 +138,9 @@ const EXPECTED_SCHEMA = {
     'sessions.id_hash': 'ascii_bin',
     'sign_in_failures.subject_hash': 'ascii_bin',
     'task_counts.status': UNICODE,
+    // Search terms as the app folded them, byte for byte: "ß" and "ss" are two terms.
+    'task_terms.status': UNICODE,
+    'task_terms.term': 'utf8mb4_bin',
     'tasks.notes': UNICODE,
     'tasks.notes_terms': UNICODE,
     'tasks.request_fingerprint': UNICODE,

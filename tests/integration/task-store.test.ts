@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'bun:test';
 import type { Task, TaskSort } from '../../src/tasks/model';
+import { searchTerms } from '../../src/tasks/search';
 import {
   claimUnownedTasks,
   createTaskStore,
@@ -742,6 +743,100 @@ for (const engine of ENGINES) {
       expect(await theirs.findById(task.id)).toMatchObject({ title: 'From before accounts' });
       expect((await theirs.readStats()).counts).toEqual({ open: 1, done: 0 });
       expect(await unowned.findById(task.id)).toBeNull();
+      expect(await theirs.list({ status: 'all', search: 'before accounts' }, 'created', null, 10)).toMatchObject([
+        { id: task.id },
+      ]);
+    });
+
+    /** What the term index should hold: a row per distinct term of every live task, from its text. */
+    async function expectedTermRows() {
+      const rows = await database.client.query<Record<string, unknown>>(
+        'SELECT id, owner_id, title, notes, status, priority, due_date FROM tasks',
+      );
+      return rows
+        .flatMap((row) => {
+          const terms = `${searchTerms(Number(row.owner_id), String(row.title))} ${searchTerms(Number(row.owner_id), String(row.notes))}`;
+          return [...new Set(terms.split(' ').filter(Boolean))].map(
+            (term) => `${term} ${row.status} ${row.id} ${row.priority} ${row.due_date ?? '-'}`,
+          );
+        })
+        .sort();
+    }
+
+    async function termRows() {
+      const rows = await database.client.query<Record<string, unknown>>(
+        'SELECT term, status, task_id, priority, due_date FROM task_terms',
+      );
+      return rows
+        .map((row) => `${row.term} ${row.status} ${row.task_id} ${row.priority} ${row.due_date ?? '-'}`)
+        .sort();
+    }
+
+    test('the term index holds exactly the terms of the live tasks, after every kind of write', async () => {
+      const { task: straße } = await mine.insert(newTask({ title: 'Straße fegen', notes: 'Straße und Gasse' }), NOW);
+      const { task: strasse } = await mine.insert(newTask({ title: 'Strasse', notes: '' }), NOW);
+      const { task: other } = await theirs.insert(newTask({ title: 'Invoice 中文字 report', notes: 'x' }), NOW);
+      await mine.update(straße.id, { title: 'Weg fegen', priority: 'high', due_date: '2026-12-01' }, null, LATER);
+      await mine.update(strasse.id, { status: 'done' }, null, LATER);
+      await mine.update(strasse.id, { due_date: '2026-12-05' }, null, LATER);
+      await theirs.setStatusOf([{ id: other.id, version: null }], 'done', LATER);
+      await theirs.update(other.id, { priority: 'low' }, null, LATER);
+      const { task: gone } = await mine.insert(newTask({ title: 'Deleted for good' }), NOW);
+      await mine.remove(gone.id, null, NOW);
+      const { task: back } = await mine.insert(newTask({ title: 'Deleted and restored' }), NOW);
+      await mine.remove(back.id, null, NOW);
+      await mine.restore(back.id, LATER, NOW);
+      await mine.insertMany(
+        [
+          {
+            ...newTask({ title: 'Imported invoice' }),
+            status: 'done',
+            completed_at: NOW,
+            request: requestFor('import-1', 'a'),
+          },
+        ],
+        NOW,
+      );
+      expect(await termRows()).toEqual(await expectedTermRows());
+      // Byte for byte: "ß" is not "ss", though the tasks' collation says they are equal.
+      expect(await termRows()).toContain(`u${OWNER}xstrasse done ${strasse.id} 2 2026-12-05`);
+      expect(await mine.countByStatus({ search: 'straße' })).toEqual({ open: 1, done: 0 });
+      expect(await theirs.countByStatus({ search: '中文字' })).toEqual({ open: 0, done: 1 });
+      expect(
+        await theirs.list({ status: 'done', search: 'report', priority: 'low' }, 'created', null, 5),
+      ).toMatchObject([{ id: other.id }]);
+    });
+
+    test('a word with several terms finds each task once, in every count and in pages that do not repeat', async () => {
+      const titles = ['Invoice Anna', 'Invoices for Bob', 'Invoiced: invoice and invoices', 'Inventory', 'Unrelated'];
+      const made: Task[] = [];
+      for (const title of titles) made.push((await mine.insert(newTask({ title, due_date: '2026-12-03' }), NOW)).task);
+      await mine.update(made[1]?.id ?? 0, { status: 'done' }, null, LATER);
+      expect(await mine.countByStatus({ search: 'invoice' })).toEqual({ open: 2, done: 1 });
+      expect(await mine.countByStatus({ search: 'inv' })).toEqual({ open: 3, done: 1 });
+      expect(await mine.countDue('2026-12-02', '2026-12-08', { search: 'invoic' })).toEqual({
+        overdue: 0,
+        today: 0,
+        week: 2,
+      });
+      // A word that starts another adds nothing: every task with "invoices" has "inv".
+      expect(await mine.countByStatus({ search: 'inv invoices' })).toEqual({ open: 1, done: 1 });
+      const pages: string[][] = [];
+      let after: ListPosition | null = null;
+      for (;;) {
+        const page = await mine.list({ status: 'all', search: 'inv' }, 'created', after, 2);
+        if (!page.length) break;
+        pages.push(page.map((task) => task.title));
+        const last = page.at(-1);
+        after = last ? { sort: 'created', id: last.id } : null;
+      }
+      expect(pages).toEqual([
+        ['Inventory', 'Invoiced: invoice and invoices'],
+        ['Invoices for Bob', 'Invoice Anna'],
+      ]);
+      expect(
+        (await mine.list({ status: 'open', search: 'invoice' }, 'priority', null, 10)).map((task) => task.title),
+      ).toEqual(['Invoiced: invoice and invoices', 'Invoice Anna']);
     });
   });
 }
