@@ -24,6 +24,6 @@ export function acceptsGzip(acceptEncoding: string | null | undefined): boolean 
 /** The body to send for this client, and the headers that say how it is encoded. */
 export function negotiate(body: ReadyBody, acceptEncoding: string | null | undefined) {
   return acceptsGzip(acceptEncoding)
-    ? { bytes: body.gzipped(), headers: { 'content-encoding': 'gzip' } as Record<string, string> }
-    : { bytes: body.identity, headers: {} as Record<string, string> };
+    ? { body: body.gzipped().body(), headers: { 'content-encoding': 'gzip' } as Record<string, string> }
+    : { body: body.identity.body(), headers: {} as Record<string, string> };
 }

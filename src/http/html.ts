@@ -36,7 +36,7 @@ interface Init {
 
 function html(markup: Markup | ReadyBody, { status = 200, headers = {}, acceptEncoding }: Init, cache: string) {
   const ready = typeof markup === 'object' && 'identity' in markup ? negotiate(markup, acceptEncoding) : null;
-  return new Response(ready ? ready.bytes : text(markup as Markup), {
+  return new Response(ready ? ready.body : text(markup as Markup), {
     status,
     headers: { 'content-type': HTML, vary: VARY, 'cache-control': cache, ...ready?.headers, ...headers },
   });

@@ -100,8 +100,8 @@ export function createTaskApi(service: TaskService, authentication: ApiAuthentic
         const body = await listPages.get(key, version, async () =>
           JSON.stringify(await service.listTasks(account.id, query, today)),
         );
-        const { bytes, headers: encoding } = negotiate(body, headers['accept-encoding']);
-        return new Response(bytes, { headers: { 'content-type': JSON_TYPE, vary: 'Accept-Encoding', ...encoding } });
+        const { body: sent, headers: encoding } = negotiate(body, headers['accept-encoding']);
+        return new Response(sent, { headers: { 'content-type': JSON_TYPE, vary: 'Accept-Encoding', ...encoding } });
       },
       {
         query: TaskListQuery,
