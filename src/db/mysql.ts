@@ -173,9 +173,13 @@ export function openMysql(config: MysqlConfig): SqlClient {
     engine: 'mysql',
     query: <Row>(sql: string, params: readonly SqlValue[] = []) =>
       run(async (runner) => (await runner.execute(sql, params as SqlValue[]))[0] as Row[]),
+    // A statement without parameters goes as text: MySQL refuses CREATE TRIGGER (and other DDL) as a
+    // prepared statement (ER_UNSUPPORTED_PS), which MariaDB accepts; text needs no prepare to cache.
     execute: (sql: string, params: readonly SqlValue[] = []) =>
       run(async (runner) => {
-        const [header] = await runner.execute<ResultSetHeader>(sql, params as SqlValue[]);
+        const [header] = params.length
+          ? await runner.execute<ResultSetHeader>(sql, params as SqlValue[])
+          : await runner.query<ResultSetHeader>(sql);
         return { affectedRows: header.affectedRows, insertId: Number(header.insertId) };
       }),
     exclusive: (lockName, work) => withConnection((connection) => holdLock(connection, lockName, work)),

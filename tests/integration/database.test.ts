@@ -220,6 +220,24 @@ describe('the mysql pool', () => {
     expect(stats?.wait_ms.max).toBeGreaterThanOrEqual(stats?.wait_ms.avg ?? Number.NaN);
   });
 
+  test('a write without parameters goes as text, as MySQL takes CREATE TRIGGER only that way; with them, prepared', async () => {
+    const { client } = await poolOf(1, 10, 5_000);
+    const prepared = async () =>
+      Number(
+        (await client.query<{ Value: string }>("SHOW SESSION STATUS LIKE 'Com_stmt_prepare'"))[0]?.Value ?? Number.NaN,
+      );
+    // One connection: the session's counters are the pool's. Reading them is prepared once, then cached.
+    await prepared();
+    const before = await prepared();
+    await client.execute(
+      'CREATE TRIGGER text_only BEFORE INSERT ON task_counts FOR EACH ROW SET NEW.total = NEW.total',
+    );
+    await client.execute('DROP TRIGGER text_only');
+    expect(await prepared()).toBe(before);
+    await client.execute('DELETE FROM task_counts WHERE owner_id = ?', [-1]);
+    expect(await prepared()).toBe(before + 1);
+  });
+
   test('a request that waits longer than the acquire timeout fails as unavailable, and is counted', async () => {
     const { client } = await poolOf(1, 10, 150);
     let release!: () => void;
