@@ -35,6 +35,9 @@ export type TermLookup =
   | { kind: 'one'; term: string }
   | { kind: 'several'; owner: number; words: string[] };
 
+/** A lookup that found something to read. */
+export type FoundTerms = Exclude<TermLookup, { kind: 'none' }>;
+
 interface Sql {
   sql: string;
   params: SqlValue[];
@@ -99,7 +102,7 @@ function filterClauses(filter: TermFilter): Sql {
  * The matching tasks, one row each: status, task_id, priority, due_date. With several terms, a task's
  * rows are grouped into one, and one with several words must have a term in the range of each.
  */
-export function matchesSql(lookup: Exclude<TermLookup, { kind: 'none' }>, filter: TermFilter): Sql {
+export function matchesSql(lookup: FoundTerms, filter: TermFilter): Sql {
   const filters = filterClauses(filter);
   if (lookup.kind === 'one')
     return {
@@ -127,7 +130,7 @@ export function matchesSql(lookup: Exclude<TermLookup, { kind: 'none' }>, filter
  * The ids of a list page, newest first. For one term, each status's rows are a walk of the key in id
  * order, stopped after a page; the page is the newest of those walks.
  */
-export function pageIdsSql(lookup: Exclude<TermLookup, { kind: 'none' }>, filter: TermFilter, limit: number): Sql {
+export function pageIdsSql(lookup: FoundTerms, filter: TermFilter, limit: number): Sql {
   // LIMIT travels as a string: MySQL 8's prepared statements reject a JS number sent as DOUBLE.
   const pageSize = String(limit);
   if (lookup.kind === 'one') {

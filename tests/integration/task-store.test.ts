@@ -837,6 +837,20 @@ for (const engine of ENGINES) {
       expect(
         (await mine.list({ status: 'open', search: 'invoice' }, 'priority', null, 10)).map((task) => task.title),
       ).toEqual(['Invoiced: invoice and invoices', 'Invoice Anna']);
+      // One term ("anna"), in the orders that read the tasks by their list index, and a next page.
+      await mine.update(made[0]?.id ?? 0, { priority: 'high' }, null, LATER);
+      for (const sort of ['priority', 'due'] as const)
+        expect(
+          (await mine.list({ status: 'all', search: 'anna invoice' }, sort, null, 10)).map((task) => task.title),
+        ).toEqual(['Invoice Anna']);
+      const [first] = await mine.list({ status: 'all', search: 'inv' }, 'priority', null, 1);
+      expect(first?.title).toBe('Invoice Anna');
+      if (!first) throw new Error('no first page');
+      expect(
+        (await mine.list({ status: 'all', search: 'inv' }, 'priority', positionAfter('priority', first), 10)).map(
+          (task) => task.title,
+        ),
+      ).toEqual(['Inventory', 'Invoiced: invoice and invoices', 'Invoices for Bob']);
     });
   });
 }
