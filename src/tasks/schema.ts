@@ -1,5 +1,5 @@
 import type { Migration } from '../db/migrations';
-import type { SqlClient } from '../db/sql-client';
+import type { Engine, SqlClient } from '../db/sql-client';
 import { COUNT_SHARDS, NOTES_MAX, STATUSES, TITLE_MAX } from './model';
 import { searchTerms } from './search';
 import { countRowsOf } from './store';
@@ -44,7 +44,7 @@ const OWNER_INDEXES = [
  * and "ss" stay two terms and a word's range holds exactly the terms it starts. 84 characters: the
  * longest term (src/tasks/search.ts, TERM_WORD_MAX) fits.
  */
-const MYSQL_TERM = 'VARCHAR(84) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL';
+const MYSQL_TERM = 'VARCHAR(84) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin';
 
 /**
  * The terms of a task row (`NEW`, `OLD`, or `tasks` for the backfill) as a table of one column,
@@ -54,23 +54,24 @@ const MYSQL_TERM = 'VARCHAR(84) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NU
 const termsOf = {
   mysql: (row: string) =>
     `JSON_TABLE(CONCAT('["', REPLACE(TRIM(CONCAT(${row}.title_terms, ' ', ${row}.notes_terms)), ' ', '","'), '"]'),
-       '$[*]' COLUMNS (term ${MYSQL_TERM.replace(' NOT NULL', '')} PATH '$')) AS words`,
+       '$[*]' COLUMNS (term ${MYSQL_TERM} PATH '$')) AS words`,
   // json_each names its column `value`; a subquery renaming it could not see the row (the backfill's).
   sqlite: (row: string) =>
     `json_each('["' || replace(trim(${row}.title_terms || ' ' || ${row}.notes_terms), ' ', '","') || '"]') AS words`,
 };
 
-const TERM_ROW_COLUMNS = 'task_terms (term, status, task_id, priority, due_date)';
+/** How each engine spells an insert that skips rows already there, and the words' column. */
+const TERM_DIALECT = {
+  mysql: { insertIgnore: 'INSERT IGNORE', term: 'words.term' },
+  sqlite: { insertIgnore: 'INSERT OR IGNORE', term: 'words.value' },
+} satisfies Record<Engine, unknown>;
 
 /** Files a row's terms; `from` is where its terms come from, and may bring the row itself (the backfill). */
-const fileTerms = {
-  mysql: (row: string, from = termsOf.mysql(row)) =>
-    `INSERT IGNORE INTO ${TERM_ROW_COLUMNS}
-     SELECT words.term, ${row}.status, ${row}.id, ${row}.priority, ${row}.due_date FROM ${from} WHERE words.term <> ''`,
-  sqlite: (row: string, from = termsOf.sqlite(row)) =>
-    `INSERT OR IGNORE INTO ${TERM_ROW_COLUMNS}
-     SELECT words.value, ${row}.status, ${row}.id, ${row}.priority, ${row}.due_date FROM ${from} WHERE words.value <> ''`,
-};
+function fileTerms(engine: Engine, row: string, from = termsOf[engine](row)): string {
+  const { insertIgnore, term } = TERM_DIALECT[engine];
+  return `${insertIgnore} INTO task_terms (term, status, task_id, priority, due_date)
+     SELECT ${term}, ${row}.status, ${row}.id, ${row}.priority, ${row}.due_date FROM ${from} WHERE ${term} <> ''`;
+}
 
 // A task's rows are found by its terms (each a key: term, status, id), not by its id, which would
 // need a second index as large as the table.
@@ -98,7 +99,7 @@ const TERM_FILE_BATCH = 10_000;
 async function fileEveryTasksTerms(client: SqlClient): Promise<void> {
   const [last] = await client.query<{ id: number | string | null }>('SELECT MAX(id) AS id FROM tasks');
   const lastId = Number(last?.id ?? 0);
-  const filing = `${fileTerms[client.engine]('tasks', `tasks, ${termsOf[client.engine]('tasks')}`)}
+  const filing = `${fileTerms(client.engine, 'tasks', `tasks, ${termsOf[client.engine]('tasks')}`)}
     AND tasks.id > ? AND tasks.id <= ?`;
   for (let after = 0; after < lastId; after += TERM_FILE_BATCH)
     await client.execute(filing, [after, after + TERM_FILE_BATCH]);
@@ -421,26 +422,26 @@ export const TASK_MIGRATIONS: readonly Migration[] = [
     // counts them: 141 ms for a page and 137 ms for its counts at 37,000 matches of 10^6 tasks.
     // task_terms holds a row per distinct term of a task, keyed so that a word's matches are one
     // range, in the order of the list, with the columns a count reads (src/tasks/term-search.ts):
-    // 1–6 ms for the same search. Triggers keep it in step with tasks, whoever writes them (the app,
+    // 1–9 ms for the same search. Triggers keep it in step with tasks, whoever writes them (the app,
     // an import, a seed, a hand-run UPDATE); the backfill files the tasks already there. The
     // full-text indexes go: nothing reads them any more.
     statements: {
       mysql: [
         `CREATE TABLE task_terms (
-          term ${MYSQL_TERM},
+          term ${MYSQL_TERM} NOT NULL,
           status VARCHAR(${STATUS_WIDTH}) NOT NULL,
           task_id BIGINT UNSIGNED NOT NULL,
           priority TINYINT UNSIGNED NOT NULL,
           due_date DATE NULL,
           PRIMARY KEY (term, status, task_id)
         ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`,
-        `CREATE TRIGGER task_terms_insert AFTER INSERT ON tasks FOR EACH ROW ${fileTerms.mysql('NEW')}`,
+        `CREATE TRIGGER task_terms_insert AFTER INSERT ON tasks FOR EACH ROW ${fileTerms('mysql', 'NEW')}`,
         `CREATE TRIGGER task_terms_update AFTER UPDATE ON tasks FOR EACH ROW
          BEGIN
            IF NOT (NEW.title_terms <=> OLD.title_terms COLLATE utf8mb4_bin
                    AND NEW.notes_terms <=> OLD.notes_terms COLLATE utf8mb4_bin AND NEW.status <=> OLD.status) THEN
              ${dropTerms.mysql};
-             ${fileTerms.mysql('NEW')};
+             ${fileTerms('mysql', 'NEW')};
            ELSEIF NOT (NEW.priority <=> OLD.priority AND NEW.due_date <=> OLD.due_date) THEN
              ${refileTerms.mysql};
            END IF;
@@ -457,11 +458,11 @@ export const TASK_MIGRATIONS: readonly Migration[] = [
           due_date TEXT NULL,
           PRIMARY KEY (term, status, task_id)
         ) WITHOUT ROWID`,
-        `CREATE TRIGGER task_terms_insert AFTER INSERT ON tasks BEGIN ${fileTerms.sqlite('new')}; END`,
+        `CREATE TRIGGER task_terms_insert AFTER INSERT ON tasks BEGIN ${fileTerms('sqlite', 'new')}; END`,
         `CREATE TRIGGER task_terms_rewrite AFTER UPDATE ON tasks
          WHEN new.title_terms IS NOT old.title_terms OR new.notes_terms IS NOT old.notes_terms
            OR new.status IS NOT old.status
-         BEGIN ${dropTerms.sqlite}; ${fileTerms.sqlite('new')}; END`,
+         BEGIN ${dropTerms.sqlite}; ${fileTerms('sqlite', 'new')}; END`,
         `CREATE TRIGGER task_terms_refile AFTER UPDATE ON tasks
          WHEN new.title_terms IS old.title_terms AND new.notes_terms IS old.notes_terms AND new.status IS old.status
            AND (new.priority IS NOT old.priority OR new.due_date IS NOT old.due_date)
