@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ENGINE_MEMORY_ENV } from '../src/ops/engine-memory';
 import type { Task } from '../src/tasks/model';
 import { freePort } from './mariadb';
 
@@ -40,6 +41,7 @@ export async function startLiveServer(env: Record<string, string> = {}, root = R
       HOST: '127.0.0.1',
       DATABASE_URL: `sqlite:${dir}/tasks.db`,
       LOG_LEVEL: 'warn',
+      ...ENGINE_MEMORY_ENV,
       ...env,
     },
     stdout: 'pipe',

@@ -149,6 +149,8 @@ User=task-manager
 Group=task-manager
 EnvironmentFile=$APP_ENV
 Environment=PORT=%i
+# The JavaScript engine plans its heap for this much memory, not the instance's (src/ops/engine-memory.ts).
+Environment=BUN_JSC_forceRAMSize=201326592
 ExecStart=$APP_HOME/current/task-manager
 Restart=on-failure
 RestartSec=2
