@@ -10,9 +10,9 @@ import { createLruCache } from '../lib/lru-cache';
  * around it (counts, filters, the list itself) is always rendered fresh. Rendering attributes is
  * what a page spends most of its time on, so a page of 50 known tasks becomes 50 lookups.
  */
-// A page holds 50 items of about 1.5 KB, so 4 MB keeps the items of some twenty-five pages: every
-// list being worked on. 16 MB held no more that was used again, and kept the process 15-30 MB
-// larger under writes (each new task's item is kept until pushed out).
+// A page holds 50 items of about 1.5 KB, so 4 MB keeps the items of some twenty-five pages. Under
+// writes it fills with every new task's item, most of which no page shows once 50 newer tasks push
+// them off the list: 16 MB of those kept the process 15-30 MB larger (docs/troubleshooting.md).
 export function createItemCache(maxBytes = 4 * 1024 * 1024) {
   // Strings are counted at two bytes a character, as a JavaScript engine may hold them.
   const items = createLruCache<string>({ maxBytes, sizeOf: (html) => html.length * 2 });
