@@ -9,7 +9,7 @@ import { type AppProcess, rssSampler, startApp, waitUntilIdle } from './app-proc
 import { onCleanup } from './cleanup';
 import { connect, createSizeDatabase, idRange, inspectSchema, refreshDerivedData, scalar } from './database';
 import { growTo } from './seed';
-import { formatMb, formatMs, formatRps } from './targets';
+import { formatMb, formatMs, formatRps, RSS_LIMIT_KB } from './targets';
 import { errorCount, type LoadSpec, runWrk, type WrkResult, writeLuaScript, writeMixScript } from './wrk';
 
 /**
@@ -328,7 +328,7 @@ export function renderPeer(result: PeerResult): string {
     `Durability: innodb_flush_log_at_trx_commit = ${result.flushAtCommit} (1: every commit flushed to disk before it returns); ` +
       `our POST rows answered ${formatRps(answered)} creates with 201 and stored ${formatRps(stored)} tasks ` +
       `(more when wrk stopped with creates in flight) ${stored >= answered && result.flushAtCommit === '1' ? '✓' : '✗'}.`,
-    `Our app's RSS during the section: at most ${formatMb(result.oursRssMaxKb)}.`,
+    `Our app's RSS during the section (≤ ${formatMb(RSS_LIMIT_KB)}): at most ${formatMb(result.oursRssMaxKb)} ${result.oursRssMaxKb <= RSS_LIMIT_KB ? '✓' : '✗'}.`,
   );
   return lines.join('\n');
 }

@@ -58,7 +58,7 @@ export interface Target {
 }
 
 export const TARGET_CONNECTIONS = 32;
-const RSS_LIMIT_KB = 150 * 1024;
+export const RSS_LIMIT_KB = 150 * 1024;
 const NGINX_SHARE = 0.7;
 const FIRST_SEARCH_MS = 20;
 

@@ -149,8 +149,10 @@ User=task-manager
 Group=task-manager
 EnvironmentFile=$APP_ENV
 Environment=PORT=%i
-# The JavaScript engine plans its heap for this much memory, not the instance's (src/ops/engine-memory.ts).
+# How the JavaScript engine sizes its heap: for this much memory, not the instance's, and collecting
+# when it has grown by 40 % (src/ops/engine-memory.ts).
 Environment=BUN_JSC_forceRAMSize=201326592
+Environment=BUN_JSC_smallHeapGrowthFactor=1.4
 ExecStart=$APP_HOME/current/task-manager
 Restart=on-failure
 RestartSec=2
