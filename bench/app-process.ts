@@ -47,6 +47,18 @@ export function findAppPid(port: string): number | null {
   return null;
 }
 
+/** CPU time the process has used, in seconds (utime + stime; /proc counts 100 ticks a second). */
+export function cpuSeconds(pid: number | null): number {
+  if (pid === null) return Number.NaN;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return Number.NaN; // the process ended, or is not on this machine
+  }
+}
+
 export interface Memory {
   /** Resident set now, kB. */
   rssKb: number;

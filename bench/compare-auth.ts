@@ -1,10 +1,10 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startNginx } from '../harness/nginx';
 import { type BenchAccount, expectSignedIn, signedInLoad, signUpOn } from './accounts';
-import { startApp } from './app-process';
+import { cpuSeconds, startApp } from './app-process';
 import { BEFORE_ACCOUNTS, FLOOR } from './auth-cost';
 import { cleanUpAll, cleanUpOnSignals, onCleanup } from './cleanup';
 import { connect, createSizeDatabase, idRange, inspectSchema, openBenchDatabase, refreshDerivedData } from './database';
@@ -107,14 +107,6 @@ interface Sized {
   ids: { minId: number; maxId: number };
   origins: Record<Side, Record<Endpoint['via'], string>>;
   pids: Record<Side, number | null>;
-}
-
-/** CPU time the process has used, in seconds (utime + stime; /proc counts 100 ticks a second). */
-function cpuSeconds(pid: number | null): number {
-  if (pid === null) return Number.NaN;
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 async function prepareSize(plan: Plan, baseUrl: string, beforeDir: string, size: number): Promise<Sized> {

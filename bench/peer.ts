@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { type Subprocess, spawn } from 'bun';
 import type { Connection } from 'mysql2/promise';
@@ -5,7 +7,7 @@ import { freePort } from '../harness/mariadb';
 import { startNginx } from '../harness/nginx';
 import { PRIORITIES } from '../src/tasks/model';
 import { type BenchAccount, credentialHeaders, expectSignedIn, signUpOn } from './accounts';
-import { type AppProcess, rssSampler, startApp, waitUntilIdle } from './app-process';
+import { type AppProcess, cpuSeconds, rssSampler, startApp, waitUntilIdle } from './app-process';
 import { onCleanup } from './cleanup';
 import { connect, createSizeDatabase, idRange, inspectSchema, refreshDerivedData, scalar } from './database';
 import { growTo } from './seed';
@@ -98,6 +100,8 @@ export interface PeerResult {
   /** Tasks our POST row added, against the 201s wrk counted (all acknowledged creates stored). */
   created: { answered: number; stored: number };
   oursRssMaxKb: number;
+  /** CPU seconds our app and the database server used during our POST rows, and the creates answered. */
+  createCpu: { appS: number; databaseS: number; creates: number };
 }
 
 const say = (text: string) => process.stderr.write(`${text}\n`);
@@ -113,9 +117,11 @@ export async function measurePeer(
   const sampler = rssSampler(ours.app.pid);
   try {
     const flushAtCommit = String(await scalar(ours.sql, 'SELECT @@innodb_flush_log_at_trx_commit'));
+    const databasePid = await serverPid(ours.sql);
     for (const server of [ours.server, anchor]) await checkAnswers(server);
     const rows: PeerRow[] = [];
     let created = { answered: 0, stored: 0 };
+    const createCpu = { appS: 0, databaseS: 0, creates: 0 };
     for (const spec of PEER_ROWS) {
       const [measured, reference] = contenders(spec, ours.server, anchor);
       const results = new Map<Contender, WrkResult[]>([
@@ -127,12 +133,17 @@ export async function measurePeer(
           const { server } = contender;
           const counting = spec.id === 'api-post' && server.side === 'ours';
           const before = counting ? await taskCount(server.sql) : 0;
+          const cpuBefore = [cpuSeconds(ours.app.pid), cpuSeconds(databasePid)] as const;
           const result = await loadRow(spec, contender, { durationS, scriptDir });
           if (counting) {
+            const answered = result.requests - errorCount(result);
             created = {
-              answered: created.answered + result.requests - errorCount(result),
+              answered: created.answered + answered,
               stored: created.stored + (await taskCount(server.sql)) - before,
             };
+            createCpu.appS += cpuSeconds(ours.app.pid) - cpuBefore[0];
+            createCpu.databaseS += cpuSeconds(databasePid) - cpuBefore[1];
+            createCpu.creates += answered;
           }
           results.get(contender)?.push(result);
           sampler.sample();
@@ -149,11 +160,20 @@ export async function measurePeer(
         referenceName: reference.name,
       });
     }
-    return { rows, rounds, durationS, flushAtCommit, created, oursRssMaxKb: sampler.maxKb };
+    return { rows, rounds, durationS, flushAtCommit, created, oursRssMaxKb: sampler.maxKb, createCpu };
   } finally {
     sampler.stop();
     await anchor.stop();
     await ours.server.stop();
+  }
+}
+
+/** The database server's process id, from its pid file: null when it runs on another machine. */
+async function serverPid(sql: Connection): Promise<number | null> {
+  try {
+    return Number(readFileSync(String(await scalar(sql, 'SELECT @@pid_file')), 'utf8').trim()) || null;
+  } catch {
+    return null;
   }
 }
 
@@ -329,6 +349,28 @@ export function renderPeer(result: PeerResult): string {
       `our POST rows answered ${formatRps(answered)} creates with 201 and stored ${formatRps(stored)} tasks ` +
       `(more when wrk stopped with creates in flight) ${stored >= answered && result.flushAtCommit === '1' ? '✓' : '✗'}.`,
     `Our app's RSS during the section (≤ ${formatMb(RSS_LIMIT_KB)}): at most ${formatMb(result.oursRssMaxKb)} ${result.oursRssMaxKb <= RSS_LIMIT_KB ? '✓' : '✗'}.`,
+    ...createBound(result),
   );
   return lines.join('\n');
+}
+
+/**
+ * What bounds our POST row: the CPU each create costs our app and the database (utime + stime
+ * over the creates answered), against what the machine's cores allow at the row's target.
+ */
+function createBound({ createCpu: { appS, databaseS, creates }, rows }: PeerResult): string[] {
+  const anchorRps = rows.find((row) => row.spec.id === 'api-post')?.reference.rps;
+  if (!creates || !anchorRps) return [];
+  const perCreateUs = (seconds: number) => (seconds * 1e6) / creates;
+  const [appUs, databaseUs] = [perCreateUs(appS), perCreateUs(databaseS)];
+  const cores = availableParallelism();
+  const targetRps = 10 * anchorRps;
+  const spent = Number.isNaN(databaseUs)
+    ? `our app used ${appUs.toFixed(0)} µs of CPU per create (the database server's CPU was not readable: not on this machine?)`
+    : `our app used ${appUs.toFixed(0)} µs of CPU per create and the database server ${databaseUs.toFixed(0)} µs: ` +
+      `${formatRps((cores * 1e6) / (appUs + databaseUs))} creates/s would keep all ${cores} cores busy with nothing else running`;
+  return [
+    `What bounds creates: during our POST rows ${spent}. ` +
+      `10× the anchor's ${formatRps(anchorRps)} is ${formatRps(targetRps)} creates/s, ${((cores * 1e6) / targetRps).toFixed(0)} µs of the cores per create for wrk, our app and the database together.`,
+  ];
 }

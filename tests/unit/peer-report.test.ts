@@ -1,4 +1,5 @@
 import { describe, expect, test } from 'bun:test';
+import { availableParallelism } from 'node:os';
 import { PEER_ROWS, type PeerResult, renderPeer } from '../../bench/peer';
 import type { WrkResult } from '../../bench/wrk';
 
@@ -29,6 +30,7 @@ function peer(overrides: Partial<PeerResult> = {}): PeerResult {
     flushAtCommit: '1',
     created: { answered: 118_057, stored: 118_139 },
     oursRssMaxKb: 140 * 1024,
+    createCpu: { appS: 6.4, databaseS: 7.8, creates: 100_000 },
     ...overrides,
   };
 }
@@ -56,5 +58,19 @@ describe('the peer section', () => {
     expect(lineOf(renderPeer(peer()), 'Durability')).toEndWith('✓.');
     expect(lineOf(renderPeer(peer({ created: { answered: 100, stored: 99 } })), 'Durability')).toEndWith('✗.');
     expect(lineOf(renderPeer(peer({ flushAtCommit: '2' })), 'Durability')).toEndWith('✗.');
+  });
+
+  test('says what bounds creates: the CPU per create on both sides, against the cores at the target', () => {
+    const cores = availableParallelism();
+    const line = lineOf(renderPeer(peer()), 'What bounds creates');
+    expect(line).toContain('our app used 64 µs of CPU per create and the database server 78 µs');
+    expect(line).toContain(
+      `${Math.round((cores * 1e6) / 142).toLocaleString('en-US')} creates/s would keep all ${cores} cores busy`,
+    );
+    expect(line).toContain(
+      `10× the anchor's 2,648 is 26,480 creates/s, ${Math.round((cores * 1e6) / 26_480)} µs of the cores per create`,
+    );
+    const remote = renderPeer(peer({ createCpu: { appS: 6.4, databaseS: Number.NaN, creates: 100_000 } }));
+    expect(lineOf(remote, 'What bounds creates')).toContain("the database server's CPU was not readable");
   });
 });
