@@ -48,8 +48,6 @@ async function detailsOf(promise: Promise<unknown>) {
   return (error as InvalidInputError).details;
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
-
 for (const engine of ENGINES) {
   describe(`account service on ${engine.name}`, () => {
     let database: TestDatabase;
@@ -290,7 +288,10 @@ for (const engine of ENGINES) {
           wrongPassword.push(await time('ann@example.com'));
           unknownEmail.push(await time(`nobody${n}@example.com`));
         }
-        const ratio = median(unknownEmail) / median(wrongPassword);
+        // Each one's fastest: other work on the machine only ever adds time (the medians once came out
+        // 2.7 apart while the browser tests ran beside this file), and a missing or dearer hash moves
+        // the fastest run as much as any other.
+        const ratio = Math.min(...unknownEmail) / Math.min(...wrongPassword);
         expect(ratio).toBeGreaterThan(0.5);
         expect(ratio).toBeLessThan(2);
       });
