@@ -1,3 +1,4 @@
+import { characterCount } from '../lib/characters';
 import {
   type ErrorDetail,
   InvalidInputError,
@@ -355,9 +356,6 @@ function randomBase62(length: number): string {
   }
   return text;
 }
-
-/** Characters as people count them (code points), which is also how MySQL's VARCHAR counts. */
-const characterCount = (text: string) => [...text].length;
 
 /**
  * One spelling per address: "  Ann@Example.COM " is "ann@example.com". Lower-cased before NFC,

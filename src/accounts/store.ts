@@ -1,5 +1,6 @@
 import { batchedReads } from '../db/batched-reads';
 import { fromSqlTimestamp, isDuplicateKey, type SqlClient, toSqlTimestamp } from '../db/sql-client';
+import { inList } from '../db/statement-shapes';
 import type { Account, ApiTokenInfo } from './model';
 import type { Region } from './region';
 
@@ -97,7 +98,6 @@ const JOINED_ACCOUNT =
   'users.id AS account_id, users.email, users.must_change_password, users.time_zone, users.locale, users.region_from_browser';
 
 const dateOf = (stamp: string) => new Date(fromSqlTimestamp(stamp));
-const placeholders = (count: number) => `?${', ?'.repeat(count - 1)}`;
 
 function toStoredAccount(row: AccountRow): StoredAccount {
   return {
@@ -147,11 +147,12 @@ export function createAccountStore(client: SqlClient, alongside?: Alongside) {
 
   // A session or token lookup happens on every request; concurrent ones share one query.
   const sessionReads = batchedReads(async (hashes: string[]) => {
+    const named = inList(hashes);
     const rows = await client.query<JoinedAccount & { id_hash: string; created_at: string; last_seen_at: string }>(
       `SELECT sessions.id_hash, sessions.created_at, sessions.last_seen_at, ${joinedColumns}
        FROM sessions JOIN users ON users.id = sessions.user_id
-       WHERE sessions.id_hash IN (${placeholders(hashes.length)}) AND users.disabled_at IS NULL`,
-      hashes,
+       WHERE sessions.id_hash ${named.sql} AND users.disabled_at IS NULL`,
+      named.params,
     );
     return new Map<string, SessionRecord>(
       rows.map((row) => [
@@ -162,13 +163,14 @@ export function createAccountStore(client: SqlClient, alongside?: Alongside) {
   });
 
   const tokenReads = batchedReads(async (hashes: string[]) => {
+    const named = inList(hashes);
     const rows = await client.query<
       JoinedAccount & { token_hash: string; token_id: number | string; last_used_at: string | null }
     >(
       `SELECT api_tokens.token_hash, api_tokens.id AS token_id, api_tokens.last_used_at, ${joinedColumns}
        FROM api_tokens JOIN users ON users.id = api_tokens.user_id
-       WHERE api_tokens.token_hash IN (${placeholders(hashes.length)}) AND users.disabled_at IS NULL`,
-      hashes,
+       WHERE api_tokens.token_hash ${named.sql} AND users.disabled_at IS NULL`,
+      named.params,
     );
     return new Map<string, TokenRecord>(
       rows.map((row) => [

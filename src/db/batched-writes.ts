@@ -1,3 +1,5 @@
+import { batchShapeAtMost } from './statement-shapes';
+
 /**
  * Writes for many requests in one transaction: group commit in the app. A durable commit waits for
  * the disk (innodb_flush_log_at_trx_commit=1: one log flush, 3 ms on a cloud volume), and a pool of
@@ -5,6 +7,10 @@
  * while `lanes` batches are committing waits for one to end and joins the next batch, which commits
  * every write that came in meanwhile with one flush. A write that finds a lane free starts at once,
  * alone: one client writing one task at a time waits for nothing it did not wait for before.
+ *
+ * A batch takes the largest of a few sizes that the writes waiting fill (1, 2, 3, 4, 6, 8, 12…),
+ * the rest going in the next: each size is a statement prepared on every connection that ran it,
+ * and a size per count of writes filled the server's and the app's memory (statement-shapes.ts).
  *
  * Each caller is answered only after its batch committed. When a batch fails, every write in it is
  * tried again on its own (`writeOne`), so one bad write (a duplicate key, a value the database
@@ -51,8 +57,9 @@ export function batchedWrites<Item, Result>({
   async function runLane(): Promise<void> {
     busyLanes++;
     while (waiting.length > 0) {
-      const batch = waiting.slice(0, maxBatch);
-      waiting = waiting.slice(maxBatch);
+      const size = batchShapeAtMost(Math.min(maxBatch, waiting.length));
+      const batch = waiting.slice(0, size);
+      waiting = waiting.slice(size);
       await writeBatch(batch);
     }
     busyLanes--;

@@ -50,8 +50,13 @@ const UNAVAILABLE_CODES = new Set([
   // A rotated password that this process has not picked up yet (docs/deployment.md, rotation).
   'ER_ACCESS_DENIED_ERROR',
   'ER_LOCK_WAIT_TIMEOUT',
+  // The server's max_prepared_stmt_count, shared with every other client of it, is reached.
+  'ER_MAX_PREPARED_STMT_COUNT_REACHED',
   'ER_LOCK_DEADLOCK',
 ]);
+
+/** Prepared statements each connection keeps (mysql2's default is 16,000). */
+export const PREPARED_STATEMENTS_PER_CONNECTION = 128;
 
 export function openMysql(config: MysqlConfig): SqlClient {
   const pool = mysql.createPool({
@@ -69,6 +74,10 @@ export function openMysql(config: MysqlConfig): SqlClient {
     // mysql2 otherwise captures a stack trace for every statement (a good part of a cached read's CPU);
     // a failed statement is reported with its code and SQL state, and logged where it is handled.
     trace: false,
+    // A backstop: statements are few shapes (src/db/statement-shapes.ts), and each kept one holds a
+    // definition per parameter here and a slot of the server's max_prepared_stmt_count (16,382),
+    // which every connection of every instance shares. The least recently used is closed first.
+    maxPreparedStatements: PREPARED_STATEMENTS_PER_CONNECTION,
     ssl: tlsOptions(config.tls),
   });
   // Both MySQL and MariaDB like to intersect two indexes for "status = ? AND priority = ?" and then

@@ -1,3 +1,5 @@
+import { characterCount, firstCharacters } from '../lib/characters';
+
 /**
  * One-time messages across a redirect ("Added “Buy milk”"), carried in a short-lived cookie that
  * the next page reads and clears. Rendered escaped like any user data: a forged cookie can only
@@ -60,7 +62,7 @@ function encodeFlash({ kind, focus, undo, keep }: Omit<Flash, 'text'>, text: str
   const value = Buffer.from(JSON.stringify({ kind, text, focus, undo, keep: keptFields(keep) })).toString('base64url');
   if (value.length <= MAX_VALUE) return value;
   // Shorter by the share that does not fit; each round cuts at least one character.
-  const characters = [...text].length;
+  const characters = characterCount(text);
   const shorter = firstCharacters(text, Math.floor((characters * MAX_VALUE) / value.length));
   return encodeFlash({ kind, focus, undo, keep }, shorter);
 }
@@ -73,9 +75,6 @@ function keptFields(keep: unknown): Record<string, string> | undefined {
     .slice(0, KEPT_FIELDS_MAX);
   return fields.length ? Object.fromEntries(fields) : undefined;
 }
-
-/** Cut by characters (code points), never inside an emoji's surrogate pair. */
-const firstCharacters = (text: string, count: number) => [...text].slice(0, count).join('');
 
 /**
  * The message left for this page, if any, and the Set-Cookie lines that clear it so it shows once

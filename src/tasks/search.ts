@@ -1,3 +1,5 @@
+import { characterCount, firstCharacters } from '../lib/characters';
+
 /**
  * What a search looks for: the words of the query, each matched as the start of a word in a task's
  * title or notes ("mil" finds "milk"), all of them required, ignoring case and accents ("cafe" finds
@@ -38,10 +40,10 @@ function wordsOf(text: string): string[] {
       .replace(/\p{M}/gu, '')
       .toLowerCase()
       .match(/[\p{L}\p{N}]+/gu) ?? [];
-  return words.map((word) => (word.length > TERM_WORD_MAX ? [...word].slice(0, TERM_WORD_MAX).join('') : word));
+  return words.map((word) => (word.length > TERM_WORD_MAX ? firstCharacters(word, TERM_WORD_MAX) : word));
 }
 
-const longEnough = (word: string) => [...word].length >= MIN_WORD;
+const longEnough = (word: string) => characterCount(word) >= MIN_WORD;
 
 export function searchWords(query: string | undefined): string[] {
   const words = wordsOf(query ?? '').filter((word) => longEnough(word) && !STOPWORDS.has(word));

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { isCalendarDate, todayIn } from '../lib/calendar-date';
+import { characterCount } from '../lib/characters';
 import {
   type ErrorDetail,
   IdempotencyKeyReusedError,
@@ -265,9 +266,6 @@ function checkedOrRefused(fields: TaskPatch): TaskChanges {
   if (problems.length) throw new InvalidInputError(problems);
   return changes;
 }
-
-/** Characters as people count them (code points), which is also how MySQL's VARCHAR counts. */
-const characterCount = (text: string) => [...text].length;
 
 // Control characters have no business in a task: NUL even cuts SQLite's length() short. Both may
 // hold tabs; notes may hold line breaks, a title is one line.

@@ -1,6 +1,7 @@
 import { batchedReads } from '../db/batched-reads';
 import { batchedWrites } from '../db/batched-writes';
 import { fromSqlTimestamp, isDuplicateKey, type SqlClient, type SqlValue, toSqlTimestamp } from '../db/sql-client';
+import { inList, powerOfTwoRuns } from '../db/statement-shapes';
 import {
   COUNT_SHARDS,
   PRIORITIES,
@@ -452,11 +453,11 @@ export function createTaskStore(client: SqlClient): TaskStore {
   const readStats = async (owner: number) => (await statsReads(owner)) ?? emptyStats();
 
   async function readStatsOf(owners: number[]): Promise<Map<number, ListStats>> {
-    const placeholders = owners.map(() => '?').join(', ');
+    const owned = inList(owners);
     const rows = await client.query<CountRow>(
       `SELECT owner_id, status, SUM(total) AS total, SUM(writes) AS writes FROM task_counts
-       WHERE owner_id IN (${placeholders}) GROUP BY owner_id, status`,
-      owners,
+       WHERE owner_id ${owned.sql} GROUP BY owner_id, status`,
+      owned.params,
     );
     const stats = new Map<number, ListStats>();
     for (const row of rows) {
@@ -499,10 +500,10 @@ export function createTaskStore(client: SqlClient): TaskStore {
 
   // Batched by id alone (one query for every account's reads); the owner is checked on the row.
   const byIdReads = batchedReads(async (ids: number[]) => {
-    const placeholders = ids.map(() => '?').join(', ');
+    const named = inList(ids);
     const rows = await client.query<TaskRow & { owner_id: number | string }>(
-      `SELECT ${COLUMNS}, owner_id FROM tasks WHERE id IN (${placeholders})`,
-      ids,
+      `SELECT ${COLUMNS}, owner_id FROM tasks WHERE id ${named.sql}`,
+      named.params,
     );
     return new Map(rows.map((row) => [Number(row.id), { owner: Number(row.owner_id), task: toTask(row) }]));
   });
@@ -819,12 +820,12 @@ export function createTaskStore(client: SqlClient): TaskStore {
         if (locked.kind !== 'done') return locked;
         const moving = locked.rows.filter((row) => row.status !== status);
         if (moving.length) {
-          const ids = moving.map((row) => row.id);
+          const ids = inList(moving.map((row) => row.id));
           await tx.execute(
             `UPDATE tasks SET completed_at = ${status === 'done' ? 'COALESCE(completed_at, ?)' : '?'}, status = ?,
                updated_at = ?, version = version + 1
-             WHERE owner_id = ? AND id IN (${placeholders(ids.length)})`,
-            [status === 'done' ? stamp : null, status, stamp, owner, ...ids],
+             WHERE owner_id = ? AND id ${ids.sql}`,
+            [status === 'done' ? stamp : null, status, stamp, owner, ...ids.params],
           );
           await recordDeltas(tx, owner, { ...deltasOf(moving, -1), [status]: moving.length });
         }
@@ -850,13 +851,13 @@ export function createTaskStore(client: SqlClient): TaskStore {
         }
         const ids = rows.map((row) => Number(row.id));
         for (let first = 0; first < ids.length; first += BULK_CHUNK) {
-          const chunk = ids.slice(first, first + BULK_CHUNK);
-          const inChunk = `owner_id = ? AND id IN (${placeholders(chunk.length)})`;
+          const chunk = inList(ids.slice(first, first + BULK_CHUNK));
+          const inChunk = `owner_id = ? AND id ${chunk.sql}`;
           await tx.execute(
             `INSERT INTO deleted_tasks (${KEPT_COLUMNS}, deleted_at) SELECT ${KEPT_COLUMNS}, ? FROM tasks WHERE ${inChunk}`,
-            [stamp, owner, ...chunk],
+            [stamp, owner, ...chunk.params],
           );
-          await tx.execute(`DELETE FROM tasks WHERE ${inChunk}`, [owner, ...chunk]);
+          await tx.execute(`DELETE FROM tasks WHERE ${inChunk}`, [owner, ...chunk.params]);
         }
         if (rows.length) await recordDeltas(tx, owner, deltasOf(rows, -1));
         return { kind: 'done', ids, at: now };
@@ -869,7 +870,10 @@ export function createTaskStore(client: SqlClient): TaskStore {
       return client.transaction(async (tx): Promise<BulkOutcome> => {
         const where = new SqlWhere().add('owner_id = ?', owner).add('deleted_at >= ?', toSqlTimestamp(deletedSince));
         if (which instanceof Date) where.add('deleted_at = ?', toSqlTimestamp(which));
-        else where.add(`id IN (${placeholders(which.length)})`, ...which);
+        else {
+          const named = inList(which);
+          where.add(`id ${named.sql}`, ...named.params);
+        }
         const kept = await tx.query<{ id: number | string; status: TaskStatus }>(
           `SELECT id, status FROM deleted_tasks ${where.toSql()}${tx.lockingRead}`,
           where.params,
@@ -885,13 +889,12 @@ export function createTaskStore(client: SqlClient): TaskStore {
         }
         const restoredColumns = KEPT_COLUMNS.replace('updated_at', '?').replace('version', 'version + 1');
         for (let first = 0; first < ids.length; first += BULK_CHUNK) {
-          const chunk = ids.slice(first, first + BULK_CHUNK);
-          const inChunk = `id IN (${placeholders(chunk.length)})`;
+          const chunk = inList(ids.slice(first, first + BULK_CHUNK));
           await tx.execute(
-            `INSERT INTO tasks (${KEPT_COLUMNS}) SELECT ${restoredColumns} FROM deleted_tasks WHERE ${inChunk}`,
-            [stamp, ...chunk],
+            `INSERT INTO tasks (${KEPT_COLUMNS}) SELECT ${restoredColumns} FROM deleted_tasks WHERE id ${chunk.sql}`,
+            [stamp, ...chunk.params],
           );
-          await tx.execute(`DELETE FROM deleted_tasks WHERE ${inChunk}`, chunk);
+          await tx.execute(`DELETE FROM deleted_tasks WHERE id ${chunk.sql}`, chunk.params);
         }
         if (kept.length) await recordDeltas(tx, owner, deltasOf(kept, 1));
         return { kind: 'done', ids: Array.isArray(which) ? which : ids, at: now };
@@ -911,7 +914,8 @@ export function createTaskStore(client: SqlClient): TaskStore {
           const taken = await requestKeysTaken(tx, owner, keys);
           const fresh = tasks.filter((task) => !taken.has(task.request.key));
           for (let at = 0; at < fresh.length; at += ROWS_PER_INSERT) {
-            await insertRows(tx, owner, fresh.slice(at, at + ROWS_PER_INSERT), toSqlTimestamp(now));
+            for (const run of powerOfTwoRuns(fresh.slice(at, at + ROWS_PER_INSERT)))
+              await insertRows(tx, owner, run, toSqlTimestamp(now));
           }
           const shard = randomShard();
           // In recordChange's order ('done' before 'open'), so no two transactions hold them crosswise.
@@ -926,16 +930,17 @@ export function createTaskStore(client: SqlClient): TaskStore {
   };
 }
 
-/** Statements name at most this many ids, so a bulk change of any size stays within any engine's limits. */
-const BULK_CHUNK = 500;
+/**
+ * Statements name at most this many ids, so a bulk change of any size stays within any engine's
+ * limits (a power of two: inList pads to one).
+ */
+const BULK_CHUNK = 512;
 
 interface LockedRow {
   id: number | string;
   status: TaskStatus;
   version: number | string;
 }
-
-const placeholders = (count: number) => `?${', ?'.repeat(count - 1)}`;
 
 /**
  * Locks the tasks a bulk change names, in id order (as every bulk change does, so two cannot hold
@@ -947,10 +952,10 @@ async function lockTargets(
   targets: BulkTarget[],
 ): Promise<{ kind: 'done'; rows: LockedRow[] } | Exclude<BulkOutcome, { kind: 'done' }>> {
   const ids = targets.map((target) => target.id);
+  const named = inList(ids);
   const rows = await tx.query<LockedRow>(
-    `SELECT id, status, version FROM tasks WHERE owner_id = ? AND id IN (${placeholders(ids.length)})
-     ORDER BY id${tx.lockingRead}`,
-    [owner, ...ids],
+    `SELECT id, status, version FROM tasks WHERE owner_id = ? AND id ${named.sql} ORDER BY id${tx.lockingRead}`,
+    [owner, ...named.params],
   );
   const found = new Map(rows.map((row) => [Number(row.id), row]));
   const missing = ids.filter((id) => !found.has(id));
@@ -963,25 +968,29 @@ async function lockTargets(
 }
 
 async function liveIds(tx: SqlClient, owner: number, ids: number[]): Promise<Set<number>> {
-  const rows = await tx.query<{ id: number | string }>(
-    `SELECT id FROM tasks WHERE owner_id = ? AND id IN (${placeholders(ids.length)})`,
-    [owner, ...ids],
-  );
+  const named = inList(ids);
+  const rows = await tx.query<{ id: number | string }>(`SELECT id FROM tasks WHERE owner_id = ? AND id ${named.sql}`, [
+    owner,
+    ...named.params,
+  ]);
   return new Set(rows.map((row) => Number(row.id)));
 }
 
-/** Rows per multi-row INSERT of an import: 13 parameters each, far below either engine's limit. */
-const ROWS_PER_INSERT = 500;
-/** Keys per IN list when looking request keys up. */
-const KEYS_PER_LOOKUP = 1_000;
+/**
+ * Rows per multi-row INSERT of an import, 13 parameters each. Its shapes (every power of two up to
+ * this, src/db/statement-shapes.ts) stay prepared on each connection they ran on, so it is small.
+ */
+const ROWS_PER_INSERT = 128;
+/** Keys per IN list when looking request keys up (a power of two: inList pads to one). */
+const KEYS_PER_LOOKUP = 1_024;
 
 async function requestKeysTaken(client: SqlClient, owner: number, keys: readonly string[]): Promise<Set<string>> {
   const taken = new Set<string>();
   for (let at = 0; at < keys.length; at += KEYS_PER_LOOKUP) {
-    const batch = keys.slice(at, at + KEYS_PER_LOOKUP);
+    const batch = inList(keys.slice(at, at + KEYS_PER_LOOKUP));
     const rows = await client.query<{ request_key: string | Buffer }>(
-      `SELECT request_key FROM tasks WHERE owner_id = ? AND request_key IN (${batch.map(() => '?').join(', ')})`,
-      [owner, ...batch],
+      `SELECT request_key FROM tasks WHERE owner_id = ? AND request_key ${batch.sql}`,
+      [owner, ...batch.params],
     );
     // MySQL hands a VARBINARY back as bytes; SQLite as the text it stored.
     for (const row of rows) taken.add(String(row.request_key));

@@ -1,0 +1,30 @@
+import { expect, test } from 'bun:test';
+import { batchShapeAtMost, inList, powerOfTwoRuns, shapeSize } from '../../src/db/statement-shapes';
+
+test('a list of any length is sent in one of few shapes: the next power of two', () => {
+  expect([1, 2, 3, 4, 5, 8, 9, 100, 500, 512, 513].map(shapeSize)).toEqual([1, 2, 4, 4, 8, 8, 16, 128, 512, 512, 1024]);
+  const shapes = new Set(Array.from({ length: 1_000 }, (_, at) => inList(Array(at + 1).fill(7)).sql));
+  expect(shapes.size).toBe(11);
+});
+
+test('an IN list is padded with its last value, so it matches exactly what it names', () => {
+  expect(inList([3, 9, 4])).toEqual({ sql: 'IN (?, ?, ?, ?)', params: [3, 9, 4, 4] });
+  expect(inList(['a'])).toEqual({ sql: 'IN (?)', params: ['a'] });
+  // No values: NULL, which no row equals.
+  expect(inList([])).toEqual({ sql: 'IN (?)', params: [null] });
+});
+
+test('rows are cut into runs of powers of two, largest first, in their order', () => {
+  const rows = Array.from({ length: 13 }, (_, at) => at);
+  expect(powerOfTwoRuns(rows)).toEqual([[0, 1, 2, 3, 4, 5, 6, 7], [8, 9, 10, 11], [12]]);
+  expect(powerOfTwoRuns([])).toEqual([]);
+  expect(powerOfTwoRuns(Array(128).fill(0)).map((run) => run.length)).toEqual([128]);
+});
+
+test('batches of writes take the largest shape that fits: powers of two and half as much again', () => {
+  expect([1, 2, 3, 4, 5, 6, 7, 8, 11, 12, 13, 23, 24, 47, 48, 200].map(batchShapeAtMost)).toEqual([
+    1, 2, 3, 4, 4, 6, 6, 8, 8, 12, 12, 16, 24, 32, 48, 192,
+  ]);
+  const shapes = new Set(Array.from({ length: 200 }, (_, at) => batchShapeAtMost(at + 1)));
+  expect(shapes.size).toBe(15);
+});
