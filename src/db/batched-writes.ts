@@ -8,7 +8,7 @@ import { batchShapeAtMost } from './statement-shapes';
  * every write that came in meanwhile with one flush. A write that finds a lane free starts at once,
  * alone: one client writing one task at a time waits for nothing it did not wait for before.
  *
- * A batch takes the largest of a few sizes that the writes waiting fill (1, 2, 3, 4, 6, 8, 12…),
+ * A batch takes the largest of a few sizes that the writes waiting fill (1 to 16, 20, 24, 28, 32…),
  * the rest going in the next: each size is a statement prepared on every connection that ran it,
  * and a size per count of writes filled the server's and the app's memory (statement-shapes.ts).
  *

@@ -7,7 +7,8 @@ import type { SqlValue } from './sql-client';
  * holds them too, at most max_prepared_stmt_count (16,382 on MariaDB and MySQL) for every client.
  * With a text per batch size, one bench run left 512 statements on the server and 27 MB on the
  * app's heap (docs/troubleshooting.md), and a bulk change of each count from 1 to 500 made one more.
- * So lists are padded to a power of two, and multi-row INSERTs go in runs of powers of two.
+ * So lists are padded to a power of two, batches of writes take one of 30 sizes, and an import's
+ * multi-row INSERTs go in runs of powers of two.
  */
 
 /** The shape a list of `count` values is sent in: the next power of two. */
@@ -35,8 +36,13 @@ export function powerOfTwoRuns<Item>(items: readonly Item[]): Item[][] {
   return runs;
 }
 
-/** The batch sizes writes are grouped in: each power of two, and half as much again (1, 2, 3, 4, 6, 8, 12…). */
+/**
+ * The batch sizes writes are grouped in: every size up to 16, then four to each doubling (16, 20,
+ * 24, 28, 32, 40, 48…). A batch rounded down leaves its rest to the next transaction, whose BEGIN,
+ * counts and COMMIT cost CPU on both sides, so the steps stay small where batches usually are.
+ */
 export function batchShapeAtMost(count: number): number {
-  const power = 2 ** Math.floor(Math.log2(Math.max(1, count)));
-  return power >= 2 && count >= power * 1.5 ? power * 1.5 : power;
+  if (count <= 16) return Math.max(1, count);
+  const step = 2 ** Math.floor(Math.log2(count)) / 4;
+  return Math.floor(count / step) * step;
 }

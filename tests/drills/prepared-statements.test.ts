@@ -27,14 +27,19 @@ async function preparedOnServer(admin: mysql.Connection): Promise<number> {
   return Number(rows[0]?.Value);
 }
 
-test('bulk changes and bursts of every size stay within a capped server’s prepared statements', async () => {
-  mariadb = await startThrowawayMariadb();
+/** The app on a database of its own on the throwaway server, its statements capped at STATEMENT_CAP. */
+async function appOnCappedServer(database: string) {
+  mariadb ??= await startThrowawayMariadb();
   const admin = await mysql.createConnection({ uri: mariadb.url });
-  await admin.query('CREATE DATABASE drill CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci');
+  await admin.query(`CREATE DATABASE ${database} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
   await setCap(admin, STATEMENT_CAP);
-  const server = await startLiveServer({ DATABASE_URL: `${mariadb.url}/drill` });
+  const server = await startLiveServer({ DATABASE_URL: `${mariadb.url}/${database}` });
+  return { admin, server, api: createLiveApi(server.origin) };
+}
+
+test('bulk changes and bursts of every size stay within a capped server’s prepared statements', async () => {
+  const { admin, server, api } = await appOnCappedServer('drill');
   try {
-    const api = createLiveApi(server.origin);
     const ids: number[] = [];
     // Bursts of 1 to 20 creates at once: the group commit writes them in batches of many sizes.
     for (let burst = 1; ids.length < BULK_SIZES; burst = (burst % 20) + 1) {
@@ -70,13 +75,8 @@ test('bulk changes and bursts of every size stay within a capped server’s prep
 }, 120_000);
 
 test('a server out of prepared statements is a 503 to retry, and the app serves again once it has room', async () => {
-  mariadb ??= await startThrowawayMariadb();
-  const admin = await mysql.createConnection({ uri: mariadb.url });
-  await admin.query('CREATE DATABASE full_server CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci');
-  await setCap(admin, STATEMENT_CAP);
-  const server = await startLiveServer({ DATABASE_URL: `${mariadb.url}/full_server` });
+  const { admin, server, api } = await appOnCappedServer('full_server');
   try {
-    const api = createLiveApi(server.origin);
     const task = await api.create({ title: 'kept through it' });
     // Other clients of the server (another app, a migration tool) took every slot: a statement
     // this app has not prepared yet (its first bulk change) cannot be.

@@ -88,17 +88,17 @@ test('a batch carries at most maxBatch writes; the rest go in the next', async (
   expect(await Promise.all(answers)).toEqual(['saved a', 'saved b', 'saved c', 'saved d']);
 });
 
-test('a batch takes a size from few shapes (1, 2, 3, 4, 6, 8, 12…); the rest go in the next', async () => {
+test('a batch takes a size from few shapes (1 to 16, 20, 24…); the rest go in the next', async () => {
   const { transactions, write } = heldDatabase(1);
-  const answers = ['first', ...Array.from({ length: 13 }, (_, at) => `w${at}`)].map(write);
+  const answers = ['first', ...Array.from({ length: 23 }, (_, at) => `w${at}`)].map(write);
   transactions[0]?.commit();
   await turn();
-  // 13 waiting: a statement of 12 rows, then one of 1, not a 13-row statement of its own.
-  expect(transactions[1]?.items).toHaveLength(12);
+  // 23 waiting: a statement of 20 rows, then one of 3, not a 23-row statement of its own.
+  expect(transactions[1]?.items).toHaveLength(20);
   transactions[1]?.commit();
   await turn();
   await turn();
-  expect(transactions[2]?.items).toEqual(['w12']);
+  expect(transactions[2]?.items).toEqual(['w20', 'w21', 'w22']);
   transactions[2]?.commit();
-  expect(await Promise.all(answers)).toHaveLength(14);
+  expect(await Promise.all(answers)).toHaveLength(24);
 });

@@ -21,10 +21,12 @@ test('rows are cut into runs of powers of two, largest first, in their order', (
   expect(powerOfTwoRuns(Array(128).fill(0)).map((run) => run.length)).toEqual([128]);
 });
 
-test('batches of writes take the largest shape that fits: powers of two and half as much again', () => {
-  expect([1, 2, 3, 4, 5, 6, 7, 8, 11, 12, 13, 23, 24, 47, 48, 200].map(batchShapeAtMost)).toEqual([
-    1, 2, 3, 4, 4, 6, 6, 8, 8, 12, 12, 16, 24, 32, 48, 192,
+test('batches of writes take the largest shape that fits: every size to 16, then four steps a doubling', () => {
+  expect([1, 5, 13, 16, 17, 19, 20, 23, 24, 31, 32, 33, 47, 48, 63, 100, 200].map(batchShapeAtMost)).toEqual([
+    1, 5, 13, 16, 16, 16, 20, 20, 24, 28, 32, 32, 40, 48, 56, 96, 192,
   ]);
   const shapes = new Set(Array.from({ length: 200 }, (_, at) => batchShapeAtMost(at + 1)));
-  expect(shapes.size).toBe(15);
+  expect(shapes.size).toBe(30);
+  // Never more than a fifth of a batch above 16 is left to the next.
+  for (let count = 17; count <= 200; count++) expect(batchShapeAtMost(count) / count).toBeGreaterThan(0.8);
 });
