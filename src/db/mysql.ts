@@ -52,8 +52,17 @@ const UNAVAILABLE_CODES = new Set([
   'ER_LOCK_WAIT_TIMEOUT',
   // The server's max_prepared_stmt_count, shared with every other client of it, is reached.
   'ER_MAX_PREPARED_STMT_COUNT_REACHED',
+  // Still a deadlock after DEADLOCK_ATTEMPTS tries (inTransaction).
   'ER_LOCK_DEADLOCK',
 ]);
+
+/**
+ * Tries a transaction gets when InnoDB ends it as a deadlock's victim, which rolls all of it back.
+ * Locks are taken in one order (src/tasks/store.ts, lockByIds), but a row deleted and written again
+ * leaves a delete-marked record that InnoDB locks with its gap, so tasks deleted and restored over
+ * and over by clients at once can still deadlock; MySQL's manual says to re-issue the transaction.
+ */
+const DEADLOCK_ATTEMPTS = 3;
 
 /** Prepared statements each connection keeps (mysql2's default is 16,000). */
 export const PREPARED_STATEMENTS_PER_CONNECTION = 128;
@@ -92,7 +101,7 @@ export function openMysql(config: MysqlConfig): SqlClient {
     );
   });
   const connections = countConnections(pool);
-  const counters = { acquired: 0, waitTotalMs: 0, waitMaxMs: 0, timeouts: 0, errors: 0 };
+  const counters = { acquired: 0, waitTotalMs: 0, waitMaxMs: 0, timeouts: 0, errors: 0, deadlocks: 0 };
 
   // mysql2 has no acquire timeout: callers waiting for a connection carry a deadline, and one timer
   // sweeps them all while any wait. A timer and a Promise.race per statement cost a large share of the
@@ -164,6 +173,7 @@ export function openMysql(config: MysqlConfig): SqlClient {
       },
       timeouts_total: counters.timeouts,
       errors_total: counters.errors,
+      deadlock_retries_total: counters.deadlocks,
     };
   }
 
@@ -207,6 +217,19 @@ export function openMysql(config: MysqlConfig): SqlClient {
   }
 
   async function inTransaction<T>(connection: PoolConnection, work: (client: SqlClient) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await attemptTransaction(connection, work);
+      } catch (error) {
+        if ((error as { code?: string }).code !== 'ER_LOCK_DEADLOCK' || attempt === DEADLOCK_ATTEMPTS) throw error;
+        counters.deadlocks++;
+        // A few milliseconds apart, so the transactions that met do not meet again at once.
+        await Bun.sleep(attempt * Math.random() * 5);
+      }
+    }
+  }
+
+  async function attemptTransaction<T>(connection: PoolConnection, work: (client: SqlClient) => Promise<T>) {
     await connection.query('START TRANSACTION');
     try {
       const result = await work(pinnedClient(connection, true));

@@ -41,6 +41,8 @@ export interface PoolStats {
   timeouts_total: number;
   /** Queries that failed because the database could not serve them. */
   errors_total: number;
+  /** Transactions ended by InnoDB as a deadlock's victim and tried again (a failed last try is an error). */
+  deadlock_retries_total: number;
 }
 
 export interface SqlClient {

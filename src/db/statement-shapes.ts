@@ -25,6 +25,13 @@ export function inList(values: readonly SqlValue[]): { sql: string; params: SqlV
   return { sql: `IN (?${', ?'.repeat(size - 1)})`, params };
 }
 
+/** inList for each run of at most `most` values (a power of two, so no run is padded past it). */
+export function inLists(values: readonly SqlValue[], most: number): { sql: string; params: SqlValue[] }[] {
+  const lists = [];
+  for (let at = 0; at < values.length; at += most) lists.push(inList(values.slice(at, at + most)));
+  return lists;
+}
+
 /** `items` in runs whose lengths are powers of two, largest first: 13 items as runs of 8, 4 and 1. */
 export function powerOfTwoRuns<Item>(items: readonly Item[]): Item[][] {
   const runs: Item[][] = [];

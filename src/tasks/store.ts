@@ -1,7 +1,7 @@
 import { batchedReads } from '../db/batched-reads';
 import { batchedWrites } from '../db/batched-writes';
 import { fromSqlTimestamp, isDuplicateKey, type SqlClient, type SqlValue, toSqlTimestamp } from '../db/sql-client';
-import { inList, powerOfTwoRuns } from '../db/statement-shapes';
+import { inList, inLists, powerOfTwoRuns } from '../db/statement-shapes';
 import {
   COUNT_SHARDS,
   PRIORITIES,
@@ -764,6 +764,7 @@ export function createTaskStore(client: SqlClient): TaskStore {
       const where = new SqlWhere().add('id = ?', id).add('owner_id = ?', owner);
       if (expectedVersion !== null) where.add('version = ?', expectedVersion);
       const deleted = await client.transaction(async (tx) => {
+        await lockMoves(tx, owner);
         const before = await statusForUpdate(tx, owner, id);
         // The row is locked: what is copied is what is deleted.
         const { affectedRows } = await tx.execute(
@@ -785,6 +786,7 @@ export function createTaskStore(client: SqlClient): TaskStore {
       await ensureCounts(owner);
       const stamp = toSqlTimestamp(now);
       const restored = await client.transaction(async (tx) => {
+        await lockMoves(tx, owner);
         const [kept] = await tx.query<{ status: TaskStatus }>(
           `SELECT status FROM deleted_tasks WHERE id = ? AND owner_id = ? AND deleted_at >= ?${tx.lockingRead}`,
           [id, owner, toSqlTimestamp(deletedSince)],
@@ -819,14 +821,18 @@ export function createTaskStore(client: SqlClient): TaskStore {
         const locked = await lockTargets(tx, owner, targets);
         if (locked.kind !== 'done') return locked;
         const moving = locked.rows.filter((row) => row.status !== status);
-        if (moving.length) {
-          const ids = inList(moving.map((row) => row.id));
+        for (const ids of inLists(
+          moving.map((row) => Number(row.id)),
+          BULK_CHUNK,
+        )) {
           await tx.execute(
-            `UPDATE tasks SET completed_at = ${status === 'done' ? 'COALESCE(completed_at, ?)' : '?'}, status = ?,
-               updated_at = ?, version = version + 1
-             WHERE owner_id = ? AND id ${ids.sql}`,
-            [status === 'done' ? stamp : null, status, stamp, owner, ...ids.params],
+            `UPDATE ${byId(tx, 'tasks')} SET completed_at = ${status === 'done' ? 'COALESCE(completed_at, ?)' : '?'},
+               status = ?, updated_at = ?, version = version + 1
+             WHERE id ${ids.sql}`,
+            [status === 'done' ? stamp : null, status, stamp, ...ids.params],
           );
+        }
+        if (moving.length) {
           await recordDeltas(tx, owner, { ...deltasOf(moving, -1), [status]: moving.length });
         }
         return { kind: 'done', ids: targets.map((target) => target.id), at: now };
@@ -837,27 +843,32 @@ export function createTaskStore(client: SqlClient): TaskStore {
       await ensureCounts(owner);
       const stamp = toSqlTimestamp(now);
       return client.transaction(async (tx): Promise<BulkOutcome> => {
+        await lockMoves(tx, owner);
         let rows: LockedRow[];
         if (targets === 'done') {
-          // Locks the owner's done range too, so no task completed meanwhile is missed or half moved.
-          rows = await tx.query<LockedRow>(
-            `SELECT id, status, version FROM tasks WHERE owner_id = ? AND status = 'done'${tx.lockingRead}`,
+          // What is done when the clear starts; one completed meanwhile is left for the next clear.
+          const done = await tx.query<{ id: number | string }>(
+            `SELECT id FROM tasks WHERE owner_id = ? AND status = 'done'`,
             [owner],
           );
+          const locked = await lockByIds(
+            tx,
+            done.map((row) => Number(row.id)),
+          );
+          rows = locked.filter((row) => row.status === 'done');
         } else {
           const locked = await lockTargets(tx, owner, targets);
           if (locked.kind !== 'done') return locked;
           rows = locked.rows;
         }
         const ids = rows.map((row) => Number(row.id));
-        for (let first = 0; first < ids.length; first += BULK_CHUNK) {
-          const chunk = inList(ids.slice(first, first + BULK_CHUNK));
-          const inChunk = `owner_id = ? AND id ${chunk.sql}`;
+        for (const chunk of inLists(ids, BULK_CHUNK)) {
           await tx.execute(
-            `INSERT INTO deleted_tasks (${KEPT_COLUMNS}, deleted_at) SELECT ${KEPT_COLUMNS}, ? FROM tasks WHERE ${inChunk}`,
-            [stamp, owner, ...chunk.params],
+            `INSERT INTO deleted_tasks (${KEPT_COLUMNS}, deleted_at)
+             SELECT ${KEPT_COLUMNS}, ? FROM ${byId(tx, 'tasks')} WHERE id ${chunk.sql}`,
+            [stamp, ...chunk.params],
           );
-          await tx.execute(`DELETE FROM tasks WHERE ${inChunk}`, [owner, ...chunk.params]);
+          await tx.execute(`${deleteById(tx, 'tasks')} WHERE id ${chunk.sql}`, chunk.params);
         }
         if (rows.length) await recordDeltas(tx, owner, deltasOf(rows, -1));
         return { kind: 'done', ids, at: now };
@@ -868,12 +879,14 @@ export function createTaskStore(client: SqlClient): TaskStore {
       await ensureCounts(owner);
       const stamp = toSqlTimestamp(now);
       return client.transaction(async (tx): Promise<BulkOutcome> => {
+        await lockMoves(tx, owner);
         const where = new SqlWhere().add('owner_id = ?', owner).add('deleted_at >= ?', toSqlTimestamp(deletedSince));
         if (which instanceof Date) where.add('deleted_at = ?', toSqlTimestamp(which));
         else {
           const named = inList(which);
           where.add(`id ${named.sql}`, ...named.params);
         }
+        // A locking read, so the read of live tasks below sees every change committed before it.
         const kept = await tx.query<{ id: number | string; status: TaskStatus }>(
           `SELECT id, status FROM deleted_tasks ${where.toSql()}${tx.lockingRead}`,
           where.params,
@@ -888,13 +901,13 @@ export function createTaskStore(client: SqlClient): TaskStore {
           if (missing.length) return { kind: 'missing', ids: missing };
         }
         const restoredColumns = KEPT_COLUMNS.replace('updated_at', '?').replace('version', 'version + 1');
-        for (let first = 0; first < ids.length; first += BULK_CHUNK) {
-          const chunk = inList(ids.slice(first, first + BULK_CHUNK));
+        for (const chunk of inLists(ids, BULK_CHUNK)) {
           await tx.execute(
-            `INSERT INTO tasks (${KEPT_COLUMNS}) SELECT ${restoredColumns} FROM deleted_tasks WHERE id ${chunk.sql}`,
+            `INSERT INTO tasks (${KEPT_COLUMNS})
+             SELECT ${restoredColumns} FROM ${byId(tx, 'deleted_tasks')} WHERE id ${chunk.sql}`,
             [stamp, ...chunk.params],
           );
-          await tx.execute(`DELETE FROM deleted_tasks WHERE id ${chunk.sql}`, chunk.params);
+          await tx.execute(`${deleteById(tx, 'deleted_tasks')} WHERE id ${chunk.sql}`, chunk.params);
         }
         if (kept.length) await recordDeltas(tx, owner, deltasOf(kept, 1));
         return { kind: 'done', ids: Array.isArray(which) ? which : ids, at: now };
@@ -943,8 +956,20 @@ interface LockedRow {
 }
 
 /**
- * Locks the tasks a bulk change names, in id order (as every bulk change does, so two cannot hold
- * them crosswise), and checks that every one is the owner's and at the version given.
+ * Takes the owner's turn to move tasks between tasks and deleted_tasks, first thing in the
+ * transaction. A delete locks a task and then writes its deleted row, a restore the other way
+ * round; and a row deleted and written again leaves a delete-marked record that InnoDB locks with
+ * the gap before it. So deletes and restores of one account's tasks at once deadlocked (one in ten
+ * of a drill's 200 requests); one at a time, they cannot. Other accounts and edits do not wait.
+ * The account's row is the lock: nothing else that locks it locks tasks.
+ */
+async function lockMoves(tx: SqlClient, owner: number): Promise<void> {
+  await tx.query(`SELECT id FROM users WHERE id = ?${tx.lockingRead}`, [owner]);
+}
+
+/**
+ * Locks the tasks a bulk change names and checks that every one is the owner's and at the version
+ * given (lockOwned says in what order).
  */
 async function lockTargets(
   tx: SqlClient,
@@ -952,11 +977,7 @@ async function lockTargets(
   targets: BulkTarget[],
 ): Promise<{ kind: 'done'; rows: LockedRow[] } | Exclude<BulkOutcome, { kind: 'done' }>> {
   const ids = targets.map((target) => target.id);
-  const named = inList(ids);
-  const rows = await tx.query<LockedRow>(
-    `SELECT id, status, version FROM tasks WHERE owner_id = ? AND id ${named.sql} ORDER BY id${tx.lockingRead}`,
-    [owner, ...named.params],
-  );
+  const rows = await lockOwned(tx, owner, ids);
   const found = new Map(rows.map((row) => [Number(row.id), row]));
   const missing = ids.filter((id) => !found.has(id));
   if (missing.length) return { kind: 'missing', ids: missing };
@@ -967,13 +988,48 @@ async function lockTargets(
   return { kind: 'done', rows };
 }
 
+/**
+ * Locks those of `ids` that are the owner's tasks. The owner's are found first, without locks, so a
+ * request naming another account's tasks never locks them (lockByIds says in what order).
+ */
+const lockOwned = async (tx: SqlClient, owner: number, ids: number[]): Promise<LockedRow[]> =>
+  lockByIds(tx, [...(await liveIds(tx, owner, ids))]);
+
+/**
+ * Locks the rows of `ids` that exist, through the primary key, in id order. Every write of a task
+ * locks its row by id first (a single edit finds it by id); a bulk change that locked through the
+ * owner's index instead held an index entry while waiting for the row, which an edit of the same
+ * task held while waiting for the entry, and InnoDB ended one of them as a deadlock (a 503).
+ */
+async function lockByIds(tx: SqlClient, ids: number[]): Promise<LockedRow[]> {
+  const rows: LockedRow[] = [];
+  const sorted = ids.toSorted((a, b) => a - b);
+  for (const named of inLists(sorted, BULK_CHUNK)) {
+    const sql = `SELECT id, status, version FROM ${byId(tx, 'tasks')} WHERE id ${named.sql} ORDER BY id${tx.lockingRead}`;
+    rows.push(...(await tx.query<LockedRow>(sql, named.params)));
+  }
+  return rows;
+}
+
+type TaskTable = 'tasks' | 'deleted_tasks';
+
+/**
+ * The table, for a statement that must reach its rows by id alone: given a few rows, MySQL may scan
+ * the whole table or an owner index instead, locking rows in another order or other accounts' rows.
+ */
+const byId = (tx: SqlClient, table: TaskTable) => (tx.engine === 'mysql' ? `${table} FORCE INDEX (PRIMARY)` : table);
+
+/** DELETE by id alone: MySQL takes an index hint in the multi-table form only. */
+const deleteById = (tx: SqlClient, table: TaskTable) =>
+  tx.engine === 'mysql' ? `DELETE ${table} FROM ${byId(tx, table)}` : `DELETE FROM ${table}`;
+
 async function liveIds(tx: SqlClient, owner: number, ids: number[]): Promise<Set<number>> {
-  const named = inList(ids);
-  const rows = await tx.query<{ id: number | string }>(`SELECT id FROM tasks WHERE owner_id = ? AND id ${named.sql}`, [
-    owner,
-    ...named.params,
-  ]);
-  return new Set(rows.map((row) => Number(row.id)));
+  const live = new Set<number>();
+  for (const named of inLists(ids, BULK_CHUNK)) {
+    const sql = `SELECT id FROM tasks WHERE owner_id = ? AND id ${named.sql}`;
+    for (const row of await tx.query<{ id: number | string }>(sql, [owner, ...named.params])) live.add(Number(row.id));
+  }
+  return live;
 }
 
 /**

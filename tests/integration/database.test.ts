@@ -238,6 +238,49 @@ describe('the mysql pool', () => {
     expect(await prepared()).toBe(before + 1);
   });
 
+  test('a transaction InnoDB ends as a deadlock victim is tried again, and both writers get their way', async () => {
+    const { client } = await poolOf(2, 10, 5_000);
+    await client.execute('CREATE TABLE crosswise (id INT PRIMARY KEY, n INT NOT NULL)');
+    await client.execute('INSERT INTO crosswise VALUES (1, 0), (2, 0)');
+    // Each locks its first row, waits until the other has locked its own, then asks for the other's.
+    let bothLocked!: () => void;
+    const barrier = new Promise<void>((resolve) => (bothLocked = resolve));
+    let locked = 0;
+    let attempts = 0;
+    const writer = (first: number, second: number) =>
+      client.transaction(async (tx) => {
+        attempts++;
+        await tx.execute('UPDATE crosswise SET n = n + 1 WHERE id = ?', [first]);
+        if (++locked === 2) bothLocked();
+        await barrier;
+        await tx.execute('UPDATE crosswise SET n = n + 1 WHERE id = ?', [second]);
+      });
+    await Promise.all([writer(1, 2), writer(2, 1)]);
+    expect(await client.query('SELECT id, n FROM crosswise ORDER BY id')).toEqual([
+      { id: 1, n: 2 },
+      { id: 2, n: 2 },
+    ]);
+    expect(attempts).toBe(3);
+    expect(client.poolStats()?.deadlock_retries_total).toBe(1);
+  });
+
+  test('a transaction that deadlocks on every try is a 503 after three, with nothing of it kept', async () => {
+    const { client } = await poolOf(1, 10, 5_000);
+    let attempts = 0;
+    const always = client.transaction(async (tx) => {
+      attempts++;
+      await tx.execute('INSERT INTO task_counts (total, owner_id, status, shard, writes) VALUES (1, ?, ?, 0, 1)', [
+        900_000 + attempts,
+        'open',
+      ]);
+      throw Object.assign(new Error('Deadlock found when trying to get lock'), { code: 'ER_LOCK_DEADLOCK' });
+    });
+    await expect(always).rejects.toBeInstanceOf(DatabaseUnavailableError);
+    expect(attempts).toBe(3);
+    expect(await client.query('SELECT owner_id FROM task_counts WHERE owner_id > 900000')).toEqual([]);
+    expect(client.poolStats()?.deadlock_retries_total).toBe(2);
+  });
+
   test('a request that waits longer than the acquire timeout fails as unavailable, and is counted', async () => {
     const { client } = await poolOf(1, 10, 150);
     let release!: () => void;

@@ -1,5 +1,5 @@
 import { expect, test } from 'bun:test';
-import { batchShapeAtMost, inList, powerOfTwoRuns, shapeSize } from '../../src/db/statement-shapes';
+import { batchShapeAtMost, inList, inLists, powerOfTwoRuns, shapeSize } from '../../src/db/statement-shapes';
 
 test('a list of any length is sent in one of few shapes: the next power of two', () => {
   expect([1, 2, 3, 4, 5, 8, 9, 100, 500, 512, 513].map(shapeSize)).toEqual([1, 2, 4, 4, 8, 8, 16, 128, 512, 512, 1024]);
@@ -29,4 +29,12 @@ test('batches of writes take the largest shape that fits: every size to 16, then
   expect(shapes.size).toBe(30);
   // Never more than a fifth of a batch above 16 is left to the next.
   for (let count = 17; count <= 200; count++) expect(batchShapeAtMost(count) / count).toBeGreaterThan(0.8);
+});
+
+test('a long list goes as IN lists of at most the size given, each naming its own values', () => {
+  const ids = Array.from({ length: 1_100 }, (_, at) => at + 1);
+  const lists = inLists(ids, 512);
+  expect(lists.map((list) => list.params.length)).toEqual([512, 512, 128]);
+  expect(lists.flatMap((list) => list.params).filter((id, at, all) => all.indexOf(id) === at)).toEqual(ids);
+  expect(inLists([], 512)).toEqual([]);
 });
