@@ -139,12 +139,28 @@ const QUIET_WAIT_MS = 45_000;
  * other processes took meanwhile.
  */
 async function auditWhenQuiet(url: string, headers: Record<string, string>, keepAs?: string): Promise<Figures> {
-  await waitForQuietMachine(0.2, 2, QUIET_WAIT_MS);
-  const before = cpuSnapshot();
-  const figures = await audit(url, headers, keepAs);
-  figures.others = Math.round(othersShare(before, cpuSnapshot()) * 100);
-  return figures;
+  for (let attempt = 1; ; attempt++) {
+    await waitForQuietMachine(0.2, 2, QUIET_WAIT_MS);
+    const before = cpuSnapshot();
+    try {
+      const figures = await audit(url, headers, keepAs);
+      figures.others = Math.round(othersShare(before, cpuSnapshot()) * 100);
+      return figures;
+    } catch (error) {
+      if (!(error instanceof LighthouseRuntimeError) || attempt === AUDIT_ATTEMPTS) throw error;
+      console.log(`lighthouse: ${error.message}; auditing again`);
+    }
+  }
 }
+
+/**
+ * Tries an audit gets when Lighthouse itself fails to record the page load: NO_NAVSTART ("Please run
+ * Lighthouse again") came once in a run of six audits on 2026-12-03, and the run after it was clean.
+ */
+const AUDIT_ATTEMPTS = 3;
+
+/** Lighthouse could not measure the page (its lhr.runtimeError), as against a page that failed. */
+class LighthouseRuntimeError extends Error {}
 
 /** One audit in a Chromium of its own (fresh profile, so no cache or storage carries over). */
 async function audit(url: string, headers: Record<string, string>, keepAs?: string): Promise<Figures> {
@@ -166,7 +182,8 @@ async function audit(url: string, headers: Record<string, string>, keepAs?: stri
     if (!result) throw new Error(`lighthouse gave no result for ${url}`);
     const { lhr } = result;
     if (keepAs) writeFileSync(keepAs, JSON.stringify(lhr));
-    if (lhr.runtimeError) throw new Error(`lighthouse on ${url}: ${lhr.runtimeError.code} ${lhr.runtimeError.message}`);
+    if (lhr.runtimeError)
+      throw new LighthouseRuntimeError(`lighthouse on ${url}: ${lhr.runtimeError.code} ${lhr.runtimeError.message}`);
     const figures = {} as Figures;
     for (const category of CATEGORIES) figures[category] = Math.round((lhr.categories[category]?.score ?? 0) * 100);
     for (const [name, id] of Object.entries(METRICS)) figures[name as Metric] = lhr.audits[id]?.numericValue ?? NaN;
