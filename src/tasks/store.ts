@@ -748,37 +748,40 @@ export function createTaskStore(client: SqlClient): TaskStore {
       const where = new SqlWhere().add('id = ?', id).add('owner_id = ?', owner);
       if (expectedVersion !== null) where.add('version = ?', expectedVersion);
       const sql = `UPDATE tasks SET ${assignments.join(', ')} ${where.toSql()}`;
-      const affectedRows = await client.transaction(async (tx) => {
+      const outcome = await client.transaction(async (tx) => {
         const before = await statusForUpdate(tx, owner, id);
-        const { affectedRows } = await tx.execute(sql, [...params, ...where.params]);
-        if (affectedRows > 0 && before) await recordChange(tx, owner, before, changes.status ?? before);
-        return affectedRows;
+        if (!before) return 'missing';
+        // The row is there and locked: only a version other than the one expected changes nothing.
+        if ((await tx.execute(sql, [...params, ...where.params])).affectedRows === 0) return 'conflict';
+        await recordChange(tx, owner, before, changes.status ?? before);
+        return 'updated';
       });
-      const current = await findById(owner, id);
+      const current = outcome === 'missing' ? null : await findById(owner, id);
       if (!current) return { kind: 'missing' };
-      return affectedRows === 0 ? { kind: 'conflict', current } : { kind: 'updated', task: current };
+      return outcome === 'conflict' ? { kind: 'conflict', current } : { kind: 'updated', task: current };
     },
 
     async remove(owner, id, expectedVersion, now) {
       await ensureCounts(owner);
       const where = new SqlWhere().add('id = ?', id).add('owner_id = ?', owner);
       if (expectedVersion !== null) where.add('version = ?', expectedVersion);
-      const deleted = await client.transaction(async (tx) => {
-        await lockMoves(tx, owner);
+      const outcome = await client.transaction(async (tx) => {
+        await takeTurn(tx, owner);
         const before = await statusForUpdate(tx, owner, id);
-        // The row is locked: what is copied is what is deleted.
+        if (!before) return 'missing';
+        // The row is locked: what is copied is what is deleted, unless its version is not the one expected.
         const { affectedRows } = await tx.execute(
           `INSERT INTO deleted_tasks (${KEPT_COLUMNS}, deleted_at)
            SELECT ${KEPT_COLUMNS}, ? FROM tasks ${where.toSql()}`,
           [toSqlTimestamp(now), ...where.params],
         );
-        if (affectedRows === 0) return false;
+        if (affectedRows === 0) return 'conflict';
         await tx.execute('DELETE FROM tasks WHERE id = ? AND owner_id = ?', [id, owner]);
         await recordChange(tx, owner, before, null);
-        return true;
+        return 'deleted';
       });
-      if (deleted) return { kind: 'deleted' };
-      const current = await findById(owner, id);
+      if (outcome === 'deleted') return { kind: 'deleted' };
+      const current = outcome === 'conflict' ? await findById(owner, id) : null;
       return current ? { kind: 'conflict', current } : { kind: 'missing' };
     },
 
@@ -786,7 +789,7 @@ export function createTaskStore(client: SqlClient): TaskStore {
       await ensureCounts(owner);
       const stamp = toSqlTimestamp(now);
       const restored = await client.transaction(async (tx) => {
-        await lockMoves(tx, owner);
+        await takeTurn(tx, owner);
         const [kept] = await tx.query<{ status: TaskStatus }>(
           `SELECT status FROM deleted_tasks WHERE id = ? AND owner_id = ? AND deleted_at >= ?${tx.lockingRead}`,
           [id, owner, toSqlTimestamp(deletedSince)],
@@ -818,6 +821,7 @@ export function createTaskStore(client: SqlClient): TaskStore {
       await ensureCounts(owner);
       const stamp = toSqlTimestamp(now);
       return client.transaction(async (tx) => {
+        await takeTurn(tx, owner);
         const locked = await lockTargets(tx, owner, targets);
         if (locked.kind !== 'done') return locked;
         const moving = locked.rows.filter((row) => row.status !== status);
@@ -843,7 +847,7 @@ export function createTaskStore(client: SqlClient): TaskStore {
       await ensureCounts(owner);
       const stamp = toSqlTimestamp(now);
       return client.transaction(async (tx): Promise<BulkOutcome> => {
-        await lockMoves(tx, owner);
+        await takeTurn(tx, owner);
         let rows: LockedRow[];
         if (targets === 'done') {
           // What is done when the clear starts; one completed meanwhile is left for the next clear.
@@ -879,7 +883,7 @@ export function createTaskStore(client: SqlClient): TaskStore {
       await ensureCounts(owner);
       const stamp = toSqlTimestamp(now);
       return client.transaction(async (tx): Promise<BulkOutcome> => {
-        await lockMoves(tx, owner);
+        await takeTurn(tx, owner);
         const where = new SqlWhere().add('owner_id = ?', owner).add('deleted_at >= ?', toSqlTimestamp(deletedSince));
         if (which instanceof Date) where.add('deleted_at = ?', toSqlTimestamp(which));
         else {
@@ -956,14 +960,14 @@ interface LockedRow {
 }
 
 /**
- * Takes the owner's turn to move tasks between tasks and deleted_tasks, first thing in the
- * transaction. A delete locks a task and then writes its deleted row, a restore the other way
- * round; and a row deleted and written again leaves a delete-marked record that InnoDB locks with
- * the gap before it. So deletes and restores of one account's tasks at once deadlocked (one in ten
- * of a drill's 200 requests); one at a time, they cannot. Other accounts and edits do not wait.
- * The account's row is the lock: nothing else that locks it locks tasks.
+ * Takes the owner's turn for a bulk change, a delete or a restore, first thing in the transaction.
+ * A delete locks a task and then writes its deleted row, a restore the other way round; and a row
+ * deleted and written again leaves a delete-marked record that InnoDB locks with the gap beside it,
+ * which can be a task another bulk change holds. So these deadlocked when one account sent many at
+ * once (one in ten of a drill's 200 requests); one at a time, they cannot. Other accounts and single
+ * edits do not wait. The account's row is the lock: nothing that locks it locks tasks.
  */
-async function lockMoves(tx: SqlClient, owner: number): Promise<void> {
+async function takeTurn(tx: SqlClient, owner: number): Promise<void> {
   await tx.query(`SELECT id FROM users WHERE id = ?${tx.lockingRead}`, [owner]);
 }
 
