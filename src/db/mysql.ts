@@ -37,6 +37,18 @@ function countConnections(pool: Pool) {
   return { open: () => open.size, lent: () => lent.size };
 }
 
+/**
+ * Conflicts that end a transaction, all of it rolled back, and that the same transaction tried again
+ * a moment later usually does not meet, as MySQL's manual advises for deadlocks:
+ * - ER_LOCK_DEADLOCK: InnoDB chose it as a deadlock's victim. Locks are taken in one order
+ *   (src/tasks/store.ts, lockByIds), but other paths may not be, now or later.
+ * - ER_CHECKREAD ("Record has changed since last read"): with innodb_snapshot_isolation, MariaDB's
+ *   default from 11.6.2, a locking read of a row changed since the transaction's first read. A
+ *   bulk change reads the owner's ids first, then locks them.
+ */
+const RETRIED_CODES = ['ER_LOCK_DEADLOCK', 'ER_CHECKREAD'];
+const TRANSACTION_ATTEMPTS = 3;
+
 // Errors that mean "the database cannot serve now", which callers answer with 503.
 const UNAVAILABLE_CODES = new Set([
   'ECONNREFUSED',
@@ -52,17 +64,9 @@ const UNAVAILABLE_CODES = new Set([
   'ER_LOCK_WAIT_TIMEOUT',
   // The server's max_prepared_stmt_count, shared with every other client of it, is reached.
   'ER_MAX_PREPARED_STMT_COUNT_REACHED',
-  // Still a deadlock after DEADLOCK_ATTEMPTS tries (inTransaction).
-  'ER_LOCK_DEADLOCK',
+  // Still a conflict after TRANSACTION_ATTEMPTS tries (inTransaction).
+  ...RETRIED_CODES,
 ]);
-
-/**
- * Tries a transaction gets when InnoDB ends it as a deadlock's victim, which rolls all of it back.
- * Locks are taken in one order (src/tasks/store.ts, lockByIds), but a row deleted and written again
- * leaves a delete-marked record that InnoDB locks with its gap, so tasks deleted and restored over
- * and over by clients at once can still deadlock; MySQL's manual says to re-issue the transaction.
- */
-const DEADLOCK_ATTEMPTS = 3;
 
 /** Prepared statements each connection keeps (mysql2's default is 16,000). */
 export const PREPARED_STATEMENTS_PER_CONNECTION = 128;
@@ -101,7 +105,7 @@ export function openMysql(config: MysqlConfig): SqlClient {
     );
   });
   const connections = countConnections(pool);
-  const counters = { acquired: 0, waitTotalMs: 0, waitMaxMs: 0, timeouts: 0, errors: 0, deadlocks: 0 };
+  const counters = { acquired: 0, waitTotalMs: 0, waitMaxMs: 0, timeouts: 0, errors: 0, retries: 0 };
 
   // mysql2 has no acquire timeout: callers waiting for a connection carry a deadline, and one timer
   // sweeps them all while any wait. A timer and a Promise.race per statement cost a large share of the
@@ -173,7 +177,7 @@ export function openMysql(config: MysqlConfig): SqlClient {
       },
       timeouts_total: counters.timeouts,
       errors_total: counters.errors,
-      deadlock_retries_total: counters.deadlocks,
+      transaction_retries_total: counters.retries,
     };
   }
 
@@ -221,8 +225,9 @@ export function openMysql(config: MysqlConfig): SqlClient {
       try {
         return await attemptTransaction(connection, work);
       } catch (error) {
-        if ((error as { code?: string }).code !== 'ER_LOCK_DEADLOCK' || attempt === DEADLOCK_ATTEMPTS) throw error;
-        counters.deadlocks++;
+        const code = (error as { code?: string }).code ?? '';
+        if (!RETRIED_CODES.includes(code) || attempt === TRANSACTION_ATTEMPTS) throw error;
+        counters.retries++;
         // A few milliseconds apart, so the transactions that met do not meet again at once.
         await Bun.sleep(attempt * Math.random() * 5);
       }

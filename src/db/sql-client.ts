@@ -41,8 +41,11 @@ export interface PoolStats {
   timeouts_total: number;
   /** Queries that failed because the database could not serve them. */
   errors_total: number;
-  /** Transactions ended by InnoDB as a deadlock's victim and tried again (a failed last try is an error). */
-  deadlock_retries_total: number;
+  /**
+   * Transactions tried again after a conflict rolled them back: a deadlock, or a row changed since
+   * the transaction's first read (src/db/mysql.ts, RETRIED_CODES). A failed last try is an error.
+   */
+  transaction_retries_total: number;
 }
 
 export interface SqlClient {

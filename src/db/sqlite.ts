@@ -12,12 +12,32 @@ const MEMORY = ':memory:';
  * awaits: a statement of another request would join it, and vanish with it on a rollback. While a
  * transaction is open, every other statement and transaction waits its turn.
  */
+const BUSY_TIMEOUT_MS = 5_000;
+
+/**
+ * Switching a new file to WAL needs it to itself for a moment. When instances start together, each
+ * holds a read lock and asks for the file, and SQLite answers one SQLITE_BUSY at once rather than
+ * have it wait (its busy handler is skipped where waiting could deadlock): one of three processes
+ * started together exited 1 in a CI run. So the switch is tried again until the busy timeout.
+ */
+function switchToWal(db: Database): void {
+  const deadline = performance.now() + BUSY_TIMEOUT_MS;
+  for (;;) {
+    try {
+      db.exec('PRAGMA journal_mode = WAL');
+      return;
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'SQLITE_BUSY' || performance.now() > deadline) throw error;
+      Bun.sleepSync(5 + Math.random() * 20);
+    }
+  }
+}
+
 export function openSqlite(path: string): SqlClient {
   if (path !== MEMORY) mkdirSync(dirname(path), { recursive: true });
   const db = new Database(path, { create: true, strict: true });
-  // busy_timeout first: switching to WAL takes a lock too, and instances may start together.
-  db.exec('PRAGMA busy_timeout = 5000');
-  db.exec('PRAGMA journal_mode = WAL');
+  db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
+  switchToWal(db);
   db.exec('PRAGMA synchronous = NORMAL');
   db.exec('PRAGMA foreign_keys = ON');
 

