@@ -117,6 +117,13 @@ async function countsNow() {
   return { live, shown: { open: shown('Open'), done: shown('Done') } };
 }
 
+/** What every storm below must leave: no transaction tried again, and the page's counts those of the tasks. */
+async function expectCalmAfter(retriesBefore: number) {
+  expect((await retriedTransactions()) - retriesBefore).toBe(0);
+  const { live, shown } = await countsNow();
+  expect(shown).toEqual(live);
+}
+
 test('bulk changes and single edits of the same tasks at once: no deadlock, the counts still right', async () => {
   const { ids, slice } = await sharedTasks(60);
   const retriesBefore = await retriedTransactions();
@@ -134,9 +141,7 @@ test('bulk changes and single edits of the same tasks at once: no deadlock, the 
   // The bulk changes waited for their turn without a connection: nobody waited for one too long.
   expect((await poolStats()).timeouts_total).toBe(0);
   // Every change locks its tasks by id, in id order: none had to be tried again.
-  expect((await retriedTransactions()) - retriesBefore).toBe(0);
-  const { live, shown } = await countsNow();
-  expect(shown).toEqual(live);
+  await expectCalmAfter(retriesBefore);
 }, 60_000);
 
 test('bulk deletes, restores, completes and clears of the same tasks at once: 200 or 404, no deadlock', async () => {
@@ -154,13 +159,12 @@ test('bulk deletes, restores, completes and clears of the same tasks at once: 20
   const statuses = tally(responses);
   expect(Object.keys(statuses).filter((status) => status !== '200' && status !== '404')).toEqual([]);
   // Bulk changes, deletes and restores of one account take turns (takeTurn): none deadlocked.
-  expect((await retriedTransactions()) - retriesBefore).toBe(0);
-  const { live, shown } = await countsNow();
-  expect(shown).toEqual(live);
+  await expectCalmAfter(retriesBefore);
 }, 60_000);
 
 test('edits and deletes that name no version never answer 412, while their tasks are deleted and restored', async () => {
   const { ids } = await sharedTasks(20);
+  const retriesBefore = await retriedTransactions();
   const requests: Promise<Response>[] = [];
   for (let round = 0; round < 15; round++) {
     for (const id of ids) {
@@ -179,6 +183,5 @@ test('edits and deletes that name no version never answer 412, while their tasks
   const statuses = tally(await Promise.all(requests));
   // A task gone at the moment of the write is a 404; nothing named a version, so nothing is a 412.
   expect(Object.keys(statuses).filter((status) => !['200', '204', '404'].includes(status))).toEqual([]);
-  const { live, shown } = await countsNow();
-  expect(shown).toEqual(live);
+  await expectCalmAfter(retriesBefore);
 }, 60_000);
