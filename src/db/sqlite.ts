@@ -5,13 +5,6 @@ import type { SqlClient, SqlValue, WriteResult } from './sql-client';
 
 const MEMORY = ':memory:';
 
-/**
- * Opens (creating if needed) the SQLite file, tuned for a small web app: WAL, a busy timeout.
- *
- * There is one connection, so a transaction would otherwise take in whatever else runs while it
- * awaits: a statement of another request would join it, and vanish with it on a rollback. While a
- * transaction is open, every other statement and transaction waits its turn.
- */
 const BUSY_TIMEOUT_MS = 5_000;
 
 /**
@@ -33,6 +26,13 @@ function switchToWal(db: Database): void {
   }
 }
 
+/**
+ * Opens (creating if needed) the SQLite file, tuned for a small web app: WAL, a busy timeout.
+ *
+ * There is one connection, so a transaction would otherwise take in whatever else runs while it
+ * awaits: a statement of another request would join it, and vanish with it on a rollback. While a
+ * transaction is open, every other statement and transaction waits its turn.
+ */
 export function openSqlite(path: string): SqlClient {
   if (path !== MEMORY) mkdirSync(dirname(path), { recursive: true });
   const db = new Database(path, { create: true, strict: true });

@@ -837,10 +837,8 @@ export function createTaskStore(client: SqlClient): TaskStore {
         const locked = await lockTargets(tx, owner, targets);
         if (locked.kind !== 'done') return locked;
         const moving = locked.rows.filter((row) => row.status !== status);
-        for (const ids of inLists(
-          moving.map((row) => Number(row.id)),
-          BULK_CHUNK,
-        )) {
+        const movingIds = moving.map((row) => Number(row.id));
+        for (const ids of inLists(movingIds, BULK_CHUNK)) {
           await tx.execute(
             `UPDATE ${byId(tx, 'tasks')} SET completed_at = ${status === 'done' ? 'COALESCE(completed_at, ?)' : '?'},
                status = ?, updated_at = ?, version = version + 1
